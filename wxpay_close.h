@@ -1,0 +1,1701 @@
+/* wxpay_close.h v0.1.0 -- close a WeChat Pay combined order (合单关单), APIv2
+   https://api.mch.weixin.qq.com/pay/closecombinedorder
+
+   One file, C99, no heap, no global state, includable from C++.
+
+   Do this:
+       #define WXPAY_CLOSE_IMPLEMENTATION
+   before you include this file in *one* C or C++ file to create the
+   implementation. Every other file includes it without the define.
+
+QUICK START
+
+       wxpay_client cli = {0};
+       cli.api_key   = key;                  // the 32-byte APIv2 key
+       cli.transport = my_http_post;         // see TRANSPORT below
+       wxpay_sub_order subs[] = {{"1900009001", "OD201708030001"}};
+       wxpay_close_req req = {0};
+       req.combine_appid        = "wx8888888888888888";
+       req.combine_mch_id       = "1900000109";
+       req.combine_out_trade_no = "1217752501201407033233368018";
+       req.sub_orders = subs; req.sub_order_count = 1;
+       static char work[WXPAY_CLOSE_WORK_SIZE];
+       wxpay_close_resp resp;
+       wxpay_err e = wxpay_close(&cli, &req, &resp, work, sizeof work);
+       if (e == WXPAY_OK && (resp.outcome == WXPAY_OUTCOME_CLOSED ||
+                             resp.outcome == WXPAY_OUTCOME_ALREADY_CLOSED)) ...
+
+   The split path (an event loop or RTOS task doing its own HTTP):
+       wxpay_close_build()  -> the signed XML body to POST
+       (your HTTP POST to client.endpoint, Content-Type: text/xml)
+       wxpay_close_parse()  -> fields, signature check, outcome
+
+OPTIONS (define before including; the same in every file that includes it)
+
+   WXPAY_STATIC            every function is `static` (one private copy)
+   WXPAY_ASSERT(c)         default assert(c) from <assert.h>; define it empty
+                           to drop assertions (they only guard programming
+                           errors: public calls still return WXPAY_ERR_ARG)
+   WXPAY_NO_ERROR_STRINGS  wxpay_strerror() and wxpay_outcome_name() return ""
+                           (saves the strings' flash on small targets)
+   WXPAY_NO_OS             no default random source and no default clock
+                           (bare metal: give the client its callbacks)
+   WXPAY_MAX_SUB_ORDERS    most sub-orders in one combined order, default 10
+   WXPAY_MAX_FIELDS        most fields a response may carry, default 64
+   WXPAY_CLOSE_WORK_SIZE   a work buffer size that fits any request built from
+                           sub_orders plus its response, default 4096 (a
+                           caller-supplied sub_order_list_json may need up to
+                           10240 bytes more)
+
+TRANSPORT
+
+   The library never opens a socket. wxpay_close() calls client->transport
+   with a wxpay_http_req (method, URL, headers, body, timeouts) and a
+   wxpay_http_resp whose body buffer it owns. The callback fills in the
+   status, the body and the response headers it is asked for, and returns
+   WXPAY_NET_OK when an HTTP response arrived (any status), or the kind of
+   failure: DNS, CONNECT, TLS, TIMEOUT, IO, TOO_LARGE. Only DNS, CONNECT,
+   TLS and TIMEOUT move the next attempt to the backup endpoint. Ready-made
+   transports live in adapters/ (libcurl, mbedTLS, plain sockets).
+
+OUTCOMES (what to do now)
+
+   CLOSED          the order is closed.                       Done.
+   ALREADY_CLOSED  ORDERCLOSED: it was closed before.         Done.
+   PAID            ORDERPAID: the customer paid. Never reissue the order;
+                   treat it as paid (refund if you must).
+   NOT_FOUND       ORDERNOTEXIST: no such combined order.     Check the number.
+   RETRY           SYSTEMERROR, FREQUENCY_LIMITED, too early (see
+                   resp.retry_after), or transport trouble.   Call again later
+                   with the same order.
+   REJECTED        return_code FAIL, SIGNERROR, NOAUTH, PARAM_ERROR or any
+                   other err_code (kept raw in resp.err_code). Fix the request.
+
+   Library errors (bad input, buffers, randomness, transport, HTTP status,
+   malformed XML, a bad or missing signature, an echo mismatch) are wxpay_err
+   codes, never outcomes: an untrustworthy answer is never "closed".
+
+LICENSE: see the end of the file.
+*/
+#ifndef WXPAY_CLOSE_H
+#define WXPAY_CLOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WXPAY_VERSION_MAJOR 0
+#define WXPAY_VERSION_MINOR 1
+#define WXPAY_VERSION_PATCH 0
+#define WXPAY_VERSION "0.1.0"
+
+#ifndef WXPAY_DEF
+#ifdef WXPAY_STATIC
+#define WXPAY_DEF static
+#else
+#define WXPAY_DEF extern
+#endif
+#endif
+
+#ifndef WXPAY_MAX_SUB_ORDERS
+#define WXPAY_MAX_SUB_ORDERS 10
+#endif
+#ifndef WXPAY_MAX_FIELDS
+#define WXPAY_MAX_FIELDS 64
+#endif
+#ifndef WXPAY_CLOSE_WORK_SIZE
+#define WXPAY_CLOSE_WORK_SIZE 4096
+#endif
+
+#define WXPAY_ENDPOINT "https://api.mch.weixin.qq.com/pay/closecombinedorder"
+#define WXPAY_BACKUP_ENDPOINT "https://api2.mch.weixin.qq.com/pay/closecombinedorder"
+#define WXPAY_KEY_LEN 32          /* an APIv2 key is exactly 32 bytes */
+#define WXPAY_NONCE_LEN 32        /* drawn nonces; a given one may be shorter */
+#define WXPAY_MIN_CLOSE_DELAY 60  /* seconds between creating and closing */
+#define WXPAY_SUB_ORDER_LIST_MAX 10240
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every error, once: the id and its message (sokol-style X-macro). */
+#define WXPAY_ERRORS(X) \
+  X(OK,              "no error") \
+  X(ARG,             "a required pointer argument is NULL") \
+  X(BUFFER,          "buffer too small (the length argument says how much is needed)") \
+  X(MISSING_FIELD,   "a required request field is missing or empty") \
+  X(FIELD_TOO_LONG,  "a request field is longer than WeChat allows (32 bytes for ids and order numbers)") \
+  X(BAD_CHARS,       "a field has characters outside its allowed set (order numbers: 0-9 A-Z a-z _ - | * @)") \
+  X(SUB_ORDER_COUNT, "sub-order count must be 1 to WXPAY_MAX_SUB_ORDERS") \
+  X(SUB_ORDER_LIST_TOO_LONG, "sub_order_list is longer than 10240 bytes") \
+  X(KEY,             "the API key must be the 32-byte APIv2 key") \
+  X(UTF8,            "text is not valid UTF-8") \
+  X(NONCE,           "nonce_str must be 1 to 32 characters") \
+  X(TOO_EARLY,       "the order was created less than 60 seconds ago; wait and close again") \
+  X(RANDOM,          "no secure random source (set client.random)") \
+  X(NO_TRANSPORT,    "no transport callback (set client.transport)") \
+  X(TRANSPORT,       "the HTTP exchange failed (DNS, connect, TLS, timeout or I/O)") \
+  X(TOO_LARGE,       "the response is larger than the buffer given for it") \
+  X(HTTP_STATUS,     "the server answered with an HTTP status other than 200") \
+  X(XML,             "the response is not well-formed flat XML") \
+  X(XML_FORBIDDEN,   "the response has a DOCTYPE, entity or processing instruction (refused: XXE)") \
+  X(XML_NESTED,      "the response has nested elements or attributes") \
+  X(XML_DUPLICATE,   "the response has the same field twice") \
+  X(XML_LIMIT,       "the response has more than WXPAY_MAX_FIELDS fields") \
+  X(RESPONSE,        "the response lacks return_code/result_code or has unknown values in them") \
+  X(NO_SIGNATURE,    "the response has no sign: it cannot be trusted") \
+  X(SIGNATURE,       "the response signature does not match: it cannot be trusted") \
+  X(ECHO_MISMATCH,   "the response names another combine_appid or combine_mch_id than the request")
+
+typedef enum wxpay_err {
+#define WXPAY__ERR_ENUM(id, msg) WXPAY_ERR_##id,
+  WXPAY_ERRORS(WXPAY__ERR_ENUM)
+#undef WXPAY__ERR_ENUM
+  WXPAY_ERR_COUNT
+} wxpay_err;
+#define WXPAY_OK WXPAY_ERR_OK
+
+#define WXPAY_OUTCOMES(X) \
+  X(NONE,           "none",           "no verified answer") \
+  X(CLOSED,         "closed",         "closed") \
+  X(ALREADY_CLOSED, "already_closed", "already closed") \
+  X(PAID,           "paid",           "order is PAID: do not reissue, treat as paid") \
+  X(NOT_FOUND,      "not_found",      "no such order (ORDERNOTEXIST)") \
+  X(RETRY,          "retry",          "temporary failure: close again later with the same order") \
+  X(REJECTED,       "rejected",       "rejected by the server: fix the request")
+
+typedef enum wxpay_outcome {
+#define WXPAY__OUTCOME_ENUM(id, name, text) WXPAY_OUTCOME_##id,
+  WXPAY_OUTCOMES(WXPAY__OUTCOME_ENUM)
+#undef WXPAY__OUTCOME_ENUM
+  WXPAY_OUTCOME_COUNT
+} wxpay_outcome;
+
+/* What a transport callback reports. */
+typedef enum wxpay_net {
+  WXPAY_NET_OK = 0,   /* an HTTP response arrived (whatever its status) */
+  WXPAY_NET_DNS,      /* host name did not resolve           (fails over) */
+  WXPAY_NET_CONNECT,  /* TCP connect refused/unreachable     (fails over) */
+  WXPAY_NET_TLS,      /* handshake or certificate failure    (fails over) */
+  WXPAY_NET_TIMEOUT,  /* connect or total time ran out       (fails over) */
+  WXPAY_NET_IO,       /* connection broke mid-exchange, bad HTTP framing */
+  WXPAY_NET_TOO_LARGE /* the body did not fit resp->body_cap */
+} wxpay_net;
+
+typedef struct wxpay_header {
+  const char *name;
+  const char *value;
+} wxpay_header;
+
+/* A response header the library asks the transport for: the transport copies
+   the value (NUL-terminated, truncated to cap-1) and sets found = 1. */
+typedef struct wxpay_header_slot {
+  const char *name;   /* case-insensitive */
+  char *value;
+  size_t cap;
+  size_t len;
+  int found;
+} wxpay_header_slot;
+
+typedef struct wxpay_http_req {
+  const char *method;              /* "POST" */
+  const char *url;                 /* full URL, https://host/path */
+  const wxpay_header *headers;     /* Content-Type, Accept, User-Agent, ... */
+  size_t header_count;
+  const char *body;
+  size_t body_len;
+  unsigned connect_timeout_ms;
+  unsigned timeout_ms;             /* whole exchange */
+} wxpay_http_req;
+
+typedef struct wxpay_http_resp {
+  int status;                      /* HTTP status code, e.g. 200 */
+  char *body;                      /* buffer owned by the caller of the transport */
+  size_t body_cap;                 /* body may hold this many bytes */
+  size_t body_len;                 /* set by the transport */
+  wxpay_header_slot *headers;      /* headers asked for (may be none) */
+  size_t header_count;
+} wxpay_http_resp;
+
+typedef wxpay_net (*wxpay_transport_fn)(void *user, const wxpay_http_req *req,
+                                        wxpay_http_resp *resp);
+/* Fill buf with n cryptographically secure random bytes; return 0 on success. */
+typedef int (*wxpay_random_fn)(void *user, unsigned char *buf, size_t n);
+/* Unix time in seconds, or a negative value when unknown. */
+typedef long long (*wxpay_clock_fn)(void *user);
+/* Wait ms milliseconds between attempts (optional). */
+typedef void (*wxpay_sleep_fn)(void *user, unsigned ms);
+
+#define WXPAY_LOGS(X) \
+  X(ATTEMPT,  "sending attempt")                         /* detail: URL */ \
+  X(NET_FAIL, "transport failure")                       /* detail: kind */ \
+  X(FAILOVER, "network failure: next attempt goes to the other endpoint") \
+  X(HTTP_STATUS, "HTTP status other than 200")           /* detail: status */ \
+  X(RETRY,    "temporary failure: retrying")             /* detail: err_code or reason */ \
+  X(RESULT,   "verified answer")                         /* detail: outcome */ \
+  X(UNTRUSTED, "response refused")                       /* detail: error */
+
+typedef enum wxpay_log_id {
+#define WXPAY__LOG_ENUM(id, msg) WXPAY_LOG_##id,
+  WXPAY_LOGS(WXPAY__LOG_ENUM)
+#undef WXPAY__LOG_ENUM
+  WXPAY_LOG_COUNT
+} wxpay_log_id;
+
+/* attempt counts from 1; detail is never the key or anything derived from it. */
+typedef void (*wxpay_log_fn)(void *user, wxpay_log_id id, int attempt,
+                             const char *detail);
+
+typedef struct wxpay__key_cache {
+  const char *key;          /* the api_key pointer the midstates belong to */
+  uint32_t inner[8];        /* SHA-256 state after the ipad block */
+  uint32_t outer[8];        /* SHA-256 state after the opad block */
+} wxpay__key_cache;
+
+/* Zero every field you do not set: zero means "the default". */
+typedef struct wxpay_client {
+  const char *api_key;            /* required: the 32-byte APIv2 key (not the
+                                     APIv3 key, not the AppSecret) */
+  wxpay_transport_fn transport;   /* required by wxpay_close() only */
+  void *transport_user;
+  wxpay_random_fn random;         /* default: getrandom / arc4random /
+                                     BCryptGenRandom; none under WXPAY_NO_OS */
+  void *random_user;
+  wxpay_clock_fn clock;           /* default: time(); none under WXPAY_NO_OS */
+  void *clock_user;
+  wxpay_sleep_fn sleep;           /* default: none, attempts follow at once */
+  void *sleep_user;
+  const char *endpoint;           /* default WXPAY_ENDPOINT */
+  const char *backup_endpoint;    /* default WXPAY_BACKUP_ENDPOINT when endpoint
+                                     is unset; no backup when endpoint is set */
+  int attempts;                   /* default 3 (at most 10) */
+  unsigned retry_delay_ms;        /* default 1000, used when sleep is set */
+  unsigned connect_timeout_ms;    /* default 6000 */
+  unsigned timeout_ms;            /* default 8000, whole exchange */
+  const char *user_agent;         /* default "wxpay_close.h/" WXPAY_VERSION */
+  wxpay_log_fn log;               /* default: none */
+  void *log_user;
+  wxpay__key_cache key_cache;     /* private: filled by wxpay_client_init() */
+} wxpay_client;
+
+typedef struct wxpay_sub_order {
+  const char *mchid;              /* 子单商户号, at most 32 */
+  const char *out_trade_no;       /* 子单商户订单号, at most 32, [0-9A-Za-z_|*@-] */
+} wxpay_sub_order;
+
+typedef struct wxpay_close_req {
+  const char *combine_appid;          /* required, at most 32 */
+  const char *combine_mch_id;         /* required, at most 32 */
+  const char *combine_out_trade_no;   /* required, at most 32, [0-9A-Za-z_|*@-] */
+  const wxpay_sub_order *sub_orders;  /* 1..WXPAY_MAX_SUB_ORDERS, unless ... */
+  size_t sub_order_count;
+  const char *sub_order_list_json;    /* ... this is set: sent verbatim as
+                                         sub_order_list (valid UTF-8, <= 10240) */
+  const char *nonce_str;              /* default NULL: 32 random [0-9A-Za-z] */
+  long long created_at;               /* unix seconds the order was created;
+                                         0 = unknown (no one-minute guard) */
+} wxpay_close_req;
+
+/* The fields of a parsed XML body, in document order, packed in place as
+   "name\0value\0name\0value\0...\0" inside the caller's buffer: an empty
+   name ends the list. Names are never empty; values never hold a NUL. */
+typedef struct wxpay_fields {
+  const char *data;
+  size_t count;
+} wxpay_fields;
+
+typedef struct wxpay_close_resp {
+  /* The seed's nine fields, NUL-terminated, "" when absent. They point into
+     the body buffer given to wxpay_close_parse() (or the work buffer). */
+  const char *return_code, *return_msg, *combine_appid, *combine_mch_id,
+      *nonce_str, *sign, *result_code, *err_code, *err_code_des;
+  wxpay_fields fields;       /* every field received, known or not */
+  wxpay_outcome outcome;
+  int verified;              /* 1: sign checked and correct; 0: a return_code
+                                FAIL answer, which WeChat does not sign */
+  int http_status;           /* wxpay_close(): last HTTP status, 0 if none */
+  wxpay_net net;             /* wxpay_close(): last transport result */
+  int attempts;              /* wxpay_close(): attempts made */
+  long long retry_after;     /* seconds to wait when TOO_EARLY, else 0 */
+  size_t error_offset;       /* XML errors: byte offset where parsing stopped */
+} wxpay_close_resp;
+
+/* Checks the key and caches the HMAC key pads in the client (optional: every
+   call works without it). Call again after changing api_key. */
+WXPAY_DEF wxpay_err wxpay_client_init(wxpay_client *client);
+/* Wipes the cached key material from the client. */
+WXPAY_DEF void wxpay_client_wipe(wxpay_client *client);
+
+/* Checks the key and every request field (and the one-minute guard) without
+   signing or sending. *bad_field (may be NULL) names the offending field, e.g.
+   "sub_orders.out_trade_no", and *bad_index (may be NULL) the sub-order. */
+WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
+                                         const wxpay_close_req *req,
+                                         const char **bad_field,
+                                         size_t *bad_index);
+
+/* Seconds to wait before this order may be closed (0 = now); needs
+   req->created_at and a clock, else 0. */
+WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
+                                             const wxpay_close_req *req);
+
+/* Writes the NUL-terminated, signed request body into out. *len is the body
+   length on success; on WXPAY_ERR_BUFFER it is the cap that would succeed
+   (length + 1) and nothing is written past cap (out[0] is set to '\0'). */
+WXPAY_DEF wxpay_err wxpay_close_build(const wxpay_client *client,
+                                      const wxpay_close_req *req, char *out,
+                                      size_t cap, size_t *len);
+
+/* Writes the exact string that is signed for this request, with the key shown
+   as "***". req->nonce_str must be set (the nonce that was sent). Length and
+   buffer rules as wxpay_close_build(). */
+WXPAY_DEF wxpay_err wxpay_close_explain(const wxpay_client *client,
+                                        const wxpay_close_req *req, char *out,
+                                        size_t cap, size_t *len);
+
+/* Parses the response body (decoded in place: body is overwritten), checks
+   its signature and, when req is given, the echoed combine_appid and
+   combine_mch_id; sets resp->outcome. */
+WXPAY_DEF wxpay_err wxpay_close_parse(const wxpay_client *client,
+                                      const wxpay_close_req *req, char *body,
+                                      size_t len, wxpay_close_resp *resp);
+
+/* Build, send through client->transport, parse; retries and failover per the
+   client's policy. work holds the request and the response. */
+WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
+                                const wxpay_close_req *req,
+                                wxpay_close_resp *resp, char *work,
+                                size_t work_cap);
+
+/* Draws a nonce of 32 [0-9A-Za-z] characters (NUL-terminated) into out. */
+WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]);
+
+WXPAY_DEF const char *wxpay_strerror(wxpay_err err);
+WXPAY_DEF const char *wxpay_err_name(wxpay_err err);        /* "SIGNATURE" */
+WXPAY_DEF const char *wxpay_outcome_name(wxpay_outcome o);  /* "already_closed" */
+WXPAY_DEF const char *wxpay_outcome_text(wxpay_outcome o);  /* a sentence */
+WXPAY_DEF const char *wxpay_net_name(wxpay_net n);          /* "TIMEOUT" */
+
+/* ---- building blocks, public for adapters, tests and the curious ---- */
+
+typedef struct wxpay_sha256_ctx {
+  uint32_t state[8];
+  uint64_t count;             /* bytes hashed so far */
+  unsigned char buf[64];
+} wxpay_sha256_ctx;
+
+WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx);
+WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size_t n);
+WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]);
+WXPAY_DEF void wxpay_sha256(const void *data, size_t n, unsigned char out[32]);
+
+typedef struct wxpay_hmac_ctx {
+  wxpay_sha256_ctx inner;
+  uint32_t outer[8];          /* state after the opad block */
+} wxpay_hmac_ctx;
+
+WXPAY_DEF void wxpay_hmac_init(wxpay_hmac_ctx *ctx, const void *key, size_t key_len);
+WXPAY_DEF void wxpay_hmac_update(wxpay_hmac_ctx *ctx, const void *data, size_t n);
+WXPAY_DEF void wxpay_hmac_final(wxpay_hmac_ctx *ctx, unsigned char out[32]);
+WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
+                                 const void *data, size_t n,
+                                 unsigned char out[32]);
+
+/* The v2 signature of any field set: HMAC-SHA256 keyed with key over the
+   sorted non-empty fields except "sign", then "&key=KEY"; 64 uppercase hex
+   characters and a NUL into out. */
+WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
+                                      const wxpay_fields *fields,
+                                      char out[65]);
+
+/* The flat-XML reader alone: parses body[0..len) in place into fields.
+   *error_offset (may be NULL) gets the offset of the first bad byte. */
+WXPAY_DEF wxpay_err wxpay_xml_read(char *body, size_t len,
+                                   wxpay_fields *fields, size_t *error_offset);
+/* The value of a field, or NULL when absent. */
+WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields,
+                                       const char *name);
+/* Iterates in document order: start with *cursor = NULL; returns 1 and sets
+   *name and *value for each field, 0 at the end. */
+WXPAY_DEF int wxpay_fields_next(const wxpay_fields *fields, const char **cursor,
+                                const char **name, const char **value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WXPAY_CLOSE_H */
+
+/* ====================================================================== */
+/*                            IMPLEMENTATION                              */
+/* ====================================================================== */
+#ifdef WXPAY_CLOSE_IMPLEMENTATION
+#ifndef WXPAY_CLOSE_IMPLEMENTED
+#define WXPAY_CLOSE_IMPLEMENTED
+
+#include <string.h>
+
+#ifndef WXPAY_ASSERT
+#include <assert.h>
+#define WXPAY_ASSERT(c) assert(c)
+#endif
+
+/* >>os: the default random source and clock on hosted systems */
+#ifndef WXPAY_NO_OS
+#include <time.h>
+#if defined(_WIN32)
+#include <windows.h>
+#include <bcrypt.h>
+#ifdef _MSC_VER
+#pragma comment(lib, "bcrypt")
+#endif
+#define WXPAY__RANDOM_WIN32
+#elif defined(__linux__)
+#include <sys/random.h>
+#include <errno.h>
+#define WXPAY__RANDOM_GETRANDOM
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
+    defined(__NetBSD__) || defined(__DragonFly__)
+#include <stdlib.h>
+#define WXPAY__RANDOM_ARC4
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Wipes memory the compiler may not optimise away. */
+static void wxpay__wipe(void *p, size_t n) {
+  volatile unsigned char *v = (volatile unsigned char *)p;
+  while (n--) *v++ = 0;
+}
+
+/* >>sha256 */
+static const uint32_t wxpay__k[64] = {
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+  0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+  0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+  0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+static const uint32_t wxpay__iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+                                      0xa54ff53a, 0x510e527f, 0x9b05688c,
+                                      0x1f83d9ab, 0x5be0cd19};
+
+static uint32_t wxpay__load32_be(const unsigned char *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+         ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static void wxpay__store32_be(unsigned char *p, uint32_t v) {
+  p[0] = (unsigned char)(v >> 24);
+  p[1] = (unsigned char)(v >> 16);
+  p[2] = (unsigned char)(v >> 8);
+  p[3] = (unsigned char)v;
+}
+
+#define WXPAY__ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+/* One 64-byte block; a rolled loop over a 16-word window keeps it small. */
+static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
+  uint32_t w[16], v[8], t1, t2;
+  int i;
+  for (i = 0; i < 8; i++) v[i] = s[i];
+  for (i = 0; i < 64; i++) {
+    if (i < 16) {
+      w[i] = wxpay__load32_be(blk + 4 * i);
+    } else {
+      uint32_t a = w[(i + 1) & 15], b = w[(i + 14) & 15];
+      uint32_t s0 = WXPAY__ROR(a, 7) ^ WXPAY__ROR(a, 18) ^ (a >> 3);
+      uint32_t s1 = WXPAY__ROR(b, 17) ^ WXPAY__ROR(b, 19) ^ (b >> 10);
+      w[i & 15] += s0 + w[(i + 9) & 15] + s1;
+    }
+    t1 = v[7] + (WXPAY__ROR(v[4], 6) ^ WXPAY__ROR(v[4], 11) ^ WXPAY__ROR(v[4], 25)) +
+         ((v[4] & v[5]) ^ (~v[4] & v[6])) + wxpay__k[i] + w[i & 15];
+    t2 = (WXPAY__ROR(v[0], 2) ^ WXPAY__ROR(v[0], 13) ^ WXPAY__ROR(v[0], 22)) +
+         ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+    v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3] + t1;
+    v[3] = v[2]; v[2] = v[1]; v[1] = v[0]; v[0] = t1 + t2;
+  }
+  for (i = 0; i < 8; i++) s[i] += v[i];
+}
+
+WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx) {
+  memcpy(ctx->state, wxpay__iv, sizeof ctx->state);
+  ctx->count = 0;
+}
+
+WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size_t n) {
+  const unsigned char *p = (const unsigned char *)data;
+  size_t used = (size_t)(ctx->count & 63);
+  ctx->count += n;
+  if (used) {
+    size_t take = 64 - used < n ? 64 - used : n;
+    memcpy(ctx->buf + used, p, take);
+    p += take; n -= take;
+    if (used + take < 64) return;
+    wxpay__sha256_block(ctx->state, ctx->buf);
+  }
+  for (; n >= 64; p += 64, n -= 64) wxpay__sha256_block(ctx->state, p);
+  if (n) memcpy(ctx->buf, p, n);
+}
+
+WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) {
+  uint64_t bits = ctx->count * 8;
+  size_t used = (size_t)(ctx->count & 63);
+  int i;
+  ctx->buf[used++] = 0x80;
+  if (used > 56) {
+    memset(ctx->buf + used, 0, 64 - used);
+    wxpay__sha256_block(ctx->state, ctx->buf);
+    used = 0;
+  }
+  memset(ctx->buf + used, 0, 56 - used);
+  wxpay__store32_be(ctx->buf + 56, (uint32_t)(bits >> 32));
+  wxpay__store32_be(ctx->buf + 60, (uint32_t)bits);
+  wxpay__sha256_block(ctx->state, ctx->buf);
+  for (i = 0; i < 8; i++) wxpay__store32_be(out + 4 * i, ctx->state[i]);
+  wxpay__wipe(ctx, sizeof *ctx);
+}
+
+WXPAY_DEF void wxpay_sha256(const void *data, size_t n, unsigned char out[32]) {
+  wxpay_sha256_ctx c;
+  wxpay_sha256_init(&c);
+  wxpay_sha256_update(&c, data, n);
+  wxpay_sha256_final(&c, out);
+}
+
+/* >>hmac: the key pads are hashed once; their midstates are all HMAC needs */
+static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
+                             uint32_t outer[8]) {
+  unsigned char k[64];
+  int i;
+  memset(k, 0, sizeof k);
+  if (key_len > 64) wxpay_sha256(key, key_len, k);
+  else if (key_len) memcpy(k, key, key_len);
+  for (i = 0; i < 64; i++) k[i] ^= 0x36;
+  memcpy(inner, wxpay__iv, 32);
+  wxpay__sha256_block(inner, k);
+  for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
+  memcpy(outer, wxpay__iv, 32);
+  wxpay__sha256_block(outer, k);
+  wxpay__wipe(k, sizeof k);
+}
+
+static void wxpay__hmac_from_pads(wxpay_hmac_ctx *ctx, const uint32_t inner[8],
+                                  const uint32_t outer[8]) {
+  memcpy(ctx->inner.state, inner, 32);
+  ctx->inner.count = 64;
+  memcpy(ctx->outer, outer, 32);
+}
+
+WXPAY_DEF void wxpay_hmac_init(wxpay_hmac_ctx *ctx, const void *key, size_t key_len) {
+  uint32_t inner[8];
+  wxpay__hmac_pads(key, key_len, inner, ctx->outer);
+  memcpy(ctx->inner.state, inner, 32);
+  ctx->inner.count = 64;
+  wxpay__wipe(inner, sizeof inner);
+}
+
+WXPAY_DEF void wxpay_hmac_update(wxpay_hmac_ctx *ctx, const void *data, size_t n) {
+  wxpay_sha256_update(&ctx->inner, data, n);
+}
+
+WXPAY_DEF void wxpay_hmac_final(wxpay_hmac_ctx *ctx, unsigned char out[32]) {
+  wxpay_sha256_ctx o;
+  unsigned char ih[32];
+  wxpay_sha256_final(&ctx->inner, ih);
+  memcpy(o.state, ctx->outer, 32);
+  o.count = 64;
+  wxpay_sha256_update(&o, ih, 32);
+  wxpay_sha256_final(&o, out);
+  wxpay__wipe(ih, sizeof ih);
+  wxpay__wipe(ctx, sizeof *ctx);
+}
+
+WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
+                                 const void *data, size_t n,
+                                 unsigned char out[32]) {
+  wxpay_hmac_ctx h;
+  wxpay_hmac_init(&h, key, key_len);
+  wxpay_hmac_update(&h, data, n);
+  wxpay_hmac_final(&h, out);
+}
+
+/* >>util */
+static size_t wxpay__strnlen(const char *s, size_t max) {
+  size_t n = 0;
+  while (n < max && s[n]) n++;
+  return n;
+}
+
+static int wxpay__streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid.
+   Rejects overlong forms, surrogates and code points past U+10FFFF. */
+static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
+  uint32_t c;
+  size_t len, i;
+  if (s[0] < 0x80) return 1;
+  if (s[0] >= 0xC2 && s[0] <= 0xDF) { len = 2; c = s[0] & 0x1Fu; }
+  else if (s[0] >= 0xE0 && s[0] <= 0xEF) { len = 3; c = s[0] & 0x0Fu; }
+  else if (s[0] >= 0xF0 && s[0] <= 0xF4) { len = 4; c = s[0] & 0x07u; }
+  else return 0;
+  if (n < len) return 0;
+  for (i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (s[i] & 0x3Fu);
+  }
+  if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10FFFF ||
+      (c >= 0xD800 && c <= 0xDFFF))
+    return 0;
+  return len;
+}
+
+static int wxpay__utf8_valid(const char *s, size_t n) {
+  size_t i = 0, k;
+  while (i < n) {
+    if ((k = wxpay__utf8_len((const unsigned char *)s + i, n - i)) == 0) return 0;
+    i += k;
+  }
+  return 1;
+}
+
+static int wxpay__is_alnum(int c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static const char wxpay__hex[] = "0123456789ABCDEF";
+
+static int wxpay__hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* >>out: one writer for buffers and for the MAC; it counts what it could not
+   write so a too-small buffer reports the size it needs */
+typedef struct wxpay__out {
+  char *buf;
+  size_t cap, len;
+  wxpay_hmac_ctx *mac;      /* when set, bytes feed the MAC instead of buf */
+  int cdata;            /* inside CDATA: split any "]]>" */
+  unsigned brackets;    /* trailing ']' seen in CDATA mode, at most 2 */
+} wxpay__out;
+
+static void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
+  if (o->mac) {
+    wxpay_hmac_update(o->mac, s, n);
+  } else if (o->len < o->cap) {
+    size_t room = o->cap - o->len;
+    memcpy(o->buf + o->len, s, n < room ? n : room);
+  }
+  o->len += n;
+}
+
+static void wxpay__put(wxpay__out *o, const char *s, size_t n) {
+  size_t i, start = 0;
+  if (!o->cdata) { wxpay__raw(o, s, n); return; }
+  for (i = 0; i < n; i++) {
+    if (s[i] == '>' && o->brackets >= 2) {
+      wxpay__raw(o, s + start, i - start);
+      wxpay__raw(o, "]]><![CDATA[", 12);
+      start = i;
+    }
+    o->brackets = s[i] == ']' ? (o->brackets < 2 ? o->brackets + 1 : 2) : 0;
+  }
+  wxpay__raw(o, s + start, n - start);
+}
+
+static void wxpay__puts(wxpay__out *o, const char *s) { wxpay__put(o, s, strlen(s)); }
+
+/* >>json: sub_order_list as compact JSON, escaped the way PHP's json_encode
+   escapes ASCII (the seed SDK's bytes) */
+static void wxpay__json_str(wxpay__out *o, const char *s) {
+  size_t i, start = 0;
+  char esc[7];
+  wxpay__put(o, "\"", 1);
+  for (i = 0; s[i]; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\' || c == '/' || c < 0x20) {
+      wxpay__put(o, s + start, i - start);
+      start = i + 1;
+      esc[0] = '\\';
+      if (c >= 0x20) {
+        esc[1] = (char)c;
+        wxpay__put(o, esc, 2);
+      } else {
+        memcpy(esc + 1, "u00", 3);
+        esc[4] = wxpay__hex[c >> 4];
+        esc[5] = wxpay__hex[c & 15];
+        wxpay__put(o, esc, 6);
+      }
+    }
+  }
+  wxpay__put(o, s + start, i - start);
+  wxpay__put(o, "\"", 1);
+}
+
+static void wxpay__json_subs(wxpay__out *o, const wxpay_sub_order *subs, size_t n) {
+  size_t i;
+  wxpay__put(o, "[", 1);
+  for (i = 0; i < n; i++) {
+    wxpay__put(o, i ? ",{\"mchid\":" : "{\"mchid\":", i ? 10 : 9);
+    wxpay__json_str(o, subs[i].mchid);
+    wxpay__put(o, ",\"out_trade_no\":", 16);
+    wxpay__json_str(o, subs[i].out_trade_no);
+    wxpay__put(o, "}", 1);
+  }
+  wxpay__put(o, "]", 1);
+}
+
+/* Writes sub_order_list's value: the caller's JSON verbatim, or built. */
+static void wxpay__sub_order_list(wxpay__out *o, const wxpay_close_req *req) {
+  if (req->sub_order_list_json) wxpay__puts(o, req->sub_order_list_json);
+  else wxpay__json_subs(o, req->sub_orders, req->sub_order_count);
+}
+
+/* >>xml writer */
+static int wxpay__needs_cdata(const char *s) {
+  for (; *s; s++)
+    if (*s == '<' || *s == '>' || *s == '&' || *s == '"') return 1;
+  return 0;
+}
+
+static void wxpay__xml_open(wxpay__out *o, const char *name, int cdata) {
+  wxpay__put(o, "<", 1);
+  wxpay__puts(o, name);
+  wxpay__put(o, cdata ? "><![CDATA[" : ">", cdata ? 10 : 1);
+  o->cdata = cdata;
+  o->brackets = 0;
+}
+
+static void wxpay__xml_close(wxpay__out *o, const char *name) {
+  int cdata = o->cdata;
+  o->cdata = 0;
+  wxpay__put(o, cdata ? "]]></" : "</", cdata ? 5 : 2);
+  wxpay__puts(o, name);
+  wxpay__put(o, ">", 1);
+}
+
+static void wxpay__xml_field(wxpay__out *o, const char *name, const char *value) {
+  wxpay__xml_open(o, name, wxpay__needs_cdata(value));
+  wxpay__puts(o, value);
+  wxpay__xml_close(o, name);
+}
+
+/* >>sign */
+static size_t wxpay__key_len(const wxpay_client *c) {
+  return c->api_key ? wxpay__strnlen(c->api_key, WXPAY_KEY_LEN + 1) : 0;
+}
+
+/* Starts the MAC keyed with the client's key, from the cached pads when
+   wxpay_client_init() filled them for this key. */
+static wxpay_err wxpay__mac_start(const wxpay_client *c, wxpay_hmac_ctx *h) {
+  if (wxpay__key_len(c) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
+  if (c->key_cache.key == c->api_key)
+    wxpay__hmac_from_pads(h, c->key_cache.inner, c->key_cache.outer);
+  else
+    wxpay_hmac_init(h, c->api_key, WXPAY_KEY_LEN);
+  return WXPAY_OK;
+}
+
+static void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) {
+  wxpay__put(o, "&key=", 5);
+  if (masked) wxpay__put(o, "***", 3);
+  else wxpay__put(o, c->api_key, WXPAY_KEY_LEN);
+}
+
+/* The request's string to sign; its six fields in byte order of their names. */
+static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
+                                   const wxpay_close_req *req, const char *nonce,
+                                   int masked) {
+  wxpay__put(o, "combine_appid=", 14);
+  wxpay__puts(o, req->combine_appid);
+  wxpay__put(o, "&combine_mch_id=", 16);
+  wxpay__puts(o, req->combine_mch_id);
+  wxpay__put(o, "&combine_out_trade_no=", 22);
+  wxpay__puts(o, req->combine_out_trade_no);
+  wxpay__put(o, "&nonce_str=", 11);
+  wxpay__puts(o, nonce);
+  wxpay__put(o, "&sign_type=HMAC-SHA256&sub_order_list=", 38);
+  wxpay__sub_order_list(o, req);
+  wxpay__key_suffix(o, c, masked);
+}
+
+/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name. Names
+   are unique (the reader rejects duplicates), so each round takes the least
+   name above the previous one. */
+static void wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
+  const char *prev = NULL, *cur, *name, *value, *best, *best_value;
+  for (;;) {
+    best = best_value = NULL;
+    cur = NULL;
+    while (wxpay_fields_next(f, &cur, &name, &value)) {
+      if (!*value || wxpay__streq(name, "sign")) continue;
+      if (prev && strcmp(name, prev) <= 0) continue;
+      if (!best || strcmp(name, best) < 0) { best = name; best_value = value; }
+    }
+    if (!best) return;
+    if (prev) wxpay__put(o, "&", 1);
+    wxpay__puts(o, best);
+    wxpay__put(o, "=", 1);
+    wxpay__puts(o, best_value);
+    prev = best;
+  }
+}
+
+static void wxpay__hex_upper(const unsigned char *in, size_t n, char *out) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    out[2 * i] = wxpay__hex[in[i] >> 4];
+    out[2 * i + 1] = wxpay__hex[in[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+static wxpay_err wxpay__fields_mac(const wxpay_client *c, const wxpay_fields *f,
+                                   unsigned char mac[32]) {
+  wxpay_hmac_ctx h;
+  wxpay__out o;
+  wxpay_err e = wxpay__mac_start(c, &h);
+  if (e) return e;
+  memset(&o, 0, sizeof o);
+  o.mac = &h;
+  wxpay__fields_sign_string(&o, f);
+  wxpay__key_suffix(&o, c, 0);
+  wxpay_hmac_final(&h, mac);
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
+                                      const wxpay_fields *fields, char out[65]) {
+  unsigned char mac[32];
+  wxpay_err e;
+  if (!client || !fields || !fields->data || !out) return WXPAY_ERR_ARG;
+  e = wxpay__fields_mac(client, fields, mac);
+  if (e) { out[0] = '\0'; return e; }
+  wxpay__hex_upper(mac, 32, out);
+  wxpay__wipe(mac, sizeof mac);
+  return WXPAY_OK;
+}
+
+/* Constant-time comparison of the expected MAC with the received hex sign:
+   the hex is decoded first (it is public), then every byte is compared. */
+static int wxpay__sign_matches(const unsigned char mac[32], const char *hex) {
+  unsigned char diff = 0;
+  size_t i;
+  if (wxpay__strnlen(hex, 65) != 64) return 0;
+  for (i = 0; i < 32; i++) {
+    int hi = wxpay__hexval(hex[2 * i]), lo = wxpay__hexval(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return 0;
+    diff |= (unsigned char)(mac[i] ^ (unsigned)(hi << 4 | lo));
+  }
+  return ((diff - 1u) >> 8) & 1u; /* 1 when diff == 0, without a branch */
+}
+
+/* >>random */
+static int wxpay__random(const wxpay_client *c, unsigned char *buf, size_t n) {
+  if (c->random) return c->random(c->random_user, buf, n) == 0 ? 0 : -1;
+#if defined(WXPAY__RANDOM_GETRANDOM)
+  while (n) {
+    ssize_t r = getrandom(buf, n, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    buf += r;
+    n -= (size_t)r;
+  }
+  return 0;
+#elif defined(WXPAY__RANDOM_ARC4)
+  arc4random_buf(buf, n);
+  return 0;
+#elif defined(WXPAY__RANDOM_WIN32)
+  return BCryptGenRandom(NULL, buf, (ULONG)n, BCRYPT_USE_SYSTEM_PREFERRED_RNG) == 0 ? 0 : -1;
+#else
+  (void)buf; (void)n;
+  return -1; /* no default source: never fall back to rand() */
+#endif
+}
+
+WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]) {
+  static const char alphabet[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  unsigned char rb[WXPAY_NONCE_LEN];
+  size_t got = 0, i;
+  int rounds = 0;
+  if (!client || !out) return WXPAY_ERR_ARG;
+  while (got < WXPAY_NONCE_LEN) {
+    /* 248 = 4 * 62: bytes at or above it are dropped, so no modulo bias; a
+       source that keeps giving them is broken */
+    if (++rounds > 16 || wxpay__random(client, rb, sizeof rb) != 0) {
+      out[0] = '\0';
+      return WXPAY_ERR_RANDOM;
+    }
+    for (i = 0; i < sizeof rb && got < WXPAY_NONCE_LEN; i++)
+      if (rb[i] < 248) out[got++] = alphabet[rb[i] % 62];
+  }
+  out[WXPAY_NONCE_LEN] = '\0';
+  wxpay__wipe(rb, sizeof rb);
+  return WXPAY_OK;
+}
+
+/* >>validate */
+static long long wxpay__now(const wxpay_client *c) {
+  if (c->clock) return c->clock(c->clock_user);
+#ifndef WXPAY_NO_OS
+  return (long long)time(NULL);
+#else
+  return -1;
+#endif
+}
+
+WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
+                                             const wxpay_close_req *req) {
+  long long now;
+  if (!client || !req || req->created_at <= 0) return 0;
+  now = wxpay__now(client);
+  if (now < 0 || now - req->created_at >= WXPAY_MIN_CLOSE_DELAY) return 0;
+  return WXPAY_MIN_CLOSE_DELAY - (now - req->created_at);
+}
+
+enum { WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE };
+
+static int wxpay__char_ok(int kind, int c) {
+  if (kind == WXPAY__ORDER_NO)
+    return wxpay__is_alnum(c) || c == '_' || c == '-' || c == '|' || c == '*' || c == '@';
+  return c > 0x20 && c < 0x7F; /* ids and nonces: printable ASCII, no space */
+}
+
+static wxpay_err wxpay__check(const char *s, size_t max, int kind) {
+  size_t n, i;
+  wxpay_err too_long = kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
+  if (!s || !*s) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
+  n = wxpay__strnlen(s, max + 1);
+  if (n > max) return too_long;
+  if (!wxpay__utf8_valid(s, n)) return WXPAY_ERR_UTF8;
+  for (i = 0; i < n; i++)
+    if (!wxpay__char_ok(kind, (unsigned char)s[i]))
+      return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
+  return WXPAY_OK;
+}
+
+#define WXPAY__CHECK(expr, field, index)                  \
+  do {                                                     \
+    if ((e = (expr)) != WXPAY_OK) {                        \
+      if (bad_field) *bad_field = (field);                 \
+      if (bad_index) *bad_index = (index);                 \
+      return e;                                            \
+    }                                                      \
+  } while (0)
+
+WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
+                                         const wxpay_close_req *req,
+                                         const char **bad_field,
+                                         size_t *bad_index) {
+  wxpay_err e;
+  size_t i;
+  if (bad_field) *bad_field = NULL;
+  if (bad_index) *bad_index = 0;
+  if (!client || !req) return WXPAY_ERR_ARG;
+  WXPAY__CHECK(wxpay__key_len(client) == WXPAY_KEY_LEN ? WXPAY_OK : WXPAY_ERR_KEY,
+               "api_key", 0);
+  WXPAY__CHECK(wxpay__check(req->combine_appid, 32, WXPAY__ID), "combine_appid", 0);
+  WXPAY__CHECK(wxpay__check(req->combine_mch_id, 32, WXPAY__ID), "combine_mch_id", 0);
+  WXPAY__CHECK(wxpay__check(req->combine_out_trade_no, 32, WXPAY__ORDER_NO),
+               "combine_out_trade_no", 0);
+  if (req->nonce_str)
+    WXPAY__CHECK(wxpay__check(req->nonce_str, WXPAY_NONCE_LEN, WXPAY__NONCE), "nonce_str", 0);
+  if (req->sub_order_list_json) {
+    const char *j = req->sub_order_list_json;
+    size_t n = wxpay__strnlen(j, WXPAY_SUB_ORDER_LIST_MAX + 1);
+    WXPAY__CHECK(n ? WXPAY_OK : WXPAY_ERR_MISSING_FIELD, "sub_order_list", 0);
+    WXPAY__CHECK(n <= WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_OK : WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG,
+                 "sub_order_list", 0);
+    WXPAY__CHECK(wxpay__utf8_valid(j, n) ? WXPAY_OK : WXPAY_ERR_UTF8, "sub_order_list", 0);
+  } else {
+    wxpay__out count;
+    WXPAY__CHECK(req->sub_order_count >= 1 && req->sub_order_count <= WXPAY_MAX_SUB_ORDERS
+                     ? WXPAY_OK : WXPAY_ERR_SUB_ORDER_COUNT, "sub_orders", 0);
+    WXPAY__CHECK(req->sub_orders ? WXPAY_OK : WXPAY_ERR_ARG, "sub_orders", 0);
+    for (i = 0; i < req->sub_order_count; i++) {
+      WXPAY__CHECK(wxpay__check(req->sub_orders[i].mchid, 32, WXPAY__ID),
+                   "sub_orders.mchid", i);
+      WXPAY__CHECK(wxpay__check(req->sub_orders[i].out_trade_no, 32, WXPAY__ORDER_NO),
+                   "sub_orders.out_trade_no", i);
+    }
+    memset(&count, 0, sizeof count);
+    wxpay__json_subs(&count, req->sub_orders, req->sub_order_count);
+    WXPAY__CHECK(count.len <= WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_OK
+                     : WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG, "sub_order_list", 0);
+  }
+  WXPAY__CHECK(wxpay_close_wait_seconds(client, req) ? WXPAY_ERR_TOO_EARLY : WXPAY_OK,
+               "created_at", 0);
+  return WXPAY_OK;
+}
+
+/* >>build */
+static wxpay_err wxpay__finish(wxpay__out *o, char *out, size_t cap, size_t *len) {
+  if (o->len >= cap) {
+    if (cap) out[0] = '\0'; /* never a partial body that looks whole */
+    if (len) *len = o->len + 1;
+    return WXPAY_ERR_BUFFER;
+  }
+  out[o->len] = '\0';
+  if (len) *len = o->len;
+  return WXPAY_OK;
+}
+
+static wxpay_err wxpay__build_checked(const wxpay_client *client,
+                                      const wxpay_close_req *req, char *out,
+                                      size_t cap, size_t *len) {
+  wxpay__out o;
+  wxpay_hmac_ctx h;
+  unsigned char mac[32];
+  char nonce_buf[WXPAY_NONCE_LEN + 1], sign[65];
+  const char *nonce = req->nonce_str;
+  wxpay_err e;
+  if (!nonce) {
+    if ((e = wxpay_nonce(client, nonce_buf)) != WXPAY_OK) return e;
+    nonce = nonce_buf;
+  }
+  if ((e = wxpay__mac_start(client, &h)) != WXPAY_OK) return e;
+  memset(&o, 0, sizeof o);
+  o.mac = &h;
+  wxpay__req_sign_string(&o, client, req, nonce, 0);
+  wxpay_hmac_final(&h, mac);
+  wxpay__hex_upper(mac, 32, sign);
+  wxpay__wipe(mac, sizeof mac);
+
+  memset(&o, 0, sizeof o);
+  o.buf = out;
+  o.cap = cap;
+  wxpay__put(&o, "<xml>", 5);
+  wxpay__xml_field(&o, "combine_appid", req->combine_appid);
+  wxpay__xml_field(&o, "combine_mch_id", req->combine_mch_id);
+  wxpay__put(&o, "<sign_type>HMAC-SHA256</sign_type>", 34);
+  wxpay__xml_field(&o, "combine_out_trade_no", req->combine_out_trade_no);
+  wxpay__xml_open(&o, "sub_order_list",
+                  !req->sub_order_list_json || wxpay__needs_cdata(req->sub_order_list_json));
+  wxpay__sub_order_list(&o, req);
+  wxpay__xml_close(&o, "sub_order_list");
+  wxpay__xml_field(&o, "nonce_str", nonce);
+  wxpay__xml_field(&o, "sign", sign);
+  wxpay__put(&o, "</xml>", 6);
+  return wxpay__finish(&o, out, cap, len);
+}
+
+static wxpay_err wxpay__out_args(char *out, size_t cap, size_t *len) {
+  if (len) *len = 0;
+  if (!out && cap) return WXPAY_ERR_ARG;
+  if (cap) out[0] = '\0';
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_close_build(const wxpay_client *client,
+                                      const wxpay_close_req *req, char *out,
+                                      size_t cap, size_t *len) {
+  wxpay_err e = wxpay__out_args(out, cap, len);
+  if (e) return e;
+  if ((e = wxpay_close_validate(client, req, NULL, NULL)) != WXPAY_OK) return e;
+  return wxpay__build_checked(client, req, out, cap, len);
+}
+
+WXPAY_DEF wxpay_err wxpay_close_explain(const wxpay_client *client,
+                                        const wxpay_close_req *req, char *out,
+                                        size_t cap, size_t *len) {
+  wxpay__out o;
+  wxpay_err e = wxpay__out_args(out, cap, len);
+  if (e) return e;
+  if ((e = wxpay_close_validate(client, req, NULL, NULL)) != WXPAY_OK) return e;
+  if (!req->nonce_str) return WXPAY_ERR_NONCE;
+  memset(&o, 0, sizeof o);
+  o.buf = out;
+  o.cap = cap;
+  wxpay__req_sign_string(&o, client, req, req->nonce_str, 1);
+  return wxpay__finish(&o, out, cap, len);
+}
+
+/* >>xml reader: flat <xml> children only, decoded in place into
+   "name\0value\0...\0". The output never outgrows the input already read
+   (a tag costs more than its NUL, an entity more than its UTF-8), so one
+   buffer serves, with no recursion and no second buffer. */
+typedef struct wxpay__rd {
+  char *b;
+  size_t n, i, w;
+} wxpay__rd;
+
+static int wxpay__at(const wxpay__rd *r, const char *lit) {
+  size_t k = strlen(lit);
+  return r->n - r->i >= k && memcmp(r->b + r->i, lit, k) == 0;
+}
+
+static int wxpay__is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static void wxpay__skip_space(wxpay__rd *r) {
+  while (r->i < r->n && wxpay__is_space(r->b[r->i])) r->i++;
+}
+
+/* Moves past the next occurrence of end; 0 if there is none. */
+static int wxpay__skip_past(wxpay__rd *r, const char *end) {
+  for (; r->i < r->n; r->i++)
+    if (wxpay__at(r, end)) { r->i += strlen(end); return 1; }
+  return 0;
+}
+
+/* "<!" and "<?" constructs: comments are skipped; DTDs, entity declarations
+   and processing instructions are refused. */
+static wxpay_err wxpay__markup(wxpay__rd *r) {
+  if (wxpay__at(r, "<!--")) {
+    r->i += 4;
+    return wxpay__skip_past(r, "-->") ? WXPAY_OK : WXPAY_ERR_XML;
+  }
+  if (wxpay__at(r, "<!DOCTYPE") || wxpay__at(r, "<!ENTITY") || wxpay__at(r, "<?"))
+    return WXPAY_ERR_XML_FORBIDDEN;
+  return WXPAY_ERR_XML;
+}
+
+static int wxpay__name_char(int c, int first) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+         (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+}
+
+/* Reads a tag name at r->i; returns its length (0: not a name). */
+static size_t wxpay__name(wxpay__rd *r) {
+  size_t k = 0;
+  while (r->i + k < r->n && wxpay__name_char(r->b[r->i + k], k == 0)) k++;
+  return k;
+}
+
+/* After a name: optional space, then ">" or "/>". 2 for "/>", 1 for ">". */
+static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
+  size_t start = r->i;
+  wxpay__skip_space(r);
+  *empty = 0;
+  if (wxpay__at(r, ">")) { r->i++; return WXPAY_OK; }
+  if (allow_empty && wxpay__at(r, "/>")) { r->i += 2; *empty = 1; return WXPAY_OK; }
+  if (r->i > start && r->i < r->n && wxpay__name_char(r->b[r->i], 1))
+    return WXPAY_ERR_XML_NESTED; /* an attribute */
+  return WXPAY_ERR_XML;
+}
+
+/* Appends decoded bytes; callers move the read head past their source first,
+   so the write head never overtakes unread input. */
+static void wxpay__emit(wxpay__rd *r, const char *s, size_t k) {
+  WXPAY_ASSERT(r->w + k <= r->i);
+  memmove(r->b + r->w, s, k);
+  r->w += k;
+}
+
+static void wxpay__emit_utf8(wxpay__rd *r, uint32_t c) {
+  char u[4];
+  size_t k, j;
+  if (c < 0x80) { u[0] = (char)c; k = 1; }
+  else if (c < 0x800) { u[0] = (char)(0xC0 | (c >> 6)); k = 2; }
+  else if (c < 0x10000) { u[0] = (char)(0xE0 | (c >> 12)); k = 3; }
+  else { u[0] = (char)(0xF0 | (c >> 18)); k = 4; }
+  for (j = 1; j < k; j++) u[j] = (char)(0x80 | ((c >> (6 * (k - 1 - j))) & 63));
+  wxpay__emit(r, u, k);
+}
+
+static int wxpay__xml_char(uint32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/* An entity or character reference at r->i ('&'). */
+static wxpay_err wxpay__reference(wxpay__rd *r) {
+  static const char *const named[5] = {"&lt;", "&gt;", "&amp;", "&quot;", "&apos;"};
+  static const char chars[5] = {'<', '>', '&', '"', '\''};
+  uint32_t c = 0;
+  int k, base = 10, digits = 0;
+  for (k = 0; k < 5; k++)
+    if (wxpay__at(r, named[k])) {
+      r->i += strlen(named[k]);
+      wxpay__emit(r, &chars[k], 1);
+      return WXPAY_OK;
+    }
+  if (!wxpay__at(r, "&#")) return WXPAY_ERR_XML_FORBIDDEN; /* undeclared entity */
+  r->i += 2;
+  if (wxpay__at(r, "x")) { base = 16; r->i++; }
+  for (; r->i < r->n && r->b[r->i] != ';'; r->i++, digits++) {
+    int d = base == 16 ? wxpay__hexval(r->b[r->i])
+            : (r->b[r->i] >= '0' && r->b[r->i] <= '9' ? r->b[r->i] - '0' : -1);
+    if (d < 0 || c > 0x10FFFF) return WXPAY_ERR_XML;
+    c = c * (uint32_t)base + (uint32_t)d;
+  }
+  if (r->i >= r->n || !digits || !wxpay__xml_char(c)) return WXPAY_ERR_XML;
+  r->i++;
+  wxpay__emit_utf8(r, c);
+  return WXPAY_OK;
+}
+
+/* A field's content up to and including its end tag. */
+static wxpay_err wxpay__content(wxpay__rd *r, const char *name, size_t name_len) {
+  wxpay_err e;
+  int empty;
+  for (;;) {
+    if (r->i >= r->n) return WXPAY_ERR_XML;
+    if (wxpay__at(r, "</")) {
+      r->i += 2;
+      if (r->n - r->i < name_len || memcmp(r->b + r->i, name, name_len) != 0)
+        return WXPAY_ERR_XML;
+      r->i += name_len;
+      if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
+      return wxpay__tag_end(r, 0, &empty);
+    }
+    if (wxpay__at(r, "<![CDATA[")) {
+      size_t start = r->i += 9;
+      if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
+      wxpay__emit(r, r->b + start, r->i - 3 - start);
+    } else if (wxpay__at(r, "<!") || wxpay__at(r, "<?")) {
+      if ((e = wxpay__markup(r)) != WXPAY_OK) return e;
+    } else if (r->b[r->i] == '<') {
+      return WXPAY_ERR_XML_NESTED;
+    } else if (r->b[r->i] == '&') {
+      if ((e = wxpay__reference(r)) != WXPAY_OK) return e;
+    } else if (wxpay__at(r, "]]>")) {
+      return WXPAY_ERR_XML;
+    } else {
+      r->i++;
+      wxpay__emit(r, r->b + r->i - 1, 1);
+    }
+  }
+}
+
+/* Whitespace and comments; anything else must be what the caller expects. */
+static wxpay_err wxpay__misc(wxpay__rd *r) {
+  wxpay_err e;
+  for (;;) {
+    wxpay__skip_space(r);
+    if (!(wxpay__at(r, "<!") || wxpay__at(r, "<?"))) return WXPAY_OK;
+    if ((e = wxpay__markup(r)) != WXPAY_OK) return e;
+  }
+}
+
+static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
+  wxpay_err e;
+  int empty;
+  size_t k;
+  /* every byte is checked once up front: UTF-8, and no NUL or control */
+  for (r->i = 0; r->i < r->n; r->i += k) {
+    unsigned char c = (unsigned char)r->b[r->i];
+    if (c < 0x20 && !wxpay__is_space(c)) return WXPAY_ERR_XML;
+    if ((k = wxpay__utf8_len((const unsigned char *)r->b + r->i, r->n - r->i)) == 0)
+      return WXPAY_ERR_UTF8;
+    if (k == 3 && (unsigned char)r->b[r->i] == 0xEF && (unsigned char)r->b[r->i + 1] == 0xBF &&
+        (unsigned char)r->b[r->i + 2] >= 0xBE)
+      return WXPAY_ERR_UTF8; /* U+FFFE, U+FFFF: not XML characters */
+  }
+  r->i = 0;
+  if (wxpay__at(r, "\xEF\xBB\xBF")) r->i = 3;
+  if (wxpay__at(r, "<?xml") && r->i + 5 < r->n &&
+      (wxpay__is_space(r->b[r->i + 5]) || r->b[r->i + 5] == '?')) {
+    if (!wxpay__skip_past(r, "?>")) return WXPAY_ERR_XML;
+  }
+  if ((e = wxpay__misc(r)) != WXPAY_OK) return e;
+  if (!wxpay__at(r, "<xml")) return WXPAY_ERR_XML;
+  r->i += 4;
+  if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
+  if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
+  while (!empty) {
+    if ((e = wxpay__misc(r)) != WXPAY_OK) return e;
+    if (r->i >= r->n || r->b[r->i] != '<') return WXPAY_ERR_XML; /* text in <xml> */
+    if (wxpay__at(r, "</")) {
+      r->i += 2;
+      if (!wxpay__at(r, "xml")) return WXPAY_ERR_XML;
+      r->i += 3;
+      if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
+      if ((e = wxpay__tag_end(r, 0, &empty)) != WXPAY_OK) return e;
+      break;
+    }
+    r->i++;
+    if ((k = wxpay__name(r)) == 0) return WXPAY_ERR_XML;
+    if (*count >= WXPAY_MAX_FIELDS) return WXPAY_ERR_XML_LIMIT;
+    {
+      const char *name = r->b + r->w, *prev = r->b;
+      size_t j;
+      r->i += k;
+      wxpay__emit(r, r->b + r->i - k, k);
+      if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
+      r->b[r->w++] = '\0';
+      for (j = 0; j < *count; j++) { /* duplicates: names are unique */
+        if (wxpay__streq(prev, name)) return WXPAY_ERR_XML_DUPLICATE;
+        prev += strlen(prev) + 1;
+        prev += strlen(prev) + 1;
+      }
+      if (!empty && (e = wxpay__content(r, name, k)) != WXPAY_OK) return e;
+      empty = 0;
+      r->b[r->w++] = '\0';
+      ++*count;
+    }
+  }
+  if ((e = wxpay__misc(r)) != WXPAY_OK) return e;
+  if (r->i != r->n) return WXPAY_ERR_XML;
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_xml_read(char *body, size_t len, wxpay_fields *fields,
+                                   size_t *error_offset) {
+  wxpay__rd r;
+  wxpay_err e;
+  size_t count = 0;
+  if (error_offset) *error_offset = 0;
+  if (!fields) return WXPAY_ERR_ARG;
+  fields->data = "";
+  fields->count = 0;
+  if (!body) return len ? WXPAY_ERR_ARG : WXPAY_ERR_XML;
+  r.b = body;
+  r.n = len;
+  r.i = r.w = 0;
+  e = wxpay__read(&r, &count);
+  if (e) {
+    if (error_offset) *error_offset = r.i;
+    return e;
+  }
+  WXPAY_ASSERT(r.w < r.n);
+  body[r.w] = '\0'; /* the empty name that ends the list */
+  fields->data = body;
+  fields->count = count;
+  return WXPAY_OK;
+}
+
+WXPAY_DEF int wxpay_fields_next(const wxpay_fields *fields, const char **cursor,
+                                const char **name, const char **value) {
+  const char *p;
+  if (!fields || !cursor || !fields->data) return 0;
+  p = *cursor ? *cursor : fields->data;
+  if (!*p) return 0;
+  if (name) *name = p;
+  p += strlen(p) + 1;
+  if (value) *value = p;
+  *cursor = p + strlen(p) + 1;
+  return 1;
+}
+
+WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *name) {
+  const char *cur = NULL, *n, *v;
+  if (!name) return NULL;
+  while (wxpay_fields_next(fields, &cur, &n, &v))
+    if (wxpay__streq(n, name)) return v;
+  return NULL;
+}
+
+/* >>parse */
+static void wxpay__resp_clear(wxpay_close_resp *resp) {
+  memset(resp, 0, sizeof *resp);
+  resp->return_code = resp->return_msg = resp->combine_appid =
+      resp->combine_mch_id = resp->nonce_str = resp->sign = resp->result_code =
+          resp->err_code = resp->err_code_des = "";
+  resp->fields.data = "";
+}
+
+static const char *wxpay__field(const wxpay_fields *f, const char *name) {
+  const char *v = wxpay_fields_get(f, name);
+  return v ? v : "";
+}
+
+static wxpay_outcome wxpay__outcome_of(const char *err_code) {
+  if (wxpay__streq(err_code, "ORDERCLOSED")) return WXPAY_OUTCOME_ALREADY_CLOSED;
+  if (wxpay__streq(err_code, "ORDERPAID")) return WXPAY_OUTCOME_PAID;
+  if (wxpay__streq(err_code, "ORDERNOTEXIST")) return WXPAY_OUTCOME_NOT_FOUND;
+  if (wxpay__streq(err_code, "SYSTEMERROR") || wxpay__streq(err_code, "FREQUENCY_LIMITED"))
+    return WXPAY_OUTCOME_RETRY;
+  return WXPAY_OUTCOME_REJECTED;
+}
+
+WXPAY_DEF wxpay_err wxpay_close_parse(const wxpay_client *client,
+                                      const wxpay_close_req *req, char *body,
+                                      size_t len, wxpay_close_resp *resp) {
+  unsigned char mac[32];
+  wxpay_err e;
+  int fail;
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__resp_clear(resp);
+  if (!client || (!body && len)) return WXPAY_ERR_ARG;
+  if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
+  if ((e = wxpay_xml_read(body, len, &resp->fields, &resp->error_offset)) != WXPAY_OK)
+    return e;
+  resp->return_code = wxpay__field(&resp->fields, "return_code");
+  resp->return_msg = wxpay__field(&resp->fields, "return_msg");
+  resp->combine_appid = wxpay__field(&resp->fields, "combine_appid");
+  resp->combine_mch_id = wxpay__field(&resp->fields, "combine_mch_id");
+  resp->nonce_str = wxpay__field(&resp->fields, "nonce_str");
+  resp->sign = wxpay__field(&resp->fields, "sign");
+  resp->result_code = wxpay__field(&resp->fields, "result_code");
+  resp->err_code = wxpay__field(&resp->fields, "err_code");
+  resp->err_code_des = wxpay__field(&resp->fields, "err_code_des");
+
+  fail = wxpay__streq(resp->return_code, "FAIL");
+  if (!fail && !wxpay__streq(resp->return_code, "SUCCESS")) return WXPAY_ERR_RESPONSE;
+  if (*resp->sign) { /* a signed answer is checked, whatever it says */
+    if ((e = wxpay__fields_mac(client, &resp->fields, mac)) != WXPAY_OK) return e;
+    resp->verified = wxpay__sign_matches(mac, resp->sign);
+    wxpay__wipe(mac, sizeof mac);
+    if (!resp->verified) return WXPAY_ERR_SIGNATURE;
+  } else if (!fail) {
+    return WXPAY_ERR_NO_SIGNATURE;
+  }
+  if (fail) { /* communication-level failure: WeChat does not sign these */
+    resp->outcome = WXPAY_OUTCOME_REJECTED;
+    return WXPAY_OK;
+  }
+  if (req && (!req->combine_appid || !req->combine_mch_id ||
+              !wxpay__streq(resp->combine_appid, req->combine_appid) ||
+              !wxpay__streq(resp->combine_mch_id, req->combine_mch_id)))
+    return WXPAY_ERR_ECHO_MISMATCH;
+  if (wxpay__streq(resp->result_code, "SUCCESS"))
+    resp->outcome = WXPAY_OUTCOME_CLOSED;
+  else if (wxpay__streq(resp->result_code, "FAIL"))
+    resp->outcome = wxpay__outcome_of(resp->err_code);
+  else
+    return WXPAY_ERR_RESPONSE;
+  return WXPAY_OK;
+}
+
+/* >>client */
+WXPAY_DEF wxpay_err wxpay_client_init(wxpay_client *client) {
+  if (!client) return WXPAY_ERR_ARG;
+  wxpay_client_wipe(client);
+  if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
+  wxpay__hmac_pads(client->api_key, WXPAY_KEY_LEN, client->key_cache.inner,
+                   client->key_cache.outer);
+  client->key_cache.key = client->api_key;
+  return WXPAY_OK;
+}
+
+WXPAY_DEF void wxpay_client_wipe(wxpay_client *client) {
+  if (client) wxpay__wipe(&client->key_cache, sizeof client->key_cache);
+}
+
+/* >>close */
+static void wxpay__log(const wxpay_client *c, wxpay_log_id id, int attempt,
+                       const char *detail) {
+  if (c->log) c->log(c->log_user, id, attempt, detail ? detail : "");
+}
+
+static const char *wxpay__utoa(unsigned v, char buf[12]) {
+  char *p = buf + 11;
+  *p = '\0';
+  do { *--p = (char)('0' + v % 10); v /= 10; } while (v);
+  return p;
+}
+
+static int wxpay__fails_over(wxpay_net n) {
+  return n == WXPAY_NET_DNS || n == WXPAY_NET_CONNECT || n == WXPAY_NET_TLS ||
+         n == WXPAY_NET_TIMEOUT;
+}
+
+WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
+                                const wxpay_close_req *req,
+                                wxpay_close_resp *resp, char *work,
+                                size_t work_cap) {
+  const char *primary, *backup, *url;
+  wxpay_header headers[3];
+  wxpay_http_req hreq;
+  wxpay_http_resp hresp;
+  wxpay_err e, last = WXPAY_ERR_TRANSPORT;
+  wxpay_net net = WXPAY_NET_OK;
+  size_t blen;
+  int attempt, attempts, on_backup = 0, status = 0;
+  char num[12];
+
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__resp_clear(resp);
+  if (!client || !req || !work) return WXPAY_ERR_ARG;
+  if (!client->transport) return WXPAY_ERR_NO_TRANSPORT;
+  if ((e = wxpay_close_validate(client, req, NULL, NULL)) != WXPAY_OK) {
+    if (e == WXPAY_ERR_TOO_EARLY) {
+      resp->outcome = WXPAY_OUTCOME_RETRY;
+      resp->retry_after = wxpay_close_wait_seconds(client, req);
+    }
+    return e;
+  }
+  primary = client->endpoint ? client->endpoint : WXPAY_ENDPOINT;
+  backup = client->backup_endpoint ? client->backup_endpoint
+           : client->endpoint ? NULL : WXPAY_BACKUP_ENDPOINT;
+  attempts = client->attempts <= 0 ? 3 : client->attempts > 10 ? 10 : client->attempts;
+  headers[0].name = "Content-Type";
+  headers[0].value = "text/xml; charset=utf-8";
+  headers[1].name = "Accept";
+  headers[1].value = "text/xml, text/plain, application/x-gzip";
+  headers[2].name = "User-Agent";
+  headers[2].value = client->user_agent ? client->user_agent : "wxpay_close.h/" WXPAY_VERSION;
+
+  for (attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1 && client->sleep)
+      client->sleep(client->sleep_user, client->retry_delay_ms ? client->retry_delay_ms : 1000);
+    /* a fresh nonce and signature per attempt (unless the caller fixed one) */
+    if ((e = wxpay__build_checked(client, req, work, work_cap, &blen)) != WXPAY_OK)
+      return e;
+    if (work_cap - blen < 2) return WXPAY_ERR_BUFFER;
+    url = on_backup ? backup : primary;
+    memset(&hreq, 0, sizeof hreq);
+    hreq.method = "POST";
+    hreq.url = url;
+    hreq.headers = headers;
+    hreq.header_count = 3;
+    hreq.body = work;
+    hreq.body_len = blen;
+    hreq.connect_timeout_ms = client->connect_timeout_ms ? client->connect_timeout_ms : 6000;
+    hreq.timeout_ms = client->timeout_ms ? client->timeout_ms : 8000;
+    memset(&hresp, 0, sizeof hresp);
+    hresp.body = work + blen + 1;
+    hresp.body_cap = work_cap - blen - 1;
+    wxpay__log(client, WXPAY_LOG_ATTEMPT, attempt, url);
+    net = client->transport(client->transport_user, &hreq, &hresp);
+    status = net == WXPAY_NET_OK ? hresp.status : 0;
+    if (net == WXPAY_NET_OK && hresp.body_len > hresp.body_cap) net = WXPAY_NET_IO;
+    if (net != WXPAY_NET_OK) {
+      wxpay__log(client, WXPAY_LOG_NET_FAIL, attempt, wxpay_net_name(net));
+      last = net == WXPAY_NET_TOO_LARGE ? WXPAY_ERR_TOO_LARGE : WXPAY_ERR_TRANSPORT;
+      if (net == WXPAY_NET_TOO_LARGE) break;
+      if (wxpay__fails_over(net) && backup) {
+        on_backup = !on_backup;
+        wxpay__log(client, WXPAY_LOG_FAILOVER, attempt, on_backup ? backup : primary);
+      }
+      continue;
+    }
+    if (status != 200) {
+      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, attempt,
+                 wxpay__utoa(status > 0 ? (unsigned)status : 0u, num));
+      last = WXPAY_ERR_HTTP_STATUS;
+      if (status >= 500) continue; /* the server's trouble: try again */
+      break;
+    }
+    e = wxpay_close_parse(client, req, hresp.body, hresp.body_len, resp);
+    resp->attempts = attempt;
+    resp->net = net;
+    resp->http_status = status;
+    if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
+      wxpay__log(client, WXPAY_LOG_UNTRUSTED, attempt, wxpay_err_name(e));
+      resp->outcome = WXPAY_OUTCOME_NONE;
+      return e;
+    }
+    if (resp->outcome == WXPAY_OUTCOME_RETRY && attempt < attempts) {
+      wxpay__log(client, WXPAY_LOG_RETRY, attempt, resp->err_code);
+      continue;
+    }
+    wxpay__log(client, WXPAY_LOG_RESULT, attempt, wxpay_outcome_name(resp->outcome));
+    return WXPAY_OK;
+  }
+  /* every attempt failed below the business level */
+  wxpay__resp_clear(resp);
+  resp->attempts = attempt > attempts ? attempts : attempt;
+  resp->net = net;
+  resp->http_status = status;
+  if (last != WXPAY_ERR_TOO_LARGE && !(last == WXPAY_ERR_HTTP_STATUS && status < 500))
+    resp->outcome = WXPAY_OUTCOME_RETRY;
+  return last;
+}
+
+/* >>strings */
+WXPAY_DEF const char *wxpay_strerror(wxpay_err err) {
+#ifndef WXPAY_NO_ERROR_STRINGS
+  static const char *const s[] = {
+#define WXPAY__ERR_STR(id, msg) msg,
+      WXPAY_ERRORS(WXPAY__ERR_STR)
+#undef WXPAY__ERR_STR
+  };
+  if ((unsigned)err < (unsigned)WXPAY_ERR_COUNT) return s[err];
+  return "unknown error";
+#else
+  (void)err;
+  return "";
+#endif
+}
+
+WXPAY_DEF const char *wxpay_err_name(wxpay_err err) {
+#ifndef WXPAY_NO_ERROR_STRINGS
+  static const char *const s[] = {
+#define WXPAY__ERR_NAME(id, msg) #id,
+      WXPAY_ERRORS(WXPAY__ERR_NAME)
+#undef WXPAY__ERR_NAME
+  };
+  if ((unsigned)err < (unsigned)WXPAY_ERR_COUNT) return s[err];
+  return "UNKNOWN";
+#else
+  (void)err;
+  return "";
+#endif
+}
+
+WXPAY_DEF const char *wxpay_outcome_name(wxpay_outcome o) {
+#ifndef WXPAY_NO_ERROR_STRINGS
+  static const char *const s[] = {
+#define WXPAY__OUTCOME_NAME(id, name, text) name,
+      WXPAY_OUTCOMES(WXPAY__OUTCOME_NAME)
+#undef WXPAY__OUTCOME_NAME
+  };
+  if ((unsigned)o < (unsigned)WXPAY_OUTCOME_COUNT) return s[o];
+  return "unknown";
+#else
+  (void)o;
+  return "";
+#endif
+}
+
+WXPAY_DEF const char *wxpay_outcome_text(wxpay_outcome o) {
+#ifndef WXPAY_NO_ERROR_STRINGS
+  static const char *const s[] = {
+#define WXPAY__OUTCOME_TEXT(id, name, text) text,
+      WXPAY_OUTCOMES(WXPAY__OUTCOME_TEXT)
+#undef WXPAY__OUTCOME_TEXT
+  };
+  if ((unsigned)o < (unsigned)WXPAY_OUTCOME_COUNT) return s[o];
+  return "unknown";
+#else
+  (void)o;
+  return "";
+#endif
+}
+
+WXPAY_DEF const char *wxpay_net_name(wxpay_net n) {
+#ifndef WXPAY_NO_ERROR_STRINGS
+  static const char *const s[] = {"OK", "DNS", "CONNECT", "TLS", "TIMEOUT", "IO", "TOO_LARGE"};
+  if ((unsigned)n <= (unsigned)WXPAY_NET_TOO_LARGE) return s[n];
+  return "UNKNOWN";
+#else
+  (void)n;
+  return "";
+#endif
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WXPAY_CLOSE_IMPLEMENTED */
+#endif /* WXPAY_CLOSE_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+LICENSE (MIT)
+
+Copyright (c) 2026 the wxpay_close.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+*/
