@@ -40,6 +40,10 @@ OPTIONS (define before including; the same in every file that includes it)
                            (saves the strings' flash on small targets)
    WXPAY_NO_OS             no default random source and no default clock
                            (bare metal: give the client its callbacks)
+   WXPAY_SHA256_HW         use the CPU's SHA-256 instructions where present:
+                           x86 SHA extensions (GCC: checked at run time; clang:
+                           when built with -msha -msse4.1) and ARMv8 SHA2 (when
+                           built with +sha2/+crypto). Default: portable C only.
    WXPAY_MAX_SUB_ORDERS    most sub-orders in one combined order, default 10
    WXPAY_MAX_FIELDS        most fields a response may carry, default 64
    WXPAY_CLOSE_WORK_SIZE   a work buffer size that fits any request built from
@@ -387,6 +391,8 @@ WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx);
 WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size_t n);
 WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]);
 WXPAY_DEF void wxpay_sha256(const void *data, size_t n, unsigned char out[32]);
+/* "x86-sha", "armv8-sha2" or "portable": the block function in use here. */
+WXPAY_DEF const char *wxpay_sha256_backend(void);
 
 typedef struct wxpay_hmac_ctx {
   wxpay_sha256_ctx inner;
@@ -525,6 +531,119 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
   for (i = 0; i < 8; i++) s[i] += v[i];
 }
 
+/* Optional hardware block functions (WXPAY_SHA256_HW). */
+#if defined(WXPAY_SHA256_HW) && (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#if defined(__SHA__) && defined(__SSE4_1__)
+#define WXPAY__SHA_X86 1 /* the target has it: no run-time check needed */
+#define WXPAY__SHA_X86_ATTR
+#define WXPAY__SHA_X86_USABLE() 1
+#elif !defined(__clang__)
+#define WXPAY__SHA_X86 1
+#define WXPAY__SHA_X86_ATTR __attribute__((target("sha,ssse3,sse4.1")))
+#define WXPAY__SHA_X86_USABLE() __builtin_cpu_supports("sha")
+#endif
+#endif
+#if defined(WXPAY_SHA256_HW) && defined(__aarch64__) && defined(__ARM_FEATURE_SHA2)
+#define WXPAY__SHA_ARM 1
+#endif
+
+#ifdef WXPAY__SHA_X86
+#include <immintrin.h>
+/* Rounds 4g..4g+3 from the message words in m; the state is kept as ABEF and
+   CDGH, the order the SHA instructions use. */
+#define WXPAY__X86_ROUNDS(m, g)                                                  \
+  do {                                                                          \
+    __m128i k_ = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)(wxpay__k + 4 * (g)))); \
+    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k_);                               \
+    abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k_, 0x0E));      \
+  } while (0)
+/* The next four schedule words from the previous sixteen: a (oldest) .. d. */
+#define WXPAY__X86_NEXT(a, b, c, d)                                              \
+  a = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a, b),           \
+                                         _mm_alignr_epi8(d, c, 4)), d)
+
+WXPAY__SHA_X86_ATTR
+static void wxpay__sha256_x86(uint32_t s[8], const unsigned char *p, size_t blocks) {
+  const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)s), 0xB1);
+  __m128i cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(s + 4)), 0x1B);
+  __m128i abef = _mm_alignr_epi8(t, cdgh, 8);
+  cdgh = _mm_blend_epi16(cdgh, t, 0xF0);
+  for (; blocks; blocks--, p += 64) {
+    __m128i abef0 = abef, cdgh0 = cdgh, m0, m1, m2, m3;
+    int g;
+    m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), swap);
+    m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), swap);
+    m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), swap);
+    m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), swap);
+    WXPAY__X86_ROUNDS(m0, 0);
+    WXPAY__X86_ROUNDS(m1, 1);
+    WXPAY__X86_ROUNDS(m2, 2);
+    WXPAY__X86_ROUNDS(m3, 3);
+    for (g = 4; g < 16; g += 4) {
+      WXPAY__X86_NEXT(m0, m1, m2, m3); WXPAY__X86_ROUNDS(m0, g);
+      WXPAY__X86_NEXT(m1, m2, m3, m0); WXPAY__X86_ROUNDS(m1, g + 1);
+      WXPAY__X86_NEXT(m2, m3, m0, m1); WXPAY__X86_ROUNDS(m2, g + 2);
+      WXPAY__X86_NEXT(m3, m0, m1, m2); WXPAY__X86_ROUNDS(m3, g + 3);
+    }
+    abef = _mm_add_epi32(abef, abef0);
+    cdgh = _mm_add_epi32(cdgh, cdgh0);
+  }
+  t = _mm_shuffle_epi32(abef, 0x1B);
+  cdgh = _mm_shuffle_epi32(cdgh, 0xB1);
+  _mm_storeu_si128((__m128i *)s, _mm_blend_epi16(t, cdgh, 0xF0));
+  _mm_storeu_si128((__m128i *)(s + 4), _mm_alignr_epi8(cdgh, t, 8));
+}
+#endif
+
+#ifdef WXPAY__SHA_ARM
+#include <arm_neon.h>
+static void wxpay__sha256_arm(uint32_t s[8], const unsigned char *p, size_t blocks) {
+  uint32x4_t abcd = vld1q_u32(s), efgh = vld1q_u32(s + 4);
+  for (; blocks; blocks--, p += 64) {
+    uint32x4_t m[4], abcd0 = abcd, efgh0 = efgh, k, t;
+    int g;
+    for (g = 0; g < 4; g++)
+      m[g] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 16 * g)));
+    for (g = 0; g < 16; g++) {
+      if (g >= 4)
+        m[g & 3] = vsha256su1q_u32(vsha256su0q_u32(m[g & 3], m[(g + 1) & 3]),
+                                   m[(g + 2) & 3], m[(g + 3) & 3]);
+      k = vaddq_u32(m[g & 3], vld1q_u32(wxpay__k + 4 * g));
+      t = abcd;
+      abcd = vsha256hq_u32(abcd, efgh, k);
+      efgh = vsha256h2q_u32(efgh, t, k);
+    }
+    abcd = vaddq_u32(abcd, abcd0);
+    efgh = vaddq_u32(efgh, efgh0);
+  }
+  vst1q_u32(s, abcd);
+  vst1q_u32(s + 4, efgh);
+}
+#endif
+
+static void wxpay__sha256_blocks(uint32_t s[8], const unsigned char *p, size_t blocks) {
+#ifdef WXPAY__SHA_X86
+  if (WXPAY__SHA_X86_USABLE()) { wxpay__sha256_x86(s, p, blocks); return; }
+#endif
+#ifdef WXPAY__SHA_ARM
+  wxpay__sha256_arm(s, p, blocks);
+  return;
+#endif
+  for (; blocks; blocks--, p += 64) wxpay__sha256_block(s, p);
+}
+
+WXPAY_DEF const char *wxpay_sha256_backend(void) {
+#ifdef WXPAY__SHA_X86
+  if (WXPAY__SHA_X86_USABLE()) return "x86-sha";
+#endif
+#ifdef WXPAY__SHA_ARM
+  return "armv8-sha2";
+#endif
+  return "portable";
+}
+
 WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx) {
   memcpy(ctx->state, wxpay__iv, sizeof ctx->state);
   ctx->count = 0;
@@ -539,9 +658,13 @@ WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size
     memcpy(ctx->buf + used, p, take);
     p += take; n -= take;
     if (used + take < 64) return;
-    wxpay__sha256_block(ctx->state, ctx->buf);
+    wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
   }
-  for (; n >= 64; p += 64, n -= 64) wxpay__sha256_block(ctx->state, p);
+  if (n >= 64) {
+    wxpay__sha256_blocks(ctx->state, p, n / 64);
+    p += n & ~(size_t)63;
+    n &= 63;
+  }
   if (n) memcpy(ctx->buf, p, n);
 }
 
@@ -552,13 +675,13 @@ WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) 
   ctx->buf[used++] = 0x80;
   if (used > 56) {
     memset(ctx->buf + used, 0, 64 - used);
-    wxpay__sha256_block(ctx->state, ctx->buf);
+    wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
     used = 0;
   }
   memset(ctx->buf + used, 0, 56 - used);
   wxpay__store32_be(ctx->buf + 56, (uint32_t)(bits >> 32));
   wxpay__store32_be(ctx->buf + 60, (uint32_t)bits);
-  wxpay__sha256_block(ctx->state, ctx->buf);
+  wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
   for (i = 0; i < 8; i++) wxpay__store32_be(out + 4 * i, ctx->state[i]);
   wxpay__wipe(ctx, sizeof *ctx);
 }
@@ -580,10 +703,10 @@ static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
   else if (key_len) memcpy(k, key, key_len);
   for (i = 0; i < 64; i++) k[i] ^= 0x36;
   memcpy(inner, wxpay__iv, 32);
-  wxpay__sha256_block(inner, k);
+  wxpay__sha256_blocks(inner, k, 1);
   for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
   memcpy(outer, wxpay__iv, 32);
-  wxpay__sha256_block(outer, k);
+  wxpay__sha256_blocks(outer, k, 1);
   wxpay__wipe(k, sizeof k);
 }
 

@@ -4,13 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifndef T_SUFFIX
+#define T_SUFFIX "" /* names a variant build, e.g. "[sha-hw]" */
+#endif
+
 static int t_failed, t_total_failed;
 static const char *t_name;
 
 #define CHECK(c)                                                              \
   do {                                                                        \
     if (!(c)) {                                                               \
-      if (!t_failed) printf("FAIL %s: %s:%d: %s\n", t_name, __FILE__, __LINE__, #c); \
+      if (!t_failed) printf("FAIL %s" T_SUFFIX ": %s:%d: %s\n", t_name, __FILE__, __LINE__, #c); \
       t_failed = 1;                                                           \
     }                                                                         \
   } while (0)
@@ -20,7 +24,7 @@ static const char *t_name;
     wxpay_err t_got = (expr);                                                 \
     if (t_got != (want)) {                                                    \
       if (!t_failed)                                                          \
-        printf("FAIL %s: %s:%d: %s gave %s, want %s\n", t_name, __FILE__,     \
+        printf("FAIL %s" T_SUFFIX ": %s:%d: %s gave %s, want %s\n", t_name, __FILE__,     \
                __LINE__, #expr, wxpay_err_name(t_got), wxpay_err_name(want)); \
       t_failed = 1;                                                           \
     }                                                                         \
@@ -31,7 +35,7 @@ static const char *t_name;
     t_name = #fn;                                     \
     t_failed = 0;                                     \
     fn();                                             \
-    if (!t_failed) printf("PASS %s\n", #fn);          \
+    if (!t_failed) printf("PASS %s" T_SUFFIX "\n", #fn);          \
     t_total_failed += t_failed;                       \
   } while (0)
 

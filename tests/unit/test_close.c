@@ -60,11 +60,11 @@ static wxpay_err run_script(wxpay_client *c, const step *steps, int n) {
   return wxpay_close(c, &r, &resp, work, sizeof work);
 }
 
-static const step OK200 = {WXPAY_NET_OK, 200, RESP_CLOSED};
+#define OK200 {WXPAY_NET_OK, 200, RESP_CLOSED}
 
 static void close_succeeds_on_first_attempt_with_defaults(void) {
   wxpay_client c = test_client();
-  CHECK_ERR(run_script(&c, &OK200, 1), WXPAY_OK);
+  CHECK_ERR(run_script(&c, (const step[]){OK200}, 1), WXPAY_OK);
   CHECK(resp.outcome == WXPAY_OUTCOME_CLOSED && resp.verified && resp.attempts == 1);
   CHECK(sc.calls == 1 && !strcmp(sc.urls[0], WXPAY_ENDPOINT));
   CHECK(sc.saw_content_type && sc.timeout_ms == 8000 && sc.connect_timeout_ms == 6000);
@@ -107,7 +107,7 @@ static void close_fails_over_to_backup_on_network_failures(void) {
     step s[2];
     wxpay_client c = test_client();
     s[0].net = kinds[k]; s[0].status = 0; s[0].body = "";
-    s[1] = OK200;
+    s[1].net = WXPAY_NET_OK; s[1].status = 200; s[1].body = RESP_CLOSED;
     CHECK_ERR(run_script(&c, s, 2), WXPAY_OK);
     CHECK(resp.outcome == WXPAY_OUTCOME_CLOSED && sc.calls == 2);
     CHECK(!strcmp(sc.urls[0], WXPAY_ENDPOINT) && !strcmp(sc.urls[1], WXPAY_BACKUP_ENDPOINT));

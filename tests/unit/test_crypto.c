@@ -168,6 +168,15 @@ static void sign_fields_refuses_a_key_that_is_not_32_bytes(void) {
 }
 
 int main(void) {
+#ifdef WXPAY_SHA256_HW
+  if (!strcmp(wxpay_sha256_backend(), "portable")) {
+    printf("SKIP sha256_hardware_path: this CPU or compiler has no SHA-256 instructions\n");
+    return 0;
+  }
+  printf("# SHA-256 backend: %s\n", wxpay_sha256_backend());
+#else
+  CHECK(!strcmp(wxpay_sha256_backend(), "portable"));
+#endif
   RUN(sha256_matches_nist_short_messages);
   RUN(sha256_matches_nist_one_million_a);
   RUN(sha256_matches_hashlib_at_block_boundaries);
