@@ -94,7 +94,11 @@ LICENSE: see the end of the file.
 
 #ifndef WXPAY_DEF
 #ifdef WXPAY_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define WXPAY_DEF static __attribute__((unused)) /* no warning for what one file leaves unused */
+#else
 #define WXPAY_DEF static
+#endif
 #else
 #define WXPAY_DEF extern
 #endif
