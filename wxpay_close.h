@@ -761,7 +761,25 @@ static size_t wxpay__strnlen(const char *s, size_t max) {
   return n;
 }
 
-static int wxpay__streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+/* Small string helpers of our own: libc's are tuned for speed, and on a
+   Cortex-M they cost more flash than this whole module's XML reader. */
+static size_t wxpay__len(const char *s) {
+  const char *p = s;
+  while (*p) p++;
+  return (size_t)(p - s);
+}
+
+static int wxpay__cmp(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return (unsigned char)*a - (unsigned char)*b;
+}
+
+static int wxpay__same(const char *a, const char *b, size_t n) {
+  while (n && *a == *b) a++, b++, n--;
+  return n == 0;
+}
+
+static int wxpay__streq(const char *a, const char *b) { return wxpay__cmp(a, b) == 0; }
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid.
    Rejects overlong forms, surrogates and code points past U+10FFFF. */
@@ -840,7 +858,7 @@ static void wxpay__put(wxpay__out *o, const char *s, size_t n) {
   wxpay__raw(o, s + start, n - start);
 }
 
-static void wxpay__puts(wxpay__out *o, const char *s) { wxpay__put(o, s, strlen(s)); }
+static void wxpay__puts(wxpay__out *o, const char *s) { wxpay__put(o, s, wxpay__len(s)); }
 
 /* >>json: sub_order_list as compact JSON, escaped the way PHP's json_encode
    escapes ASCII (the seed SDK's bytes) */
@@ -966,8 +984,8 @@ static void wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
     cur = NULL;
     while (wxpay_fields_next(f, &cur, &name, &value)) {
       if (!*value || wxpay__streq(name, "sign")) continue;
-      if (prev && strcmp(name, prev) <= 0) continue;
-      if (!best || strcmp(name, best) < 0) { best = name; best_value = value; }
+      if (prev && wxpay__cmp(name, prev) <= 0) continue;
+      if (!best || wxpay__cmp(name, best) < 0) { best = name; best_value = value; }
     }
     if (!best) return;
     if (prev) wxpay__put(o, "&", 1);
@@ -1260,8 +1278,8 @@ typedef struct wxpay__rd {
 } wxpay__rd;
 
 static int wxpay__at(const wxpay__rd *r, const char *lit) {
-  size_t k = strlen(lit);
-  return r->n - r->i >= k && memcmp(r->b + r->i, lit, k) == 0;
+  size_t k = wxpay__len(lit);
+  return r->n - r->i >= k && wxpay__same(r->b + r->i, lit, k);
 }
 
 static int wxpay__is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -1273,7 +1291,7 @@ static void wxpay__skip_space(wxpay__rd *r) {
 /* Moves past the next occurrence of end; 0 if there is none. */
 static int wxpay__skip_past(wxpay__rd *r, const char *end) {
   for (; r->i < r->n; r->i++)
-    if (wxpay__at(r, end)) { r->i += strlen(end); return 1; }
+    if (wxpay__at(r, end)) { r->i += wxpay__len(end); return 1; }
   return 0;
 }
 
@@ -1317,8 +1335,7 @@ static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
    so the write head never overtakes unread input. */
 static void wxpay__emit(wxpay__rd *r, const char *s, size_t k) {
   WXPAY_ASSERT(r->w + k <= r->i);
-  memmove(r->b + r->w, s, k);
-  r->w += k;
+  while (k--) r->b[r->w++] = *s++; /* forward: the source is never behind */
 }
 
 static void wxpay__emit_utf8(wxpay__rd *r, uint32_t c) {
@@ -1345,7 +1362,7 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
   int k, base = 10, digits = 0;
   for (k = 0; k < 5; k++)
     if (wxpay__at(r, named[k])) {
-      r->i += strlen(named[k]);
+      r->i += wxpay__len(named[k]);
       wxpay__emit(r, &chars[k], 1);
       return WXPAY_OK;
     }
@@ -1372,7 +1389,7 @@ static wxpay_err wxpay__content(wxpay__rd *r, const char *name, size_t name_len)
     if (r->i >= r->n) return WXPAY_ERR_XML;
     if (wxpay__at(r, "</")) {
       r->i += 2;
-      if (r->n - r->i < name_len || memcmp(r->b + r->i, name, name_len) != 0)
+      if (r->n - r->i < name_len || !wxpay__same(r->b + r->i, name, name_len))
         return WXPAY_ERR_XML;
       r->i += name_len;
       if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
@@ -1455,8 +1472,8 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       r->b[r->w++] = '\0';
       for (j = 0; j < *count; j++) { /* duplicates: names are unique */
         if (wxpay__streq(prev, name)) return WXPAY_ERR_XML_DUPLICATE;
-        prev += strlen(prev) + 1;
-        prev += strlen(prev) + 1;
+        prev += wxpay__len(prev) + 1;
+        prev += wxpay__len(prev) + 1;
       }
       if (!empty && (e = wxpay__content(r, name, k)) != WXPAY_OK) return e;
       empty = 0;
@@ -1501,9 +1518,9 @@ WXPAY_DEF int wxpay_fields_next(const wxpay_fields *fields, const char **cursor,
   p = *cursor ? *cursor : fields->data;
   if (!*p) return 0;
   if (name) *name = p;
-  p += strlen(p) + 1;
+  p += wxpay__len(p) + 1;
   if (value) *value = p;
-  *cursor = p + strlen(p) + 1;
+  *cursor = p + wxpay__len(p) + 1;
   return 1;
 }
 
@@ -1516,17 +1533,29 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
 }
 
 /* >>parse */
-static void wxpay__resp_clear(wxpay_close_resp *resp) {
-  memset(resp, 0, sizeof *resp);
-  resp->return_code = resp->return_msg = resp->combine_appid =
-      resp->combine_mch_id = resp->nonce_str = resp->sign = resp->result_code =
-          resp->err_code = resp->err_code_des = "";
-  resp->fields.data = "";
+/* The seed's nine response fields, named once: their names and where each
+   sits in wxpay_close_resp. */
+#define WXPAY__RESP_FIELDS(X) X(return_code) X(return_msg) X(combine_appid) \
+  X(combine_mch_id) X(nonce_str) X(sign) X(result_code) X(err_code) X(err_code_des)
+#define WXPAY__RESP_NAME(f) #f,
+#define WXPAY__RESP_OFFSET(f) offsetof(wxpay_close_resp, f),
+static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
+static const unsigned short wxpay__resp_offsets[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_OFFSET)};
+
+/* Points the nine fields at their values in f ("" when absent, or all "" when
+   f is NULL). */
+static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
+  unsigned i;
+  for (i = 0; i < sizeof wxpay__resp_offsets / sizeof wxpay__resp_offsets[0]; i++) {
+    const char *v = f ? wxpay_fields_get(f, wxpay__resp_names[i]) : NULL;
+    *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = v ? v : "";
+  }
 }
 
-static const char *wxpay__field(const wxpay_fields *f, const char *name) {
-  const char *v = wxpay_fields_get(f, name);
-  return v ? v : "";
+static void wxpay__resp_clear(wxpay_close_resp *resp) {
+  memset(resp, 0, sizeof *resp);
+  wxpay__resp_fill(resp, NULL);
+  resp->fields.data = "";
 }
 
 static wxpay_outcome wxpay__outcome_of(const char *err_code) {
@@ -1550,15 +1579,7 @@ WXPAY_DEF wxpay_err wxpay_close_parse(const wxpay_client *client,
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
   if ((e = wxpay_xml_read(body, len, &resp->fields, &resp->error_offset)) != WXPAY_OK)
     return e;
-  resp->return_code = wxpay__field(&resp->fields, "return_code");
-  resp->return_msg = wxpay__field(&resp->fields, "return_msg");
-  resp->combine_appid = wxpay__field(&resp->fields, "combine_appid");
-  resp->combine_mch_id = wxpay__field(&resp->fields, "combine_mch_id");
-  resp->nonce_str = wxpay__field(&resp->fields, "nonce_str");
-  resp->sign = wxpay__field(&resp->fields, "sign");
-  resp->result_code = wxpay__field(&resp->fields, "result_code");
-  resp->err_code = wxpay__field(&resp->fields, "err_code");
-  resp->err_code_des = wxpay__field(&resp->fields, "err_code_des");
+  wxpay__resp_fill(resp, &resp->fields);
 
   fail = wxpay__streq(resp->return_code, "FAIL");
   if (!fail && !wxpay__streq(resp->return_code, "SUCCESS")) return WXPAY_ERR_RESPONSE;
