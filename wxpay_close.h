@@ -929,12 +929,6 @@ static void wxpay__xml_close(wxpay__out *o, const char *name) {
   wxpay__put(o, ">", 1);
 }
 
-static void wxpay__xml_field(wxpay__out *o, const char *name, const char *value) {
-  wxpay__xml_open(o, name, wxpay__needs_cdata(value));
-  wxpay__puts(o, value);
-  wxpay__xml_close(o, name);
-}
-
 /* >>sign */
 static size_t wxpay__key_len(const wxpay_client *c) {
   return c->api_key ? wxpay__strnlen(c->api_key, WXPAY_KEY_LEN + 1) : 0;
@@ -957,20 +951,43 @@ static void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) 
   else wxpay__put(o, c->api_key, WXPAY_KEY_LEN);
 }
 
-/* The request's string to sign; its six fields in byte order of their names. */
+/* The request's fields, in byte order of their names (the order they are
+   signed in); sign comes last. A NULL sub_order_list value means "built from
+   sub_orders". */
+enum { WXPAY__SUB_ORDER_LIST = 5, WXPAY__REQ_SIGNED = 6, WXPAY__REQ_FIELDS = 7 };
+static const char *const wxpay__req_names[WXPAY__REQ_FIELDS] = {
+    "combine_appid", "combine_mch_id", "combine_out_trade_no", "nonce_str",
+    "sign_type",     "sub_order_list", "sign"};
+/* The body's order, the seed SDK's: indexes into wxpay__req_names. */
+static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
+
+static void wxpay__req_values(const wxpay_close_req *req, const char *nonce,
+                              const char *sign, const char *v[WXPAY__REQ_FIELDS]) {
+  v[0] = req->combine_appid;
+  v[1] = req->combine_mch_id;
+  v[2] = req->combine_out_trade_no;
+  v[3] = nonce;
+  v[4] = "HMAC-SHA256";
+  v[5] = req->sub_order_list_json;
+  v[6] = sign;
+}
+
+static void wxpay__req_value(wxpay__out *o, const wxpay_close_req *req,
+                             const char *const v[WXPAY__REQ_FIELDS], unsigned i) {
+  if (i == WXPAY__SUB_ORDER_LIST) wxpay__sub_order_list(o, req);
+  else wxpay__puts(o, v[i]);
+}
+
 static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
-                                   const wxpay_close_req *req, const char *nonce,
-                                   int masked) {
-  wxpay__put(o, "combine_appid=", 14);
-  wxpay__puts(o, req->combine_appid);
-  wxpay__put(o, "&combine_mch_id=", 16);
-  wxpay__puts(o, req->combine_mch_id);
-  wxpay__put(o, "&combine_out_trade_no=", 22);
-  wxpay__puts(o, req->combine_out_trade_no);
-  wxpay__put(o, "&nonce_str=", 11);
-  wxpay__puts(o, nonce);
-  wxpay__put(o, "&sign_type=HMAC-SHA256&sub_order_list=", 38);
-  wxpay__sub_order_list(o, req);
+                                   const wxpay_close_req *req,
+                                   const char *const v[WXPAY__REQ_FIELDS], int masked) {
+  unsigned i;
+  for (i = 0; i < WXPAY__REQ_SIGNED; i++) {
+    if (i) wxpay__put(o, "&", 1);
+    wxpay__puts(o, wxpay__req_names[i]);
+    wxpay__put(o, "=", 1);
+    wxpay__req_value(o, req, v, i);
+  }
   wxpay__key_suffix(o, c, masked);
 }
 
@@ -1205,16 +1222,18 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   wxpay_hmac_ctx h;
   unsigned char mac[32];
   char nonce_buf[WXPAY_NONCE_LEN + 1], sign[65];
-  const char *nonce = req->nonce_str;
+  const char *nonce = req->nonce_str, *v[WXPAY__REQ_FIELDS];
+  unsigned k;
   wxpay_err e;
   if (!nonce) {
     if ((e = wxpay_nonce(client, nonce_buf)) != WXPAY_OK) return e;
     nonce = nonce_buf;
   }
   if ((e = wxpay__mac_start(client, &h)) != WXPAY_OK) return e;
+  wxpay__req_values(req, nonce, sign, v);
   memset(&o, 0, sizeof o);
   o.mac = &h;
-  wxpay__req_sign_string(&o, client, req, nonce, 0);
+  wxpay__req_sign_string(&o, client, req, v, 0);
   wxpay_hmac_final(&h, mac);
   wxpay__hex_upper(mac, 32, sign);
   wxpay__wipe(mac, sizeof mac);
@@ -1223,16 +1242,12 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   o.buf = out;
   o.cap = cap;
   wxpay__put(&o, "<xml>", 5);
-  wxpay__xml_field(&o, "combine_appid", req->combine_appid);
-  wxpay__xml_field(&o, "combine_mch_id", req->combine_mch_id);
-  wxpay__put(&o, "<sign_type>HMAC-SHA256</sign_type>", 34);
-  wxpay__xml_field(&o, "combine_out_trade_no", req->combine_out_trade_no);
-  wxpay__xml_open(&o, "sub_order_list",
-                  !req->sub_order_list_json || wxpay__needs_cdata(req->sub_order_list_json));
-  wxpay__sub_order_list(&o, req);
-  wxpay__xml_close(&o, "sub_order_list");
-  wxpay__xml_field(&o, "nonce_str", nonce);
-  wxpay__xml_field(&o, "sign", sign);
+  for (k = 0; k < WXPAY__REQ_FIELDS; k++) {
+    unsigned i = wxpay__body_order[k];
+    wxpay__xml_open(&o, wxpay__req_names[i], v[i] ? wxpay__needs_cdata(v[i]) : 1);
+    wxpay__req_value(&o, req, v, i);
+    wxpay__xml_close(&o, wxpay__req_names[i]);
+  }
   wxpay__put(&o, "</xml>", 6);
   return wxpay__finish(&o, out, cap, len);
 }
@@ -1257,14 +1272,16 @@ WXPAY_DEF wxpay_err wxpay_close_explain(const wxpay_client *client,
                                         const wxpay_close_req *req, char *out,
                                         size_t cap, size_t *len) {
   wxpay__out o;
+  const char *v[WXPAY__REQ_FIELDS];
   wxpay_err e = wxpay__out_args(out, cap, len);
   if (e) return e;
   if ((e = wxpay_close_validate(client, req, NULL, NULL)) != WXPAY_OK) return e;
   if (!req->nonce_str) return WXPAY_ERR_NONCE;
+  wxpay__req_values(req, req->nonce_str, NULL, v);
   memset(&o, 0, sizeof o);
   o.buf = out;
   o.cap = cap;
-  wxpay__req_sign_string(&o, client, req, req->nonce_str, 1);
+  wxpay__req_sign_string(&o, client, req, v, 1);
   return wxpay__finish(&o, out, cap, len);
 }
 
