@@ -797,18 +797,25 @@ static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
     c = (c << 6) | (s[i] & 0x3Fu);
   }
   if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10FFFF ||
-      (c >= 0xD800 && c <= 0xDFFF))
-    return 0;
+      (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF)
+    return 0; /* U+FFFE and U+FFFF are valid UTF-8 but no XML character */
   return len;
 }
 
-static int wxpay__utf8_valid(const char *s, size_t n) {
-  size_t i = 0, k;
-  while (i < n) {
-    if ((k = wxpay__utf8_len((const unsigned char *)s + i, n - i)) == 0) return 0;
-    i += k;
+/* Checks text that travels in XML: 0 when s[0..n) is UTF-8 holding no
+   control character but TAB, LF and (when cr is set) CR; else 1 for a
+   control character, 2 for bad UTF-8, with *at set to its offset. A raw CR
+   is refused in what we send: the server's XML parser turns it into LF
+   before it checks the signature. */
+static int wxpay__text(const char *s, size_t n, int cr, size_t *at) {
+  size_t i, k;
+  for (i = 0; i < n; i += k) {
+    unsigned char c = (unsigned char)s[i];
+    *at = i;
+    if (c < 0x20 && c != '\t' && c != '\n' && !(cr && c == '\r')) return 1;
+    if ((k = wxpay__utf8_len((const unsigned char *)s + i, n - i)) == 0) return 2;
   }
-  return 1;
+  return 0;
 }
 
 static int wxpay__is_alnum(int c) {
@@ -1142,7 +1149,7 @@ static wxpay_err wxpay__check(const char *s, size_t max, int kind) {
   if (!s || !*s) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
   n = wxpay__strnlen(s, max + 1);
   if (n > max) return too_long;
-  if (!wxpay__utf8_valid(s, n)) return WXPAY_ERR_UTF8;
+  if (wxpay__text(s, n, 0, &i) == 2) return WXPAY_ERR_UTF8;
   for (i = 0; i < n; i++)
     if (!wxpay__char_ok(kind, (unsigned char)s[i]))
       return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
@@ -1177,11 +1184,13 @@ WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
     WXPAY__CHECK(wxpay__check(req->nonce_str, WXPAY_NONCE_LEN, WXPAY__NONCE), "nonce_str", 0);
   if (req->sub_order_list_json) {
     const char *j = req->sub_order_list_json;
-    size_t n = wxpay__strnlen(j, WXPAY_SUB_ORDER_LIST_MAX + 1);
+    size_t n = wxpay__strnlen(j, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
+    int text = wxpay__text(j, n, 0, &at);
     WXPAY__CHECK(n ? WXPAY_OK : WXPAY_ERR_MISSING_FIELD, "sub_order_list", 0);
     WXPAY__CHECK(n <= WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_OK : WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG,
                  "sub_order_list", 0);
-    WXPAY__CHECK(wxpay__utf8_valid(j, n) ? WXPAY_OK : WXPAY_ERR_UTF8, "sub_order_list", 0);
+    WXPAY__CHECK(text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK,
+                 "sub_order_list", 0);
   } else {
     wxpay__out count;
     WXPAY__CHECK(req->sub_order_count >= 1 && req->sub_order_count <= WXPAY_MAX_SUB_ORDERS
@@ -1446,14 +1455,10 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
   int empty;
   size_t k;
   /* every byte is checked once up front: UTF-8, and no NUL or control */
-  for (r->i = 0; r->i < r->n; r->i += k) {
-    unsigned char c = (unsigned char)r->b[r->i];
-    if (c < 0x20 && !wxpay__is_space(c)) return WXPAY_ERR_XML;
-    if ((k = wxpay__utf8_len((const unsigned char *)r->b + r->i, r->n - r->i)) == 0)
-      return WXPAY_ERR_UTF8;
-    if (k == 3 && (unsigned char)r->b[r->i] == 0xEF && (unsigned char)r->b[r->i + 1] == 0xBF &&
-        (unsigned char)r->b[r->i + 2] >= 0xBE)
-      return WXPAY_ERR_UTF8; /* U+FFFE, U+FFFF: not XML characters */
+  switch (wxpay__text(r->b, r->n, 1, &r->i)) {
+  case 1: return WXPAY_ERR_XML;
+  case 2: return WXPAY_ERR_UTF8;
+  default: break;
   }
   r->i = 0;
   if (wxpay__at(r, "\xEF\xBB\xBF")) r->i = 3;

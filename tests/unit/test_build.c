@@ -204,6 +204,15 @@ static void validate_names_each_problem_with_its_own_error(void) {
   CHECK_ERR(validate(&c, &r, "sub_order_list", 0), WXPAY_ERR_UTF8);
   r.sub_order_list_json = "[\"\xe5\xad\"]"; /* truncated sequence */
   CHECK_ERR(validate(&c, &r, "sub_order_list", 0), WXPAY_ERR_UTF8);
+  /* what XML cannot carry, or a server would alter before checking the sign */
+  r.sub_order_list_json = "[\x01]";
+  CHECK_ERR(validate(&c, &r, "sub_order_list", 0), WXPAY_ERR_BAD_CHARS);
+  r.sub_order_list_json = "[1,\r\n2]";
+  CHECK_ERR(validate(&c, &r, "sub_order_list", 0), WXPAY_ERR_BAD_CHARS);
+  r.sub_order_list_json = "[1,\n\t2]";
+  CHECK_ERR(validate(&c, &r, "", 0), WXPAY_OK);
+  r.sub_order_list_json = "[\"\xef\xbf\xbe\"]"; /* U+FFFE */
+  CHECK_ERR(validate(&c, &r, "sub_order_list", 0), WXPAY_ERR_UTF8);
   r = seed_req(); r.nonce_str = "123456789012345678901234567890123";
   CHECK_ERR(validate(&c, &r, "nonce_str", 0), WXPAY_ERR_NONCE);
   r.nonce_str = ""; CHECK_ERR(validate(&c, &r, "nonce_str", 0), WXPAY_ERR_NONCE);
