@@ -811,10 +811,13 @@ static int wxpay__text(const char *s, size_t n, int cr, size_t *at) {
   size_t i, k;
   for (i = 0; i < n; i += k) {
     unsigned char c = (unsigned char)s[i];
+    k = 1;
+    if (c >= 0x20 && c < 0x80) continue;
     *at = i;
     if (c < 0x20 && c != '\t' && c != '\n' && !(cr && c == '\r')) return 1;
     if ((k = wxpay__utf8_len((const unsigned char *)s + i, n - i)) == 0) return 2;
   }
+  *at = i;
   return 0;
 }
 
@@ -1317,7 +1320,7 @@ static void wxpay__skip_space(wxpay__rd *r) {
 /* Moves past the next occurrence of end; 0 if there is none. */
 static int wxpay__skip_past(wxpay__rd *r, const char *end) {
   for (; r->i < r->n; r->i++)
-    if (wxpay__at(r, end)) { r->i += wxpay__len(end); return 1; }
+    if (r->b[r->i] == end[0] && wxpay__at(r, end)) { r->i += wxpay__len(end); return 1; }
   return 0;
 }
 
@@ -1412,7 +1415,14 @@ static wxpay_err wxpay__content(wxpay__rd *r, const char *name, size_t name_len)
   wxpay_err e;
   int empty;
   for (;;) {
+    char c;
     if (r->i >= r->n) return WXPAY_ERR_XML;
+    c = r->b[r->i];
+    if (c != '<' && c != '&' && c != ']') { /* plain text: the common case */
+      r->i++;
+      wxpay__emit(r, &c, 1);
+      continue;
+    }
     if (wxpay__at(r, "</")) {
       r->i += 2;
       if (r->n - r->i < name_len || !wxpay__same(r->b + r->i, name, name_len))
