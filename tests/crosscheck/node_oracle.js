@@ -1,0 +1,97 @@
+// Node oracle for the cross-check suite: the WeChat Pay Node SDK
+// (wechatpay-axios-plugin 0.9.6) signs, serialises and parses what
+// tests/crosscheck/check.py hands it.
+//
+//   node node_oracle.js NODE_MODULES_DIR < requests.jsonl > answers.jsonl
+//
+// One JSON object per line in, one per line out, same order. Keys are hex
+// (passed to the SDK as Buffers, so any bytes work). Operations:
+//   {"op":"version"}                         -> {"version":"0.9.6"}
+//   {"op":"sign","key":HEX,"fields":[[k,v]...]}
+//        -> {"sign": Hash.sign('HMAC-SHA256', fields, key)}
+//   {"op":"build","key":HEX,"appid","mchid","otn","nonce","json"|null,"subs":[[m,o]...]}
+//        -> {"body": the SDK's request transform (signer + toXml)}
+//        sub_order_list is the caller's JSON, or JSON.stringify of the
+//        sub-orders with '/' escaped as PHP's json_encode does.
+//   {"op":"parse","body":STR}                -> {"fields": Transformer.toObject(body)}
+//   {"op":"resign","key":HEX,"body":STR}
+//        -> {"fields": toObject(body), "sign": Hash.sign of those fields}
+// An exception is answered with {"error": message}.
+'use strict';
+
+const path = require('path');
+const readline = require('readline');
+
+const root = path.resolve(process.argv[2] || 'node_modules');
+const pkg = path.join(root, 'wechatpay-axios-plugin');
+const Hash = require(path.join(pkg, 'lib', 'hash'));
+const Transformer = require(path.join(pkg, 'lib', 'transformer'));
+const { version } = require(path.join(pkg, 'package.json'));
+
+const HMAC = Hash.ALGO_HMAC_SHA256;
+
+// Object.fromEntries keeps insertion order for non-index keys; the checker
+// only sends names that start with a letter or '_', so no key is reordered.
+function objectOf(pairs) {
+  const o = Object.create(null);
+  for (const [k, v] of pairs) o[k] = v;
+  return { ...o };
+}
+
+function phpJson(subs) {
+  const list = subs.map(([mchid, outTradeNo]) => ({ mchid, out_trade_no: outTradeNo }));
+  // JSON.stringify never writes '/' itself inside an escape, so a global
+  // replace gives exactly PHP's default '\/'.
+  return JSON.stringify(list).replace(/\//g, '\\/');
+}
+
+function build(req) {
+  const key = Buffer.from(req.key, 'hex');
+  const data = {
+    combine_appid: req.appid,
+    combine_mch_id: req.mchid,
+    sign_type: HMAC,
+    combine_out_trade_no: req.otn,
+    sub_order_list: req.json === null ? phpJson(req.subs) : req.json,
+    nonce_str: req.nonce,
+  };
+  const transformer = new Transformer(req.mchid, key);
+  // the SDK's own request pipeline: signer, then the XML stringifier
+  const config = { url: '/v2/pay/closecombinedorder', method: 'POST' };
+  const signed = transformer.signer.call(config, data);
+  return Transformer.toXml.call(config, signed);
+}
+
+function answer(req) {
+  switch (req.op) {
+    case 'version':
+      return { version };
+    case 'sign':
+      return { sign: Hash.sign(HMAC, objectOf(req.fields), Buffer.from(req.key, 'hex')) };
+    case 'build':
+      return { body: build(req) };
+    case 'parse':
+      return { fields: Transformer.toObject.call({}, req.body) };
+    case 'resign': {
+      const fields = Transformer.toObject.call({}, req.body);
+      return { fields, sign: Hash.sign(HMAC, fields, Buffer.from(req.key, 'hex')) };
+    }
+    default:
+      return { error: `unknown op ${req.op}` };
+  }
+}
+
+const out = [];
+const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+rl.on('line', (line) => {
+  let res;
+  try {
+    res = answer(JSON.parse(line));
+  } catch (e) {
+    res = { error: String(e && e.message ? e.message : e) };
+  }
+  out.push(JSON.stringify(res));
+});
+rl.on('close', () => {
+  process.stdout.write(out.length ? `${out.join('\n')}\n` : '');
+});
