@@ -1328,8 +1328,10 @@ static int wxpay__skip_past(wxpay__rd *r, const char *end) {
    and processing instructions are refused. */
 static wxpay_err wxpay__markup(wxpay__rd *r) {
   if (wxpay__at(r, "<!--")) {
-    r->i += 4;
-    return wxpay__skip_past(r, "-->") ? WXPAY_OK : WXPAY_ERR_XML;
+    r->i += 4; /* "--" may only end a comment */
+    if (!wxpay__skip_past(r, "--") || !wxpay__at(r, ">")) return WXPAY_ERR_XML;
+    r->i++;
+    return WXPAY_OK;
   }
   if (wxpay__at(r, "<!DOCTYPE") || wxpay__at(r, "<!ENTITY") || wxpay__at(r, "<?"))
     return WXPAY_ERR_XML_FORBIDDEN;

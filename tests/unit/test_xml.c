@@ -93,6 +93,9 @@ static void reader_refuses_malformed_documents(void) {
   CHECK_ERR(rd("<xml><a>1</ab></xml>"), WXPAY_ERR_XML);
   CHECK_ERR(rd("<xml><a><![CDATA[1</a></xml>"), WXPAY_ERR_XML);
   CHECK_ERR(rd("<xml><a>1<!-- x</a></xml>"), WXPAY_ERR_XML);
+  CHECK_ERR(rd("<xml><!-- a -- b --><a>1</a></xml>"), WXPAY_ERR_XML);
+  CHECK_ERR(rd("<xml><!-- a ---><a>1</a></xml>"), WXPAY_ERR_XML);
+  CHECK_ERR(rd("<xml><!----><a>1</a></xml>"), WXPAY_OK);
   CHECK_ERR(rd("<xml><a>1</a"), WXPAY_ERR_XML);
   CHECK_ERR(rd("<xml><a>1</a>"), WXPAY_ERR_XML);
   CHECK_ERR(rd("<xml>text<a>1</a></xml>"), WXPAY_ERR_XML);
