@@ -362,7 +362,8 @@ WXPAY_DEF wxpay_err wxpay_close_explain(const wxpay_client *client,
 
 /* Parses the response body (decoded in place: body is overwritten), checks
    its signature and, when req is given, the echoed combine_appid and
-   combine_mch_id; sets resp->outcome. */
+   combine_mch_id; sets resp->outcome. On any error the outcome is NONE and
+   verified is 0: whatever fields were read are there for diagnostics only. */
 WXPAY_DEF wxpay_err wxpay_close_parse(const wxpay_client *client,
                                       const wxpay_close_req *req, char *body,
                                       size_t len, wxpay_close_resp *resp);

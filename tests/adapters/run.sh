@@ -1,0 +1,379 @@
+#!/bin/sh
+# tests/adapters/run.sh -- the transports in adapters/ (plain sockets, libcurl,
+# mbedTLS) for real: each closes orders through wxpay_close() against the
+# local emulator (tests/emulator/), over HTTPS with a throw-away test CA (the
+# socket adapter over plain HTTP), plus the HTTP client alone over an
+# in-memory stream and a compiler matrix. One line per test: PASS, FAIL or
+# SKIP (tests/CONVENTIONS.md). Loopback only. Build output in build/adapters/.
+#
+# Missing libcurl / mbedTLS / openssl / a compiler: a loud SKIP (CI sets
+# WXPAY_NO_SKIP=1, which tests/run.sh turns into a failure).
+cd "$(dirname "$0")/../.." || exit 2
+T=tests/adapters
+B=build/adapters
+CERTS=$B/certs
+EP=/pay/closecombinedorder
+CC=${CC:-cc}
+STRICT="-std=c99 -Wall -Wextra -Wpedantic -Wconversion -Werror -I."
+MORE="-Wsign-conversion -Wshadow -Wstrict-prototypes"
+VERSION=$(sed -n 's/^#define WXPAY_VERSION "\(.*\)"$/\1/p' wxpay_close.h)
+mkdir -p "$B"
+# loopback only, whatever the environment says
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+# match LINE KEY=V[|V2...]...: every key=value word is in LINE (one of the
+# alternatives); sets $why when not.
+match() {
+  m_line=$1; shift
+  for m_tok in "$@"; do
+    m_key=${m_tok%%=*}
+    m_vals=${m_tok#*=}
+    m_ok=0
+    m_ifs=$IFS; IFS='|'
+    for m_v in $m_vals; do
+      case " $m_line " in *" $m_key=$m_v "*) m_ok=1 ;; esac
+    done
+    IFS=$m_ifs
+    if [ $m_ok = 0 ]; then why="want $m_tok, got: $m_line"; return 1; fi
+  done
+  return 0
+}
+want() { # NAME LINE TOKEN...
+  w_name=$1; w_line=$2; shift 2
+  if match "$w_line" "$@"; then pass "$w_name"; else fail "$w_name" "$why"; fi
+}
+field() { printf '%s\n' "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p"; }
+
+# ---------------------------------------------------------------- builds --
+# Builds and the test certificates run in the background, side by side.
+
+have() { # header libs... : does the optional library link?
+  h=$1; shift
+  printf '#include <%s>\nint main(void) { return 0; }\n' "$h" > "$B/probe.c"
+  $CC "$B/probe.c" -o "$B/probe" "$@" > /dev/null 2>&1
+}
+HAVE_CURL=0; have curl/curl.h -lcurl && HAVE_CURL=1
+HAVE_MBEDTLS=0; have mbedtls/ssl.h -lmbedtls -lmbedx509 -lmbedcrypto && HAVE_MBEDTLS=1
+[ $HAVE_CURL = 1 ] || skip curl_adapter "libcurl not installed (apt-get install libcurl4-openssl-dev)"
+[ $HAVE_MBEDTLS = 1 ] || skip mbedtls_adapter "mbedTLS not installed (apt-get install libmbedtls-dev)"
+DEFS=""
+[ $HAVE_CURL = 1 ] && DEFS="$DEFS -DHAVE_CURL"
+[ $HAVE_MBEDTLS = 1 ] && DEFS="$DEFS -DHAVE_MBEDTLS"
+
+JOBS=""
+bg() { # NAME command... : runs in the background, exit status in $B/NAME.rc
+  bg_name=$1; shift
+  rm -f "$B/$bg_name.rc" "$B/$bg_name.rc.tmp"
+  ( if "$@" > "$B/$bg_name.log" 2>&1; then echo 0; else echo 1; fi > "$B/$bg_name.rc.tmp"
+    mv "$B/$bg_name.rc.tmp" "$B/$bg_name.rc" ) &
+  JOBS="$JOBS $bg_name"
+}
+# waits for bg jobs by their status files (dash's `wait PID` was seen to
+# return before the job had ended)
+await() { # NAME...
+  for a_name in "$@"; do
+    a_i=0
+    while [ ! -f "$B/$a_name.rc" ] && [ $a_i -lt 6000 ]; do sleep 0.05; a_i=$((a_i + 1)); done
+  done
+}
+report() { # NAME TEST: PASS/FAIL from a finished bg job
+  if [ "$(cat "$B/$1.rc" 2> /dev/null)" = 0 ]; then pass "$2"; return 0; fi
+  fail "$2" "$(head -c 600 "$B/$1.log" | tr '\n' ' ')"
+  return 1
+}
+
+TLS=1
+MK_JOB=""
+rm -rf "$CERTS"
+if ! command -v openssl > /dev/null 2>&1; then
+  TLS=0
+  skip adapters_https "openssl not installed (apt-get install openssl): no test certificates"
+else
+  bg mkcerts sh tests/emulator/mkcerts.sh "$CERTS"
+  MK_JOB=mkcerts
+fi
+
+# every adapter in one file, strict warnings, with each C compiler there is:
+# optimised (more flow warnings), with the *_STATIC options, and the HTTP
+# client under WXPAY_HTTP_NO_POSIX
+compile_all() { # cc
+  $1 $STRICT $MORE -O2 $DEFS -c $T/compile_all.c -o "$B/compile_all_$1.o" &&
+  $1 $STRICT $MORE $DEFS -DWXPAY_HTTP_STATIC -DWXPAY_CURL_STATIC -DWXPAY_MBEDTLS_STATIC \
+    -c $T/compile_all.c -o "$B/compile_all_static_$1.o" &&
+  $1 $STRICT $MORE -DWXPAY_HTTP_NO_POSIX -DWXPAY_HTTP_IMPLEMENTATION -x c \
+    -c adapters/wxpay_http.h -o "$B/http_noposix_$1.o"
+}
+CCS=""
+for cc in gcc clang; do
+  if command -v $cc > /dev/null 2>&1; then CCS="$CCS $cc"; bg "compile_$cc" compile_all $cc
+  else skip "adapters_build_warning_free_$cc" "$cc not installed"; fi
+done
+bg headers_only $CC $STRICT $MORE $DEFS -DHEADERS_ONLY -c $T/compile_all.c -o "$B/headers_only.o"
+HAVE_CXX=0
+if command -v g++ > /dev/null 2>&1; then
+  HAVE_CXX=1
+  bg cxx g++ -Wall -Wextra -Werror -I. $DEFS -x c++ -c $T/compile_all.c -o "$B/compile_all_cpp.o"
+fi
+bg http_unit $CC $STRICT $MORE -g $T/http_unit.c -o "$B/http_unit"
+HAVE_IMPL=0
+grep -q '^#ifdef WXPAY_CLOSE_IMPLEMENTATION' wxpay_close.h && HAVE_IMPL=1
+ADAPTERS="socket"
+[ $HAVE_CURL = 1 ] && ADAPTERS="$ADAPTERS curl"
+[ $HAVE_MBEDTLS = 1 ] && ADAPTERS="$ADAPTERS mbedtls"
+if [ $HAVE_IMPL = 1 ]; then
+  for a in $ADAPTERS; do
+    case $a in
+    socket) libs="" ;;
+    curl) libs="-lcurl" ;;
+    mbedtls) libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
+    esac
+    up=$(echo $a | tr a-z A-Z)
+    bg "drv_$a" $CC $STRICT $MORE -g -DDRIVER_$up $T/driver.c -o "$B/drv_$a" $libs
+  done
+fi
+
+# ------------------------------------------------- emulator (starts early) --
+
+E2E=1
+if ! command -v python3 > /dev/null 2>&1; then
+  skip adapters_end_to_end "python3 not installed (the emulator needs it)"
+  E2E=0
+fi
+for f in tests/emulator/emulator.py tests/emulator/mkcerts.sh; do
+  [ -f "$f" ] || { fail adapters_end_to_end "$f is missing"; E2E=0; }
+done
+[ $HAVE_IMPL = 1 ] || { fail adapters_end_to_end "wxpay_close.h has no implementation section yet"; E2E=0; }
+
+EMU_PID=""
+SILENT_PID=""
+cleanup() {
+  for c_pid in $EMU_PID $SILENT_PID; do
+    kill "$c_pid" 2> /dev/null
+    wait "$c_pid" 2> /dev/null
+  done
+  EMU_PID=""; SILENT_PID=""
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+
+if [ $E2E = 1 ]; then
+  if [ -n "$MK_JOB" ]; then
+    await "$MK_JOB"
+    report mkcerts adapters_test_certificates_made || TLS=0
+  fi
+  # one order per test and adapter: <ADAPTER>_<TEST>, sub-order OD_<ORDER>
+  set --
+  for p in SOCK CURL MBED; do
+    for o in OK:open:3600 CLOSED:closed:7200 PAID:paid:3600 YOUNG:open:0 \
+             EXTRA:open:3600 CHUNK:open:3600 FAILOVER:open:3600 TLSFAILOVER:open:3600 \
+             TOFAILOVER:open:3600 RETRYOK:open:3600 SYSERR:open:3600 MISC:open:3600 \
+             DELAY:open:3600 PEM:open:3600 SILENT:open:3600; do
+      no=${p}_${o%%:*}; rest=${o#*:}
+      set -- "$@" --order "$no:1900000109:${rest%%:*}:${rest#*:}:1900009001/OD_$no"
+    done
+  done
+  rm -f "$B/ports.json"
+  certs_arg=""
+  [ $TLS = 1 ] && certs_arg="--certs $CERTS"
+  python3 tests/emulator/emulator.py --no-state \
+    --merchant 1900000109:wx8888888888888888:192006250b4c09247ec02edce69f6a2d \
+    $certs_arg --port-file "$B/ports.json" "$@" > "$B/emulator.out" 2> "$B/emulator.err" &
+  EMU_PID=$!
+fi
+
+await $JOBS
+
+for cc in $CCS; do report "compile_$cc" "adapters_build_warning_free_$cc"; done
+report headers_only adapters_headers_compile_in_plain_c99_without_posix_macros
+[ $HAVE_CXX = 1 ] && report cxx adapters_build_as_cplusplus
+# the HTTP client alone, over an in-memory stream (prints its own lines)
+if [ "$(cat "$B/http_unit.rc")" = 0 ]; then "$B/http_unit" || true
+else report http_unit http_unit_builds; fi
+
+[ $E2E = 1 ] || exit 0
+built=""
+for a in $ADAPTERS; do
+  if [ "$(cat "$B/drv_$a.rc")" = 0 ]; then built="$built $a"
+  else report "drv_$a" "${a}_driver_builds"; fi
+done
+case " $built " in *" socket "*) ;; *) exit 1 ;; esac
+
+i=0
+while [ ! -s "$B/ports.json" ] && [ $i -lt 150 ] && kill -0 $EMU_PID 2> /dev/null; do
+  sleep 0.1; i=$((i + 1))
+done
+if [ ! -s "$B/ports.json" ]; then
+  fail adapters_emulator_starts "$(head -c 400 "$B/emulator.err")"
+  exit 1
+fi
+port() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" "$B/ports.json"; }
+HP=$(port http); SP=$(port https); WP=$(port https_wrong_host)
+DEAD=$("$B/drv_socket" --free-port) # bound, then closed: nobody listens
+# a server that accepts TCP and then says nothing, for the whole suite
+rm -f "$B/silent.port"
+"$B/drv_socket" --silent-port 120000 > "$B/silent.port" &
+SILENT_PID=$!
+i=0
+while [ ! -s "$B/silent.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+SILENT=$(cat "$B/silent.port")
+
+# the emulator's control endpoints, through the socket driver (fast)
+EMU="http://127.0.0.1:$HP"
+emu_reset() { "$B/drv_socket" --fetch POST "$EMU/_reset" > /dev/null; }
+emu_last() { "$B/drv_socket" --fetch GET "$EMU/_last"; }
+stats() { "$B/drv_socket" --stats "$EMU/_stats" "$@"; }
+# delta BEFORE AFTER: "key=after-before ..." for the keys of AFTER
+delta() {
+  d_out=""
+  for d_a in $2; do
+    d_k=${d_a%=*}; d_vb=0
+    for d_b in $1; do [ "${d_b%=*}" = "$d_k" ] && d_vb=${d_b##*=}; done
+    d_out="$d_out $d_k=$((${d_a##*=} - d_vb))"
+  done
+  echo "${d_out# }"
+}
+
+# ----------------------------------------------------------------- tests --
+
+# suite A P LIVE DEAD WRONG CA HOSTPORT
+suite() {
+  A=$1; P=$2; U=$3; D=$4; W=$5; CA=$6; HOSTPORT=$7
+  drv() { "$B/drv_$A" ${CA:+--ca "$CA"} "$@" 2>> "$B/drv_$A.err"; }
+  emu_reset
+
+  line=$(drv --order ${P}_OK "$U$EP")
+  want "${A}_close_succeeds_verified" "$line" err=OK outcome=closed verified=1 http=200 attempts=1 net=OK
+  hl=$(emu_last); why=""
+  for h in "\"target\": \"$EP\"" "[\"Host\", \"$HOSTPORT\"]" \
+           "[\"Content-Type\", \"text/xml; charset=utf-8\"]" \
+           "[\"Accept\", \"text/xml, text/plain, application/x-gzip\"]" \
+           "[\"User-Agent\", \"wxpay_close.h/$VERSION" "[\"Content-Length\", \""; do
+    case $hl in *"$h"*) ;; *) why="$why $h" ;; esac
+  done
+  if [ -z "$why" ]; then pass "${A}_request_carries_spec_headers_and_user_agent"
+  else fail "${A}_request_carries_spec_headers_and_user_agent" "missing$why in $hl"; fi
+
+  line=$(drv --order ${P}_OK "$U$EP")
+  want "${A}_second_close_is_already_closed" "$line" err=OK outcome=already_closed err_code=ORDERCLOSED verified=1
+  line=$(drv --order ${P}_CLOSED "$U$EP")
+  want "${A}_closed_order_is_already_closed" "$line" err=OK outcome=already_closed verified=1
+  line=$(drv --order ${P}_PAID "$U$EP")
+  want "${A}_paid_order_is_paid" "$line" err=OK outcome=paid err_code=ORDERPAID verified=1
+  line=$(drv --order ${P}_NOSUCH "$U$EP")
+  want "${A}_unknown_order_is_not_found" "$line" err=OK outcome=not_found err_code=ORDERNOTEXIST verified=1
+  line=$(drv --order ${P}_YOUNG --attempts 1 "$U$EP")
+  want "${A}_order_younger_than_a_minute_is_retry" "$line" err=OK outcome=retry err_code=SYSTEMERROR verified=1
+
+  # misbehaviours
+  line=$(drv --order ${P}_SYSERR --attempts 3 "$U/systemerror$EP")
+  want "${A}_systemerror_is_retry_after_all_attempts" "$line" err=OK outcome=retry err_code=SYSTEMERROR attempts=3 seq=PPP
+  line=$(drv --order ${P}_DELAY --attempts 1 --timeout 800 "$U/delay-2500$EP")
+  ms=$(field "$line" elapsed_ms)
+  if match "$line" err=TRANSPORT net=TIMEOUT attempts=1 outcome=retry; then
+    if [ "${ms:-0}" -ge 750 ] && [ "${ms:-0}" -le 1300 ]; then pass "${A}_delay_past_timeout_times_out_within_bound"
+    else fail "${A}_delay_past_timeout_times_out_within_bound" "timeout 800 ms took $ms ms"; fi
+  else fail "${A}_delay_past_timeout_times_out_within_bound" "$why"; fi
+  line=$(drv --order ${P}_MISC --attempts 2 "$U/http500$EP")
+  want "${A}_http500_is_http_status_error" "$line" err=HTTP_STATUS http=500 outcome=retry attempts=2
+  line=$(drv --order ${P}_MISC --attempts 1 "$U/truncated$EP")
+  if match "$line" err=TRANSPORT net=IO || match "$line" err=XML; then pass "${A}_truncated_body_is_io_or_xml_error"
+  else fail "${A}_truncated_body_is_io_or_xml_error" "$line"; fi
+  line=$(drv --order ${P}_MISC --attempts 1 "$U/notxml$EP")
+  want "${A}_notxml_is_xml_error" "$line" err=XML outcome=none verified=0
+  line=$(drv --order ${P}_MISC --attempts 1 "$U/badsign$EP")
+  want "${A}_bad_response_signature_refused" "$line" err=SIGNATURE outcome=none verified=0
+  line=$(drv --order ${P}_MISC --attempts 1 "$U/nosign$EP")
+  want "${A}_missing_response_signature_refused" "$line" err=NO_SIGNATURE outcome=none verified=0
+  line=$(drv --order ${P}_MISC --attempts 1 "$U/md5sign$EP")
+  want "${A}_md5_signed_response_refused" "$line" err=SIGNATURE outcome=none verified=0
+  line=$(drv --order ${P}_EXTRA "$U/extrafield$EP")
+  want "${A}_extra_signed_field_still_closed_verified" "$line" err=OK outcome=closed verified=1
+  line=$(drv --order ${P}_MISC --attempts 2 --backup "$U/extrafield$EP" "$U/drop$EP")
+  want "${A}_dropped_connection_is_io_without_failover" "$line" err=TRANSPORT net=IO attempts=2 seq=PP
+  line=$(drv --order ${P}_CHUNK "$U/chunked$EP")
+  want "${A}_chunked_answer_closed" "$line" err=OK outcome=closed verified=1
+
+  # failover and retries
+  line=$(drv --order ${P}_FAILOVER --attempts 3 --backup "$U$EP" "$D$EP")
+  want "${A}_dead_primary_fails_over_to_backup" "$line" err=OK outcome=closed verified=1 attempts=2 seq=PB
+  line=$(drv --order ${P}_TOFAILOVER --attempts 3 --timeout 600 --backup "$U$EP" "$U/delay-2000$EP")
+  ms=$(field "$line" elapsed_ms)
+  if match "$line" err=OK outcome=closed\|already_closed verified=1 attempts=2 seq=PB && [ "${ms:-0}" -lt 1500 ]; then
+    pass "${A}_timed_out_primary_fails_over_to_backup"
+  else fail "${A}_timed_out_primary_fails_over_to_backup" "${why:-took $ms ms}: $line"; fi
+  s0=$(stats "path:/systemerror$EP" "path:/extrafield$EP")
+  line=$(drv --order ${P}_SYSERR --attempts 3 --backup "$U/extrafield$EP" "$U/systemerror$EP")
+  d=$(delta "$s0" "$(stats "path:/systemerror$EP" "path:/extrafield$EP")")
+  if match "$line" err=OK outcome=retry verified=1 attempts=3 seq=PPP &&
+     match "$d" "path:/systemerror$EP=3" "path:/extrafield$EP=0"; then
+    pass "${A}_no_failover_after_verified_business_answer"
+  else fail "${A}_no_failover_after_verified_business_answer" "$why ($d)"; fi
+  line=$(drv --order ${P}_RETRYOK --attempts 3 "$U/systemerror-1$EP")
+  want "${A}_systemerror_then_success_retried_to_closed" "$line" err=OK outcome=closed verified=1 attempts=2 seq=PP
+
+  # TLS refusals: nothing of the request may reach the server
+  if [ -n "$W" ]; then
+    s0=$(stats requests bytes)
+    line=$("$B/drv_$A" --ca "$CERTS/other-ca.pem" --attempts 1 --order ${P}_MISC "$U$EP" 2>> "$B/drv_$A.err")
+    d=$(delta "$s0" "$(stats requests bytes)")
+    if match "$line" err=TRANSPORT net=TLS attempts=1 && match "$d" requests=0 bytes=0; then
+      pass "${A}_unknown_ca_refused_before_any_request_byte"
+    else fail "${A}_unknown_ca_refused_before_any_request_byte" "$why ($d)"; fi
+    s0=$(stats requests bytes)
+    line=$(drv --attempts 1 --order ${P}_MISC "$W$EP")
+    d=$(delta "$s0" "$(stats requests bytes)")
+    if match "$line" err=TRANSPORT net=TLS attempts=1 && match "$d" requests=0 bytes=0; then
+      pass "${A}_wrong_host_name_refused_before_any_request_byte"
+    else fail "${A}_wrong_host_name_refused_before_any_request_byte" "$why ($d)"; fi
+    line=$(drv --order ${P}_TLSFAILOVER --attempts 3 --backup "$U$EP" "$W$EP")
+    want "${A}_tls_failure_fails_over_to_backup" "$line" err=OK outcome=closed verified=1 attempts=2 seq=PB
+    line=$(drv --order ${P}_SILENT --attempts 3 --timeout 600 --backup "$U$EP" "https://localhost:$SILENT$EP")
+    ms=$(field "$line" elapsed_ms)
+    if match "$line" err=OK outcome=closed verified=1 attempts=2 seq=PB && [ "${ms:-0}" -ge 550 ] && [ "${ms:-0}" -lt 1500 ]; then
+      pass "${A}_silent_tls_handshake_times_out_and_fails_over"
+    else fail "${A}_silent_tls_handshake_times_out_and_fails_over" "${why:-took $ms ms}: $line"; fi
+  fi
+
+  # the transport alone
+  line=$(drv --raw --cap 16 "$U$EP")
+  want "${A}_body_over_cap_is_too_large" "$line" net=TOO_LARGE
+  line=$(drv --raw --cap 16 "$U/chunked$EP")
+  want "${A}_chunked_body_over_cap_is_too_large" "$line" net=TOO_LARGE
+  line=$(drv --raw --slot request-id "$U$EP")
+  want "${A}_response_header_slot_filled_case_insensitive" "$line" net=OK status=200 found=1 slot_len=32
+}
+
+for A in $built; do
+  case $A in
+  socket)
+    suite socket SOCK "http://127.0.0.1:$HP" "http://127.0.0.1:$DEAD" "" "" "127.0.0.1:$HP"
+    line=$("$B/drv_socket" --raw "https://localhost:${SP:-443}$EP")
+    want socket_transport_refuses_https_url "$line" net=IO
+    s0=$(stats requests connections)
+    line=$("$B/drv_socket" --order SOCK_YOUNG --created-ago 5 "http://127.0.0.1:$HP$EP")
+    d=$(delta "$s0" "$(stats requests connections)")
+    if match "$line" err=TOO_EARLY outcome=retry && match "$d" requests=0 connections=0; then
+      pass close_too_soon_after_creation_refused_locally_without_a_request
+    else fail close_too_soon_after_creation_refused_locally_without_a_request "$why ($d)"; fi
+    ;;
+  curl | mbedtls)
+    if [ $TLS = 0 ]; then skip "${A}_https" "no test certificates (openssl missing)"; continue; fi
+    [ $A = curl ] && P=CURL || P=MBED
+    suite $A $P "https://localhost:$SP" "https://localhost:$DEAD" "https://localhost:$WP" \
+      "$CERTS/ca.pem" "localhost:$SP"
+    ;;
+  esac
+done
+if echo " $built " | grep -q ' mbedtls ' && [ $TLS = 1 ]; then
+  line=$("$B/drv_mbedtls" --ca-pem "$CERTS/ca.pem" --order MBED_PEM "https://localhost:$SP$EP" 2>> "$B/drv_mbedtls.err")
+  want mbedtls_ca_from_pem_buffer_verifies "$line" err=OK outcome=closed verified=1
+  line=$("$B/drv_mbedtls" --ca-pem "$CERTS/other-ca.pem" --attempts 1 --order MBED_PEM "https://localhost:$SP$EP" 2>> "$B/drv_mbedtls.err")
+  want mbedtls_unknown_ca_from_pem_buffer_refused "$line" err=TRANSPORT net=TLS
+  line=$("$B/drv_mbedtls" --raw --ca "$CERTS/ca.pem" "http://127.0.0.1:$HP$EP" 2>> "$B/drv_mbedtls.err")
+  want mbedtls_transport_serves_plain_http_urls "$line" net=OK status=200
+fi
+exit 0
