@@ -40,6 +40,8 @@ OPTIONS (define before including; the same in every file that includes it)
                            (saves the strings' flash on small targets)
    WXPAY_NO_OS             no default random source and no default clock
                            (bare metal: give the client its callbacks)
+   WXPAY_SHA256_FAST       the unrolled portable SHA-256 even when building
+                           for size (-Os picks the small rolled loop)
    WXPAY_SHA256_HW         use the CPU's SHA-256 instructions where present:
                            x86 SHA extensions (GCC: checked at run time; clang:
                            when built with -msha -msse4.1) and ARMv8 SHA2 (when
@@ -474,10 +476,17 @@ WXPAY_DEF int wxpay_fields_next(const wxpay_fields *fields, const char **cursor,
 extern "C" {
 #endif
 
-/* Wipes memory the compiler may not optimise away. */
+/* Wipes memory the compiler may not optimise away: memset, then a barrier
+   that tells the compiler the bytes are read (GCC, clang); elsewhere a loop
+   through a volatile pointer. */
 static void wxpay__wipe(void *p, size_t n) {
+#if defined(__GNUC__) || defined(__clang__)
+  memset(p, 0, n);
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
   volatile unsigned char *v = (volatile unsigned char *)p;
   while (n--) *v++ = 0;
+#endif
 }
 
 /* >>sha256 */
@@ -512,9 +521,18 @@ static void wxpay__store32_be(unsigned char *p, uint32_t v) {
 
 #define WXPAY__ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-/* One 64-byte block; a rolled loop over a 16-word window keeps it small. */
+#define WXPAY__BSIG0(x) (WXPAY__ROR(x, 2) ^ WXPAY__ROR(x, 13) ^ WXPAY__ROR(x, 22))
+#define WXPAY__BSIG1(x) (WXPAY__ROR(x, 6) ^ WXPAY__ROR(x, 11) ^ WXPAY__ROR(x, 25))
+#define WXPAY__SSIG0(x) (WXPAY__ROR(x, 7) ^ WXPAY__ROR(x, 18) ^ ((x) >> 3))
+#define WXPAY__SSIG1(x) (WXPAY__ROR(x, 17) ^ WXPAY__ROR(x, 19) ^ ((x) >> 10))
+#define WXPAY__CH(e, f, g) ((g) ^ ((e) & ((f) ^ (g))))
+#define WXPAY__MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
+
+#if defined(__OPTIMIZE_SIZE__) && !defined(WXPAY_SHA256_FAST)
+/* One 64-byte block; a rolled loop over a 16-word window keeps it small
+   (builds for size: -Os). */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
-  uint32_t w[16], v[8], t1, t2;
+  uint32_t w[16], v[8], t1;
   int i;
   for (i = 0; i < 8; i++) v[i] = s[i];
   for (i = 0; i < 64; i++) {
@@ -522,19 +540,63 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
       w[i] = wxpay__load32_be(blk + 4 * i);
     } else {
       uint32_t a = w[(i + 1) & 15], b = w[(i + 14) & 15];
-      uint32_t s0 = WXPAY__ROR(a, 7) ^ WXPAY__ROR(a, 18) ^ (a >> 3);
-      uint32_t s1 = WXPAY__ROR(b, 17) ^ WXPAY__ROR(b, 19) ^ (b >> 10);
-      w[i & 15] += s0 + w[(i + 9) & 15] + s1;
+      w[i & 15] += WXPAY__SSIG0(a) + w[(i + 9) & 15] + WXPAY__SSIG1(b);
     }
-    t1 = v[7] + (WXPAY__ROR(v[4], 6) ^ WXPAY__ROR(v[4], 11) ^ WXPAY__ROR(v[4], 25)) +
-         ((v[4] & v[5]) ^ (~v[4] & v[6])) + wxpay__k[i] + w[i & 15];
-    t2 = (WXPAY__ROR(v[0], 2) ^ WXPAY__ROR(v[0], 13) ^ WXPAY__ROR(v[0], 22)) +
-         ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+    t1 = v[7] + WXPAY__BSIG1(v[4]) + WXPAY__CH(v[4], v[5], v[6]) + wxpay__k[i] + w[i & 15];
     v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3] + t1;
-    v[3] = v[2]; v[2] = v[1]; v[1] = v[0]; v[0] = t1 + t2;
+    v[3] = v[2]; v[2] = v[1]; v[1] = v[0];
+    v[0] = t1 + WXPAY__BSIG0(v[1]) + WXPAY__MAJ(v[1], v[2], v[3]);
   }
   for (i = 0; i < 8; i++) s[i] += v[i];
 }
+#else
+/* One 64-byte block, sixteen rounds unrolled per pass so that the working
+   variables rotate by renaming and the schedule indexes are constants. */
+#define WXPAY__RND(a, b, c, d, e, f, g, h, k, wi)                               \
+  do {                                                                          \
+    uint32_t t_ = h + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + (k) + (wi);        \
+    d += t_;                                                                    \
+    h = t_ + WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);                             \
+  } while (0)
+#define WXPAY__SCHED(i)                                                         \
+  (w[i] += WXPAY__SSIG1(w[((i) + 14) & 15]) + w[((i) + 9) & 15] +               \
+           WXPAY__SSIG0(w[((i) + 1) & 15]))
+#define WXPAY__16ROUNDS(W)                                                      \
+  do {                                                                          \
+    WXPAY__RND(a, b, c, d, e, f, g, h, k[0], W(0));                             \
+    WXPAY__RND(h, a, b, c, d, e, f, g, k[1], W(1));                             \
+    WXPAY__RND(g, h, a, b, c, d, e, f, k[2], W(2));                             \
+    WXPAY__RND(f, g, h, a, b, c, d, e, k[3], W(3));                             \
+    WXPAY__RND(e, f, g, h, a, b, c, d, k[4], W(4));                             \
+    WXPAY__RND(d, e, f, g, h, a, b, c, k[5], W(5));                             \
+    WXPAY__RND(c, d, e, f, g, h, a, b, k[6], W(6));                             \
+    WXPAY__RND(b, c, d, e, f, g, h, a, k[7], W(7));                             \
+    WXPAY__RND(a, b, c, d, e, f, g, h, k[8], W(8));                             \
+    WXPAY__RND(h, a, b, c, d, e, f, g, k[9], W(9));                             \
+    WXPAY__RND(g, h, a, b, c, d, e, f, k[10], W(10));                           \
+    WXPAY__RND(f, g, h, a, b, c, d, e, k[11], W(11));                           \
+    WXPAY__RND(e, f, g, h, a, b, c, d, k[12], W(12));                           \
+    WXPAY__RND(d, e, f, g, h, a, b, c, k[13], W(13));                           \
+    WXPAY__RND(c, d, e, f, g, h, a, b, k[14], W(14));                           \
+    WXPAY__RND(b, c, d, e, f, g, h, a, k[15], W(15));                           \
+  } while (0)
+#define WXPAY__WLOAD(i) w[i]
+
+static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
+  uint32_t w[16], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5],
+                  g = s[6], h = s[7];
+  const uint32_t *k = wxpay__k;
+  int j;
+  for (j = 0; j < 16; j++) w[j] = wxpay__load32_be(blk + 4 * j);
+  WXPAY__16ROUNDS(WXPAY__WLOAD);
+  for (j = 0; j < 3; j++) {
+    k += 16;
+    WXPAY__16ROUNDS(WXPAY__SCHED);
+  }
+  s[0] += a; s[1] += b; s[2] += c; s[3] += d;
+  s[4] += e; s[5] += f; s[6] += g; s[7] += h;
+}
+#endif
 
 /* Optional hardware block functions (WXPAY_SHA256_HW). */
 #if defined(WXPAY_SHA256_HW) && (defined(__x86_64__) || defined(__i386__)) && \
@@ -743,7 +805,7 @@ WXPAY_DEF void wxpay_hmac_final(wxpay_hmac_ctx *ctx, unsigned char out[32]) {
   wxpay_sha256_update(&o, ih, 32);
   wxpay_sha256_final(&o, out);
   wxpay__wipe(ih, sizeof ih);
-  wxpay__wipe(ctx, sizeof *ctx);
+  wxpay__wipe(ctx->outer, sizeof ctx->outer); /* the inner half is wiped already */
 }
 
 WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
@@ -1002,26 +1064,25 @@ static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
   wxpay__key_suffix(o, c, masked);
 }
 
-/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name. Names
-   are unique (the reader rejects duplicates), so each round takes the least
-   name above the previous one. */
-static void wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
-  const char *prev = NULL, *cur, *name, *value, *best, *best_value;
-  for (;;) {
-    best = best_value = NULL;
-    cur = NULL;
-    while (wxpay_fields_next(f, &cur, &name, &value)) {
-      if (!*value || wxpay__streq(name, "sign")) continue;
-      if (prev && wxpay__cmp(name, prev) <= 0) continue;
-      if (!best || wxpay__cmp(name, best) < 0) { best = name; best_value = value; }
-    }
-    if (!best) return;
-    if (prev) wxpay__put(o, "&", 1);
-    wxpay__puts(o, best);
-    wxpay__put(o, "=", 1);
-    wxpay__puts(o, best_value);
-    prev = best;
+/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name: one
+   pass collects them, an insertion sort orders them. */
+static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
+  const char *idx[WXPAY_MAX_FIELDS], *cur = NULL, *name, *value;
+  size_t n = 0, k;
+  while (wxpay_fields_next(f, &cur, &name, &value)) {
+    if (!*value || wxpay__streq(name, "sign")) continue;
+    if (n == WXPAY_MAX_FIELDS) return WXPAY_ERR_XML_LIMIT;
+    for (k = n++; k > 0 && wxpay__cmp(idx[k - 1], name) > 0; k--) idx[k] = idx[k - 1];
+    idx[k] = name;
   }
+  for (k = 0; k < n; k++) {
+    size_t len = wxpay__len(idx[k]);
+    if (k) wxpay__put(o, "&", 1);
+    wxpay__put(o, idx[k], len);
+    wxpay__put(o, "=", 1);
+    wxpay__puts(o, idx[k] + len + 1);
+  }
+  return WXPAY_OK;
 }
 
 static void wxpay__hex_upper(const unsigned char *in, size_t n, char *out) {
@@ -1041,10 +1102,10 @@ static wxpay_err wxpay__fields_mac(const wxpay_client *c, const wxpay_fields *f,
   if (e) return e;
   memset(&o, 0, sizeof o);
   o.mac = &h;
-  wxpay__fields_sign_string(&o, f);
+  e = wxpay__fields_sign_string(&o, f);
   wxpay__key_suffix(&o, c, 0);
   wxpay_hmac_final(&h, mac);
-  return WXPAY_OK;
+  return e;
 }
 
 WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
@@ -1196,7 +1257,9 @@ WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
     WXPAY__CHECK(text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK,
                  "sub_order_list", 0);
   } else {
+#if WXPAY_MAX_SUB_ORDERS > 80
     wxpay__out count;
+#endif
     WXPAY__CHECK(req->sub_order_count >= 1 && req->sub_order_count <= WXPAY_MAX_SUB_ORDERS
                      ? WXPAY_OK : WXPAY_ERR_SUB_ORDER_COUNT, "sub_orders", 0);
     WXPAY__CHECK(req->sub_orders ? WXPAY_OK : WXPAY_ERR_ARG, "sub_orders", 0);
@@ -1206,10 +1269,14 @@ WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
       WXPAY__CHECK(wxpay__check(req->sub_orders[i].out_trade_no, 32, WXPAY__ORDER_NO),
                    "sub_orders.out_trade_no", i);
     }
+#if WXPAY_MAX_SUB_ORDERS > 80
+    /* a sub-order takes at most 127 bytes of JSON (64 for an escaped mchid,
+       32 for out_trade_no, 31 of syntax): only a raised limit can overflow */
     memset(&count, 0, sizeof count);
     wxpay__json_subs(&count, req->sub_orders, req->sub_order_count);
     WXPAY__CHECK(count.len <= WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_OK
                      : WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG, "sub_order_list", 0);
+#endif
   }
   WXPAY__CHECK(wxpay_close_wait_seconds(client, req) ? WXPAY_ERR_TOO_EARLY : WXPAY_OK,
                "created_at", 0);
@@ -1307,10 +1374,11 @@ typedef struct wxpay__rd {
   size_t n, i, w;
 } wxpay__rd;
 
-static int wxpay__at(const wxpay__rd *r, const char *lit) {
-  size_t k = wxpay__len(lit);
-  return r->n - r->i >= k && wxpay__same(r->b + r->i, lit, k);
+static int wxpay__at_n(const wxpay__rd *r, const char *s, size_t k) {
+  return r->n - r->i >= k && wxpay__same(r->b + r->i, s, k);
 }
+/* Is the input at lit (a string literal: its length is known at compile time)? */
+#define wxpay__at(r, lit) wxpay__at_n(r, lit, sizeof(lit) - 1)
 
 static int wxpay__is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -1319,11 +1387,12 @@ static void wxpay__skip_space(wxpay__rd *r) {
 }
 
 /* Moves past the next occurrence of end; 0 if there is none. */
-static int wxpay__skip_past(wxpay__rd *r, const char *end) {
+static int wxpay__skip_past_n(wxpay__rd *r, const char *end, size_t k) {
   for (; r->i < r->n; r->i++)
-    if (r->b[r->i] == end[0] && wxpay__at(r, end)) { r->i += wxpay__len(end); return 1; }
+    if (r->b[r->i] == end[0] && wxpay__at_n(r, end, k)) { r->i += k; return 1; }
   return 0;
 }
+#define wxpay__skip_past(r, lit) wxpay__skip_past_n(r, lit, sizeof(lit) - 1)
 
 /* "<!" and "<?" constructs: comments are skipped; DTDs, entity declarations
    and processing instructions are refused. */
@@ -1393,7 +1462,7 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
   uint32_t c = 0;
   int k, base = 10, digits = 0;
   for (k = 0; k < 5; k++)
-    if (wxpay__at(r, named[k])) {
+    if (wxpay__at_n(r, named[k], wxpay__len(named[k]))) {
       r->i += wxpay__len(named[k]);
       wxpay__emit(r, &chars[k], 1);
       return WXPAY_OK;
@@ -1422,8 +1491,9 @@ static wxpay_err wxpay__content(wxpay__rd *r, const char *name, size_t name_len)
     if (r->i >= r->n) return WXPAY_ERR_XML;
     c = r->b[r->i];
     if (c != '<' && c != '&' && c != ']') { /* plain text: the common case */
-      r->i++;
-      wxpay__emit(r, &c, 1);
+      size_t start = r->i;
+      while (r->i < r->n && (c = r->b[r->i]) != '<' && c != '&' && c != ']') r->i++;
+      wxpay__emit(r, r->b + start, r->i - start);
       continue;
     }
     if (wxpay__at(r, "</")) {
@@ -1577,14 +1647,20 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
 static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
 static const unsigned short wxpay__resp_offsets[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_OFFSET)};
 
-/* Points the nine fields at their values in f ("" when absent, or all "" when
-   f is NULL). */
+/* Points the nine fields at their values in f ("" when absent, or all ""
+   when f is NULL), in one pass over f. */
 static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
+  const unsigned count = sizeof wxpay__resp_offsets / sizeof wxpay__resp_offsets[0];
+  const char *cur = NULL, *name, *value;
   unsigned i;
-  for (i = 0; i < sizeof wxpay__resp_offsets / sizeof wxpay__resp_offsets[0]; i++) {
-    const char *v = f ? wxpay_fields_get(f, wxpay__resp_names[i]) : NULL;
-    *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = v ? v : "";
-  }
+  for (i = 0; i < count; i++)
+    *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = "";
+  while (f && wxpay_fields_next(f, &cur, &name, &value))
+    for (i = 0; i < count; i++)
+      if (name[0] == wxpay__resp_names[i][0] && wxpay__streq(name, wxpay__resp_names[i])) {
+        *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = value;
+        break;
+      }
 }
 
 static void wxpay__resp_clear(wxpay_close_resp *resp) {
