@@ -1,0 +1,120 @@
+#!/bin/sh
+# make demo -- the main job, on the bundled default: start the local WeChat
+# Pay emulator (tests/emulator/) on a free loopback port, close a combined
+# order through wxpay-close (a real HTTP exchange: signed request, verified
+# answer), show a second close, a paid order and two too-early closes, and
+# stop the emulator again. Needs only what `make` built, and python3.
+#
+# WXPAY_CLI=path/to/wxpay-close picks another build of the tool (the tests
+# use a socket-only build to play a machine without libcurl and mbedTLS).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+cli=${WXPAY_CLI:-build/wxpay-close}
+if [ ! -x "$cli" ]; then
+  echo "demo: $cli is missing: run make first" >&2
+  exit 1
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "demo: python3 is needed for the local emulator" >&2
+  exit 1
+fi
+# a private scratch directory: two demos (or a demo and the tests) never meet
+dir=$(mktemp -d "${TMPDIR:-/tmp}/wxpay-demo.XXXXXX") || exit 1
+
+# The emulator picks free ports itself and writes them to the port file;
+# --lifetime makes sure it goes away even if this script is killed hard.
+python3 tests/emulator/emulator.py --port-file "$dir/ports.json" --lifetime 600 \
+  >"$dir/emulator.out" 2>"$dir/emulator.log" &
+emu=$!
+stop_emulator() {
+  if kill -0 "$emu" 2>/dev/null; then
+    kill "$emu" 2>/dev/null
+    wait "$emu" 2>/dev/null
+  fi
+}
+# shellcheck disable=SC2317  # called through the trap
+cleanup() {
+  stop_emulator
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+i=0
+while [ ! -s "$dir/ports.json" ]; do
+  if ! kill -0 "$emu" 2>/dev/null || [ "$i" -ge 100 ]; then
+    echo "demo: the emulator did not start:" >&2
+    cat "$dir/emulator.log" >&2
+    exit 1
+  fi
+  i=$((i + 1))
+  sleep 0.1
+done
+port=$(sed -n 's/.*"http": *\([0-9][0-9]*\).*/\1/p' "$dir/ports.json")
+endpoint="http://127.0.0.1:$port/pay/closecombinedorder"
+
+# The emulator's default merchant (tests/emulator/default_state.json). This
+# key is the public sample key of WeChat Pay's documentation, not a secret.
+WXPAY_API_KEY=192006250b4c09247ec02edce69f6a2d
+export WXPAY_API_KEY
+appid=wx8888888888888888
+mchid=1900000109
+
+status=0
+# step TITLE EXPECTED_EXIT ARGS... : show the command, run it, show the exit
+step() {
+  title=$1 want=$2
+  shift 2
+  echo
+  echo "== $title"
+  echo "\$ wxpay-close --appid $appid --mchid $mchid $*"
+  "$cli" --appid "$appid" --mchid "$mchid" "$@" >"$dir/stdout" 2>"$dir/stderr"
+  rc=$?
+  sed 's/^/  | /' "$dir/stderr"   # the log comes first: it happened first
+  cat "$dir/stdout"
+  echo "(exit $rc)"
+  if [ "$rc" -ne "$want" ]; then
+    echo "demo: expected exit $want" >&2
+    status=1
+  fi
+}
+
+echo "wxpay-close demo: a local WeChat Pay emulator on 127.0.0.1:$port (plain HTTP, loopback only)"
+echo "merchant $mchid, appid $appid, key from \$WXPAY_API_KEY (the emulator's test key)"
+echo "this wxpay-close: $("$cli" --version)"
+
+step "1. Close an open combined order (--verbose logs the exchange on stderr)" 0 \
+  --order DEMO_OPEN_0001 --sub 1900009001:OD_OPEN_0001 --endpoint "$endpoint" --verbose
+transport=$(sed -n 's/^wxpay-close: transport \([a-z]*\);.*/\1/p' "$dir/stderr")
+
+step "2. Close it again: already closed is success too" 0 \
+  --order DEMO_OPEN_0001 --sub 1900009001:OD_OPEN_0001 --endpoint "$endpoint"
+
+step "3. An order the customer has paid: never reissue it" 3 \
+  --order DEMO_PAID_0001 --sub 1900009001:OD_PAID_0001 --endpoint "$endpoint"
+
+step "4. Too early: created seconds ago, the server refuses (one attempt)" 4 \
+  --order DEMO_YOUNG_0001 --sub 1900009001:OD_YOUNG_0001 --endpoint "$endpoint" --attempts 1
+
+created=$(($(date +%s) - 15))
+step "5. Too early, caught before sending: --created-at says the order is 15 s old" 4 \
+  --order DEMO_MULTI_0001 --sub 1900009001:OD_MULTI_0001_A --sub 1900009002:OD_MULTI_0001_B \
+  --sub 1900009003:OD_MULTI_0001_C --endpoint "$endpoint" --created-at "$created"
+
+step "6. The same for a script: --json (a three-sub-order close)" 0 \
+  --order DEMO_MULTI_0001 --sub 1900009001:OD_MULTI_0001_A --sub 1900009002:OD_MULTI_0001_B \
+  --sub 1900009003:OD_MULTI_0001_C --endpoint "$endpoint" --json
+
+stop_emulator
+echo
+if [ "$transport" = socket ]; then
+  echo "Transport used: socket (plain HTTP over POSIX sockets: libcurl and mbedTLS were not"
+  echo "found at build time; WeChat Pay itself needs https://, so install libcurl or mbedTLS"
+  echo "development files and run make again before using the real endpoint)."
+else
+  echo "Transport used: ${transport:-unknown} (plain HTTP here, to the local emulator)."
+fi
+echo "Emulator stopped. Exit statuses: 0 closed/already closed, 2 usage, 3 paid,"
+echo "4 retry later, 5 rejected, 6 untrustworthy response (see wxpay-close --help)."
+exit "$status"

@@ -1,0 +1,994 @@
+/* wxpay-close -- close a WeChat Pay combined order (合单关单) from the shell.
+
+   A command-line front end to wxpay_close.h: it signs the request, sends it
+   through one of the adapters compiled in (libcurl, mbedTLS, plain sockets),
+   verifies the answer and says in one sentence what happened; the exit
+   status tells a script what to do next. `wxpay-close --help` for the flags.
+
+   Built by `make` (examples/examples.mk), which defines WXPAY_CLI_HAVE_CURL
+   and WXPAY_CLI_HAVE_MBEDTLS when a compile probe finds those libraries. The
+   socket transport is always there.
+
+   The key is read from $WXPAY_API_KEY or --key-file, never from argv (argv
+   shows in `ps`), is never printed (--explain shows "***"), and is wiped from
+   memory before exit. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, POSIX sockets */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WXPAY_CLOSE_IMPLEMENTATION
+#include "wxpay_close.h"
+#define WXPAY_HTTP_IMPLEMENTATION
+#include "adapters/wxpay_http.h"
+#ifdef WXPAY_CLI_HAVE_CURL
+#define WXPAY_CURL_IMPLEMENTATION
+#include "adapters/wxpay_curl.h"
+#endif
+#ifdef WXPAY_CLI_HAVE_MBEDTLS
+#define WXPAY_MBEDTLS_IMPLEMENTATION
+#include "adapters/wxpay_mbedtls.h"
+#endif
+
+#define PROG "wxpay-close"
+
+/* >>exit: the statuses a script acts on (documented in --help and README) */
+enum {
+  EXIT_DONE = 0,      /* closed, or already closed */
+  EXIT_INTERNAL = 1,  /* should not happen: no random source, a bug */
+  EXIT_USAGE = 2,     /* usage or invalid input; nothing was sent */
+  EXIT_PAID = 3,      /* ORDERPAID: never reissue, treat as paid */
+  EXIT_RETRY = 4,     /* SYSTEMERROR, too early, transport failure, HTTP 5xx */
+  EXIT_REJECTED = 5,  /* the server refused the request: fix it */
+  EXIT_UNTRUSTED = 6  /* bad/missing signature, malformed XML, echo mismatch */
+};
+
+/* Response and request buffers. A response is a few hundred bytes; a request
+   with a caller-given sub_order_list can reach 10240 bytes plus the rest. */
+#define CLI_WORK_SIZE (WXPAY_CLOSE_WORK_SIZE + WXPAY_SUB_ORDER_LIST_MAX + 4096)
+#define CLI_VERIFY_MAX 65536
+
+static char g_work[CLI_WORK_SIZE];
+static char g_body[CLI_VERIFY_MAX + 1];
+static char g_key[WXPAY_KEY_LEN + 64];
+
+static const char *const g_transports =
+#ifdef WXPAY_CLI_HAVE_CURL
+    "curl "
+#endif
+#ifdef WXPAY_CLI_HAVE_MBEDTLS
+    "mbedtls "
+#endif
+    "socket";
+
+typedef struct cli_opts {
+  int verify;                 /* the `verify` subcommand */
+  const char *appid, *mchid, *order, *sub_json, *nonce, *key_file;
+  wxpay_sub_order subs[WXPAY_MAX_SUB_ORDERS];
+  size_t nsubs;
+  const char *endpoint, *backup, *transport, *cacert;
+  unsigned timeout_ms, retry_delay_ms;
+  int attempts, timeout_set, retry_delay_set;
+  long long created_at;
+  int dry_run, explain, json, verbose;
+} cli_opts;
+
+/* What the run concluded, for the sentence and the JSON object. */
+typedef struct cli_result {
+  int exit_code;
+  const char *outcome;        /* closed, already_closed, paid, not_found,
+                                 retry, rejected, untrusted, invalid, error */
+  const char *error;          /* wxpay_err_name(), "USAGE", or NULL */
+  char message[1024];         /* the human sentence */
+  const char *transport;      /* NULL when nothing was sent */
+} cli_result;
+
+static int g_json;            /* --json seen (also for usage errors) */
+
+/* >>text: safe printing of values that came from the network */
+
+/* Human output: control characters (C0, DEL, C1) are shown escaped, so a
+   hostile response cannot move the cursor or retitle the terminal. */
+static void put_safe(FILE *f, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (; *p; p++) {
+    if (*p == '\n') fputs("\\n", f);
+    else if (*p == '\r') fputs("\\r", f);
+    else if (*p == '\t') fputs("\\t", f);
+    else if (*p < 0x20 || *p == 0x7F) fprintf(f, "\\x%02X", (unsigned)*p);
+    else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) { /* U+0080..U+009F */
+      fprintf(f, "\\u%04X", (unsigned)p[1]);
+      p++;
+    } else fputc(*p, f);
+  }
+}
+
+/* JSON string. Values are valid UTF-8 (the XML reader guarantees it), so
+   only quotes, backslashes and control characters need escaping; U+2028 and
+   U+2029 are escaped too, for consumers that eval JavaScript. */
+static void put_json_str(FILE *f, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  fputc('"', f);
+  for (; *p; p++) {
+    switch (*p) {
+    case '"': fputs("\\\"", f); break;
+    case '\\': fputs("\\\\", f); break;
+    case '\n': fputs("\\n", f); break;
+    case '\r': fputs("\\r", f); break;
+    case '\t': fputs("\\t", f); break;
+    case '\b': fputs("\\b", f); break;
+    case '\f': fputs("\\f", f); break;
+    default:
+      if (*p < 0x20 || *p == 0x7F) {
+        fprintf(f, "\\u%04x", (unsigned)*p);
+      } else if (*p == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+        fprintf(f, "\\u%04x", 0x2000u + (unsigned)(p[2] - 0x80));
+        p += 2;
+      } else {
+        fputc(*p, f);
+      }
+    }
+  }
+  fputc('"', f);
+}
+
+static void put_json_str_or_null(FILE *f, const char *s) {
+  if (s) put_json_str(f, s);
+  else fputs("null", f);
+}
+
+/* >>errors: one line on stderr, exit 2, nothing sent */
+
+static void json_usage(const char *msg, const char *flag) {
+  fputs("{\"outcome\":\"invalid\",\"exit\":2,\"error\":\"USAGE\",\"message\":", stdout);
+  put_json_str(stdout, msg);
+  fputs(",\"flag\":", stdout);
+  put_json_str_or_null(stdout, flag);
+  fputs("}\n", stdout);
+}
+
+static int usage_error(const char *flag, const char *fmt, const char *arg) {
+  char msg[512];
+  snprintf(msg, sizeof msg, fmt, arg ? arg : "");
+  fprintf(stderr, PROG ": %s (see " PROG " --help)\n", msg);
+  if (g_json) json_usage(msg, flag);
+  return EXIT_USAGE;
+}
+
+/* >>help */
+static void print_help(void) {
+  printf(
+      "usage: " PROG " --appid APPID --mchid MCHID --order COMBINE_OUT_TRADE_NO\n"
+      "                   --sub SUB_MCHID:OUT_TRADE_NO [--sub ...] [options]\n"
+      "       " PROG " verify [--appid APPID] [--mchid MCHID] [--json] < body.xml\n"
+      "       " PROG " --help | --version\n"
+      "\n"
+      "Closes a WeChat Pay combined order (合单关单) through the APIv2 endpoint\n"
+      "POST /pay/closecombinedorder, verifies the signed answer and says what\n"
+      "happened. The API key (the 32-byte APIv2 key, not the APIv3 key or the\n"
+      "AppSecret) comes from the environment variable WXPAY_API_KEY or from\n"
+      "--key-file FILE, never from the command line.\n"
+      "\n"
+      "request:\n"
+      "  --appid APPID          combine_appid (合单 appid)\n"
+      "  --mchid MCHID          combine_mch_id (合单商户号)\n"
+      "  --order NO             combine_out_trade_no (合单商户订单号)\n"
+      "  --sub MCHID:NO         one sub-order: mchid and out_trade_no; 1 to %d of them,\n"
+      "                         in the order of the original combined order\n"
+      "  --sub-order-list JSON  send JSON verbatim as sub_order_list (instead of --sub)\n"
+      "  --nonce STR            fix nonce_str (1-32 printable characters); default:\n"
+      "                         32 random [0-9A-Za-z], fresh for every attempt\n"
+      "  --created-at UNIX      when the order was created (Unix seconds): within its\n"
+      "                         first minute nothing is sent and the answer is\n"
+      "                         \"retry after N s\" (exit 4)\n"
+      "  --key-file FILE        read the API key from FILE (default: $WXPAY_API_KEY)\n"
+      "\n"
+      "sending:\n"
+      "  --endpoint URL         default " WXPAY_ENDPOINT "\n"
+      "  --backup-endpoint URL  where the next attempt goes after a DNS, connect, TLS\n"
+      "                         or timeout failure; default (only when --endpoint is\n"
+      "                         not given) " WXPAY_BACKUP_ENDPOINT "\n"
+      "  --transport NAME       one of the built-in transports: %s\n"
+      "                         (default: curl, else mbedtls, else socket; the socket\n"
+      "                         transport speaks plain http:// only)\n"
+      "  --cacert FILE          CA certificates (PEM) for https:// (curl and mbedtls)\n"
+      "  --timeout MS           time for one attempt, connect included (default 8000;\n"
+      "                         connecting alone: at most 6000)\n"
+      "  --attempts N           attempts in all, 1 to 10 (default 3)\n"
+      "  --retry-delay MS       pause between attempts (default 1000)\n"
+      "\n"
+      "output:\n"
+      "  --dry-run              print exactly the request body that would be POSTed\n"
+      "                         (the bytes, no newline) and send nothing\n"
+      "  --explain              print the signed string too (key as ***), on stderr\n"
+      "  --json                 print one JSON object on stdout: outcome, exit, error,\n"
+      "                         message, and every response field received (\"fields\")\n"
+      "  --verbose              log each attempt and the fields received on stderr\n"
+      "                         (never the key)\n"
+      "\n"
+      "verify: reads a response body on stdin, checks its signature with the key (and,\n"
+      "when given, the echoed --appid and --mchid), prints every field and the outcome,\n"
+      "and exits with the same statuses as a real close.\n"
+      "\n"
+      "exit status:\n"
+      "  0  closed, or already closed (ORDERCLOSED): done\n"
+      "  2  usage error or invalid input (a one-line message; nothing was sent)\n"
+      "  3  the order is PAID (ORDERPAID): do not reissue it, treat it as paid\n"
+      "  4  retry later with the same order: SYSTEMERROR, FREQUENCY_LIMITED, too\n"
+      "     early (\"retry after N s\"), or a transport failure or HTTP 5xx on every\n"
+      "     attempt\n"
+      "  5  rejected by the server: SIGNERROR, NOAUTH, PARAM_ERROR, ORDERNOTEXIST,\n"
+      "     another err_code, return_code FAIL or HTTP 4xx: fix the request\n"
+      "  6  untrustworthy response: bad or missing signature, malformed XML, echo\n"
+      "     mismatch, oversized body: nothing can be concluded about the order\n"
+      "  1  internal error (no secure random source, out of buffer): a bug\n",
+      WXPAY_MAX_SUB_ORDERS, g_transports);
+}
+
+static void print_version(void) {
+  printf(PROG " %s (wxpay_close.h %s; sha256: %s; transports: %s)\n", WXPAY_VERSION,
+         WXPAY_VERSION, wxpay_sha256_backend(), g_transports);
+}
+
+/* >>args */
+
+/* Digits only, no sign, no overflow past max. */
+static int parse_ull(const char *s, unsigned long long max, unsigned long long *out) {
+  unsigned long long v = 0;
+  if (!s || !*s) return -1;
+  for (; *s; s++) {
+    unsigned d;
+    if (*s < '0' || *s > '9') return -1;
+    d = (unsigned)(*s - '0');
+    if (v > (max - d) / 10) return -1;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return 0;
+}
+
+/* "--name VALUE" or "--name=VALUE". Returns 1 and sets *val when argv[*i]
+   is this flag; -1 when the value is missing. */
+static int flag_value(int argc, char **argv, int *i, const char *name, const char **val) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0) return 0;
+  if (a[n] == '=') { *val = a + n + 1; return 1; }
+  if (a[n] != '\0') return 0;
+  if (*i + 1 >= argc) return -1;
+  *val = argv[++*i];
+  return 1;
+}
+
+/* SUB_MCHID:OUT_TRADE_NO. An out_trade_no never holds ':' (its alphabet is
+   0-9 A-Z a-z _-|*@), so the last ':' splits, whatever the mchid holds. */
+static int parse_sub(cli_opts *o, char *arg) {
+  char *colon = strrchr(arg, ':');
+  if (!colon || colon == arg || !colon[1])
+    return usage_error("--sub", "malformed --sub '%s': expected SUB_MCHID:OUT_TRADE_NO", arg);
+  if (o->nsubs >= WXPAY_MAX_SUB_ORDERS) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "%d", WXPAY_MAX_SUB_ORDERS);
+    return usage_error("--sub", "too many --sub: a combined order has at most %s sub-orders", msg);
+  }
+  *colon = '\0';
+  o->subs[o->nsubs].mchid = arg;
+  o->subs[o->nsubs].out_trade_no = colon + 1;
+  o->nsubs++;
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, cli_opts *o) {
+  int i = 1, r;
+  const char *v;
+  unsigned long long n;
+  memset(o, 0, sizeof *o);
+  if (argc > 1 && strcmp(argv[1], "verify") == 0) { o->verify = 1; i = 2; }
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    v = NULL;
+#define STR_FLAG(name, field)                                                 \
+    if ((r = flag_value(argc, argv, &i, name, &v)) != 0) {                    \
+      if (r < 0) return usage_error(name, "%s needs a value", name);          \
+      if (!*v) return usage_error(name, "%s must not be empty", name);        \
+      o->field = v;                                                           \
+      continue;                                                               \
+    }
+    STR_FLAG("--appid", appid)
+    STR_FLAG("--mchid", mchid)
+    STR_FLAG("--order", order)
+    STR_FLAG("--sub-order-list", sub_json)
+    STR_FLAG("--nonce", nonce)
+    STR_FLAG("--key-file", key_file)
+    STR_FLAG("--endpoint", endpoint)
+    STR_FLAG("--backup-endpoint", backup)
+    STR_FLAG("--transport", transport)
+    STR_FLAG("--cacert", cacert)
+#undef STR_FLAG
+    if ((r = flag_value(argc, argv, &i, "--sub", &v)) != 0) {
+      if (r < 0) return usage_error("--sub", "%s needs a value", "--sub");
+      if ((r = parse_sub(o, (char *)v)) != 0) return r; /* argv is writable */
+      continue;
+    }
+    if ((r = flag_value(argc, argv, &i, "--timeout", &v)) != 0) {
+      if (r < 0 || parse_ull(v, 600000, &n) != 0 || n == 0)
+        return usage_error("--timeout", "--timeout wants milliseconds, 1 to 600000 (got '%s')", v);
+      o->timeout_ms = (unsigned)n;
+      o->timeout_set = 1;
+      continue;
+    }
+    if ((r = flag_value(argc, argv, &i, "--retry-delay", &v)) != 0) {
+      if (r < 0 || parse_ull(v, 600000, &n) != 0)
+        return usage_error("--retry-delay", "--retry-delay wants milliseconds, 0 to 600000 (got '%s')", v);
+      o->retry_delay_ms = (unsigned)n;
+      o->retry_delay_set = 1;
+      continue;
+    }
+    if ((r = flag_value(argc, argv, &i, "--attempts", &v)) != 0) {
+      if (r < 0 || parse_ull(v, 10, &n) != 0 || n == 0)
+        return usage_error("--attempts", "--attempts wants a number from 1 to 10 (got '%s')", v);
+      o->attempts = (int)n;
+      continue;
+    }
+    if ((r = flag_value(argc, argv, &i, "--created-at", &v)) != 0) {
+      if (r < 0 || parse_ull(v, 253402300799ULL, &n) != 0 || n == 0)
+        return usage_error("--created-at", "--created-at wants Unix seconds (got '%s')", v);
+      o->created_at = (long long)n;
+      continue;
+    }
+    if (strcmp(a, "--dry-run") == 0) { o->dry_run = 1; continue; }
+    if (strcmp(a, "--explain") == 0) { o->explain = 1; continue; }
+    if (strcmp(a, "--json") == 0) { o->json = 1; continue; }
+    if (strcmp(a, "--verbose") == 0) { o->verbose = 1; continue; }
+    if (strncmp(a, "--key", 5) == 0 && (a[5] == '\0' || a[5] == '='))
+      return usage_error("--key", "%s",
+                         "the API key is not taken from the command line (it would show in ps): "
+                         "set WXPAY_API_KEY or use --key-file FILE");
+    if (strcmp(a, "verify") == 0)
+      return usage_error(NULL, "%s", "'verify' must come first: " PROG " verify [options] < body.xml");
+    if (a[0] == '-') return usage_error(a, "unknown option '%s'", a);
+    return usage_error(NULL, "unexpected argument '%s'", a);
+  }
+  if (o->verify) {
+    if (o->order || o->nsubs || o->sub_json || o->nonce || o->endpoint || o->backup ||
+        o->transport || o->cacert || o->timeout_set || o->retry_delay_set || o->attempts ||
+        o->created_at || o->dry_run || o->explain)
+      return usage_error(NULL, "%s", "verify takes only --appid, --mchid, --key-file, --json and --verbose");
+    return 0;
+  }
+  if (!o->appid) return usage_error("--appid", "%s", "missing --appid (combine_appid)");
+  if (!o->mchid) return usage_error("--mchid", "%s", "missing --mchid (combine_mch_id)");
+  if (!o->order) return usage_error("--order", "%s", "missing --order (combine_out_trade_no)");
+  if (!o->nsubs && !o->sub_json)
+    return usage_error("--sub", "%s", "missing --sub SUB_MCHID:OUT_TRADE_NO (at least one sub-order)");
+  if (o->nsubs && o->sub_json)
+    return usage_error("--sub-order-list", "%s", "give --sub or --sub-order-list, not both");
+  if (o->dry_run && o->json)
+    return usage_error("--json", "%s", "--dry-run prints the body bytes only; drop --json");
+  return 0;
+}
+
+/* >>key: from a file or the environment, exactly 32 bytes, wiped at exit */
+
+static void wipe(void *p, size_t n) {
+  volatile unsigned char *q = (volatile unsigned char *)p;
+  while (n--) *q++ = 0;
+}
+
+static int load_key(const cli_opts *o) {
+  size_t n = 0;
+  char len_text[32];
+  if (o->key_file) {
+    FILE *f = fopen(o->key_file, "rb");
+    if (!f) {
+      char msg[600];
+      snprintf(msg, sizeof msg, "cannot read --key-file '%s': %s", o->key_file, strerror(errno));
+      return usage_error("--key-file", "%s", msg);
+    }
+    n = fread(g_key, 1, sizeof g_key - 1, f);
+    fclose(f);
+    while (n && (g_key[n - 1] == '\n' || g_key[n - 1] == '\r' || g_key[n - 1] == ' ' ||
+                 g_key[n - 1] == '\t'))
+      n--; /* a trailing newline from `echo KEY > file` */
+  } else {
+    const char *env = getenv("WXPAY_API_KEY");
+    if (!env || !*env)
+      return usage_error("WXPAY_API_KEY", "%s",
+                         "no API key: set WXPAY_API_KEY or use --key-file FILE");
+    n = strlen(env);
+    if (n > sizeof g_key - 1) n = sizeof g_key - 1;
+    memcpy(g_key, env, n);
+  }
+  g_key[n] = '\0';
+  if (n != WXPAY_KEY_LEN || strlen(g_key) != n) {
+    snprintf(len_text, sizeof len_text, "%lu", (unsigned long)strlen(g_key));
+    return usage_error(o->key_file ? "--key-file" : "WXPAY_API_KEY",
+                       "the API key has %s bytes; the APIv2 key is exactly 32 "
+                       "(not the APIv3 key, not the AppSecret)", len_text);
+  }
+  return 0;
+}
+
+/* >>callbacks: clock, sleep, log */
+
+static long long cli_clock(void *user) {
+  struct timespec ts;
+  (void)user;
+  if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return -1;
+  return (long long)ts.tv_sec;
+}
+
+static void cli_sleep(void *user, unsigned ms) {
+  struct timespec ts;
+  (void)user;
+  ts.tv_sec = (time_t)(ms / 1000u);
+  ts.tv_nsec = (long)(ms % 1000u) * 1000000L;
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static const char *log_text(wxpay_log_id id) {
+  switch (id) {
+  case WXPAY_LOG_ATTEMPT: return "POST";
+  case WXPAY_LOG_NET_FAIL: return "transport failure:";
+  case WXPAY_LOG_FAILOVER: return "network failure, next attempt goes to";
+  case WXPAY_LOG_HTTP_STATUS: return "HTTP status";
+  case WXPAY_LOG_RETRY: return "temporary failure, retrying:";
+  case WXPAY_LOG_RESULT: return "verified answer:";
+  case WXPAY_LOG_UNTRUSTED: return "response refused:";
+  default: return "event";
+  }
+}
+
+static void cli_log(void *user, wxpay_log_id id, int attempt, const char *detail) {
+  (void)user;
+  fprintf(stderr, PROG ": attempt %d: %s ", attempt, log_text(id));
+  put_safe(stderr, detail);
+  fputc('\n', stderr);
+}
+
+/* >>outcome: from (error, response) to exit status, outcome and sentence */
+
+static const char *reject_hint(const wxpay_close_resp *r) {
+  const char *c = r->err_code;
+  if (!strcmp(r->return_code, "FAIL")) {
+    if (strstr(r->return_msg, "签名") || strstr(r->return_msg, "sign"))
+      return "check the API key (the 32-byte APIv2 key of this merchant)";
+    if (strstr(r->return_msg, "商户号")) return "check --mchid";
+    return "WeChat refused the request itself (return_code FAIL)";
+  }
+  if (!strcmp(c, "SIGNERROR")) return "check the API key";
+  if (!strcmp(c, "NOAUTH"))
+    return "the merchant lacks the combined-payment permission, or the appid is not its own";
+  if (!strcmp(c, "PARAM_ERROR"))
+    return "check --order and the sub-orders (they must match the original order exactly)";
+  if (!strcmp(c, "ORDERNOTEXIST")) return "no such combined order: check --order and --mchid";
+  if (!strcmp(c, "INVALID_REQUEST")) return "check the request parameters";
+  if (!strcmp(c, "REQUIRE_POST_METHOD")) return "the transport did not POST";
+  if (!strcmp(c, "XML_FORMAT_ERROR")) return "the request body was malformed (a bug: please report it)";
+  return "fix the request";
+}
+
+static void set_msg(cli_result *res, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(res->message, sizeof res->message, fmt, ap);
+  va_end(ap);
+}
+
+/* The reason WeChat gave, for a sentence: "SIGNERROR 签名错误". */
+static void reason_of(const wxpay_close_resp *r, char *out, size_t cap) {
+  if (*r->err_code)
+    snprintf(out, cap, "%s%s%s", r->err_code, *r->err_code_des ? " " : "", r->err_code_des);
+  else if (*r->return_msg)
+    snprintf(out, cap, "%s", r->return_msg);
+  else
+    snprintf(out, cap, "return_code %s", r->return_code);
+}
+
+static void conclude(const cli_opts *o, wxpay_err e, const wxpay_close_resp *r,
+                     long long retry_after, const char *url, const char *backup,
+                     cli_result *res) {
+  char why[600];
+  const char *tries = r->attempts == 1 ? "attempt" : "attempts";
+  res->error = e == WXPAY_OK ? NULL : wxpay_err_name(e);
+  if (e == WXPAY_OK) {
+    reason_of(r, why, sizeof why);
+    switch (r->outcome) {
+    case WXPAY_OUTCOME_CLOSED:
+      res->exit_code = EXIT_DONE;
+      res->outcome = "closed";
+      set_msg(res, "closed: combined order %s is closed", o->order ? o->order : "");
+      if (!o->order) set_msg(res, "closed");
+      return;
+    case WXPAY_OUTCOME_ALREADY_CLOSED:
+      res->exit_code = EXIT_DONE;
+      res->outcome = "already_closed";
+      set_msg(res, "already closed: it was closed before (ORDERCLOSED); nothing to do");
+      return;
+    case WXPAY_OUTCOME_PAID:
+      res->exit_code = EXIT_PAID;
+      res->outcome = "paid";
+      set_msg(res, "order is PAID — do not reissue, treat as paid (ORDERPAID)");
+      return;
+    case WXPAY_OUTCOME_RETRY:
+      res->exit_code = EXIT_RETRY;
+      res->outcome = "retry";
+      if (o->verify) set_msg(res, "retry later: %s — close again with the same order", why);
+      else set_msg(res, "retry later: %s — close again with the same order (%d %s made)",
+                   why, r->attempts, tries);
+      return;
+    case WXPAY_OUTCOME_NOT_FOUND:
+      res->exit_code = EXIT_REJECTED;
+      res->outcome = "not_found";
+      set_msg(res, "rejected: %s — %s", why, reject_hint(r));
+      return;
+    case WXPAY_OUTCOME_REJECTED:
+      res->exit_code = EXIT_REJECTED;
+      res->outcome = "rejected";
+      set_msg(res, "rejected: %s — %s", why, reject_hint(r));
+      return;
+    default:
+      res->exit_code = EXIT_INTERNAL;
+      res->outcome = "error";
+      set_msg(res, "internal error: no outcome");
+      return;
+    }
+  }
+  switch (e) {
+  case WXPAY_ERR_TOO_EARLY:
+    res->exit_code = EXIT_RETRY;
+    res->outcome = "retry";
+    set_msg(res, "retry after %lld s: the order is less than a minute old and WeChat "
+                 "refuses to close it before then (nothing was sent)", retry_after);
+    return;
+  case WXPAY_ERR_TRANSPORT:
+    res->exit_code = EXIT_RETRY;
+    res->outcome = "retry";
+    set_msg(res, "retry later: could not complete the exchange with %s%s (last failure: %s) "
+                 "after %d %s", url, backup ? " or its backup" : "", wxpay_net_name(r->net),
+            r->attempts, tries);
+    return;
+  case WXPAY_ERR_HTTP_STATUS:
+    if (r->http_status >= 500) {
+      res->exit_code = EXIT_RETRY;
+      res->outcome = "retry";
+      set_msg(res, "retry later: the server answered HTTP %d after %d %s", r->http_status,
+              r->attempts, tries);
+    } else {
+      res->exit_code = EXIT_REJECTED;
+      res->outcome = "rejected";
+      set_msg(res, "rejected: the server answered HTTP %d — check --endpoint", r->http_status);
+    }
+    return;
+  case WXPAY_ERR_TOO_LARGE:
+  case WXPAY_ERR_XML:
+  case WXPAY_ERR_XML_FORBIDDEN:
+  case WXPAY_ERR_XML_NESTED:
+  case WXPAY_ERR_XML_DUPLICATE:
+  case WXPAY_ERR_XML_LIMIT:
+  case WXPAY_ERR_UTF8:
+    res->exit_code = EXIT_UNTRUSTED;
+    res->outcome = "untrusted";
+    if (e == WXPAY_ERR_TOO_LARGE)
+      set_msg(res, "untrustworthy response: %s — nothing is known about the order",
+              wxpay_strerror(e));
+    else
+      set_msg(res, "untrustworthy response: %s (%s, at byte %lu) — nothing is known about the order",
+              wxpay_strerror(e), wxpay_err_name(e), (unsigned long)r->error_offset);
+    return;
+  case WXPAY_ERR_RESPONSE:
+  case WXPAY_ERR_NO_SIGNATURE:
+  case WXPAY_ERR_SIGNATURE:
+  case WXPAY_ERR_ECHO_MISMATCH:
+    res->exit_code = EXIT_UNTRUSTED;
+    res->outcome = "untrusted";
+    set_msg(res, "untrustworthy response: %s (%s) — nothing is known about the order; %s",
+            wxpay_strerror(e), wxpay_err_name(e),
+            e == WXPAY_ERR_ECHO_MISMATCH ? "check --appid and --mchid"
+                                         : "check the API key and the endpoint");
+    return;
+  case WXPAY_ERR_KEY:
+  case WXPAY_ERR_MISSING_FIELD:
+  case WXPAY_ERR_FIELD_TOO_LONG:
+  case WXPAY_ERR_BAD_CHARS:
+  case WXPAY_ERR_SUB_ORDER_COUNT:
+  case WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG:
+  case WXPAY_ERR_NONCE:
+    res->exit_code = EXIT_USAGE;
+    res->outcome = "invalid";
+    set_msg(res, "invalid input: %s", wxpay_strerror(e));
+    return;
+  default:
+    res->exit_code = EXIT_INTERNAL;
+    res->outcome = "error";
+    set_msg(res, "internal error: %s (%s)", wxpay_strerror(e), wxpay_err_name(e));
+    return;
+  }
+}
+
+static void empty_resp(wxpay_close_resp *r) {
+  memset(r, 0, sizeof *r);
+  r->return_code = r->return_msg = r->combine_appid = r->combine_mch_id = r->nonce_str =
+      r->sign = r->result_code = r->err_code = r->err_code_des = "";
+  r->fields.data = "";
+}
+
+static void print_fields(FILE *f, const wxpay_fields *fields, const char *indent) {
+  const char *cur = NULL, *name, *value;
+  while (wxpay_fields_next(fields, &cur, &name, &value)) {
+    fputs(indent, f);
+    put_safe(f, name);
+    fputs(": ", f);
+    put_safe(f, value);
+    fputc('\n', f);
+  }
+}
+
+static void print_result(const cli_opts *o, const cli_result *res, const wxpay_close_resp *r,
+                         long long retry_after) {
+  if (o->json) {
+    const char *cur = NULL, *name, *value;
+    int first = 1;
+    printf("{\"outcome\":");
+    put_json_str(stdout, res->outcome);
+    printf(",\"exit\":%d,\"error\":", res->exit_code);
+    put_json_str_or_null(stdout, res->error);
+    printf(",\"message\":");
+    put_json_str(stdout, res->message);
+    printf(",\"verified\":%s", r->verified ? "true" : "false");
+    if (!o->verify) {
+      printf(",\"order\":");
+      put_json_str(stdout, o->order);
+      printf(",\"transport\":");
+      put_json_str_or_null(stdout, res->transport);
+      printf(",\"attempts\":%d,\"http_status\":%d,\"net\":", r->attempts, r->http_status);
+      put_json_str(stdout, wxpay_net_name(r->net));
+    }
+    printf(",\"retry_after\":%lld,\"fields\":{", retry_after);
+    while (wxpay_fields_next(&r->fields, &cur, &name, &value)) {
+      if (!first) putchar(',');
+      first = 0;
+      put_json_str(stdout, name);
+      putchar(':');
+      put_json_str(stdout, value);
+    }
+    printf("}}\n");
+    return;
+  }
+  if (o->verify && r->fields.count) {
+    print_fields(stdout, &r->fields, "  ");
+    if (res->exit_code != EXIT_UNTRUSTED)
+      printf("  (%s)\n", r->verified ? "signature verified"
+                                     : "unsigned: WeChat does not sign return_code FAIL answers");
+  }
+  put_safe(stdout, res->message);
+  putchar('\n');
+}
+
+/* >>validate: name the flag behind a bad field */
+
+static const char *flag_of(const char *field, const cli_opts *o) {
+  if (!field) return "?";
+  if (!strcmp(field, "api_key")) return o->key_file ? "--key-file" : "WXPAY_API_KEY";
+  if (!strcmp(field, "combine_appid")) return "--appid";
+  if (!strcmp(field, "combine_mch_id")) return "--mchid";
+  if (!strcmp(field, "combine_out_trade_no")) return "--order";
+  if (!strcmp(field, "nonce_str")) return "--nonce";
+  if (!strcmp(field, "created_at")) return "--created-at";
+  if (!strcmp(field, "sub_order_list")) return o->sub_json ? "--sub-order-list" : "--sub";
+  return "--sub";
+}
+
+static int invalid_field(const cli_opts *o, wxpay_err e, const char *field, size_t index) {
+  char msg[700];
+  const char *flag = flag_of(field, o);
+  if (field && !strncmp(field, "sub_orders.", 11))
+    snprintf(msg, sizeof msg, "invalid --sub #%lu (%s): %s", (unsigned long)index + 1,
+             field + 11, wxpay_strerror(e));
+  else if (field && !strcmp(field, "nonce_str"))
+    snprintf(msg, sizeof msg, "invalid --nonce: 1 to 32 printable ASCII characters, no spaces");
+  else if (field && !strcmp(field, "sub_orders"))
+    snprintf(msg, sizeof msg, "invalid --sub: %s", wxpay_strerror(e));
+  else
+    snprintf(msg, sizeof msg, "invalid %s (%s): %s", flag, field ? field : "?", wxpay_strerror(e));
+  return usage_error(flag, "%s", msg);
+}
+
+/* >>transport */
+
+typedef struct cli_net {
+  const char *name;
+  wxpay_transport_fn fn;
+  void *user;
+#ifdef WXPAY_CLI_HAVE_CURL
+  wxpay_curl curl;
+#endif
+#ifdef WXPAY_CLI_HAVE_MBEDTLS
+  wxpay_mbedtls tls;
+#endif
+} cli_net;
+
+static cli_net g_net;
+
+static int is_https(const char *url) { return url && !strncmp(url, "https://", 8); }
+
+static int check_url(const char *flag, const char *url) {
+  wxpay_url u;
+  char msg[600];
+  if (wxpay_url_parse(url, &u) == 0) return 0;
+  snprintf(msg, sizeof msg, "%s wants an http:// or https:// URL (got '%s')", flag, url);
+  return usage_error(flag, "%s", msg);
+}
+
+/* Picks and sets up the transport. The socket speaks plain HTTP only: it is
+   refused for an https:// endpoint here, before anything is sent. */
+static int setup_transport(const cli_opts *o, const char *primary, const char *backup) {
+  const char *want = o->transport;
+  int tls_needed = is_https(primary) || is_https(backup);
+  if (!want) {
+#if defined(WXPAY_CLI_HAVE_CURL)
+    want = "curl";
+#elif defined(WXPAY_CLI_HAVE_MBEDTLS)
+    want = "mbedtls";
+#else
+    want = "socket";
+#endif
+  }
+  memset(&g_net, 0, sizeof g_net);
+  if (!strcmp(want, "socket")) {
+    if (tls_needed) {
+      char msg[700];
+      snprintf(msg, sizeof msg,
+               "the socket transport speaks plain http:// only and will not send to %s; "
+               "https:// needs --transport curl or mbedtls (this build has: %s)",
+               is_https(primary) ? primary : backup, g_transports);
+      return usage_error("--transport", "%s", msg);
+    }
+    g_net.name = "socket";
+    g_net.fn = wxpay_socket_transport;
+    g_net.user = NULL;
+    return 0;
+  }
+  if (!strcmp(want, "curl")) {
+#ifdef WXPAY_CLI_HAVE_CURL
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      return usage_error("--transport", "%s", "libcurl failed to initialise");
+    g_net.curl.ca_file = o->cacert;
+    g_net.name = "curl";
+    g_net.fn = wxpay_curl_transport;
+    g_net.user = &g_net.curl;
+    return 0;
+#endif
+  } else if (!strcmp(want, "mbedtls")) {
+#ifdef WXPAY_CLI_HAVE_MBEDTLS
+    static const char *const bundles[] = {"/etc/ssl/certs/ca-certificates.crt",
+                                          "/etc/pki/tls/certs/ca-bundle.crt",
+                                          "/etc/ssl/cert.pem"};
+    size_t k;
+    g_net.tls.ca_file = o->cacert;
+    for (k = 0; !g_net.tls.ca_file && k < sizeof bundles / sizeof bundles[0]; k++) {
+      FILE *f = fopen(bundles[k], "rb");
+      if (f) { fclose(f); g_net.tls.ca_file = bundles[k]; }
+    }
+    if (tls_needed && !g_net.tls.ca_file)
+      return usage_error("--cacert", "%s", "mbedTLS has no system CA store: give --cacert FILE");
+    if (tls_needed && wxpay_mbedtls_init(&g_net.tls) != 0)
+      return usage_error("--cacert", "%s", "mbedTLS could not load the CA certificates (--cacert)");
+    g_net.name = "mbedtls";
+    g_net.fn = wxpay_mbedtls_transport;
+    g_net.user = &g_net.tls;
+    return 0;
+#endif
+  } else {
+    return usage_error("--transport", "unknown --transport '%s' (curl, mbedtls or socket)", want);
+  }
+  {
+    char msg[300];
+    snprintf(msg, sizeof msg, "this " PROG " was built without %s (transports: %s)", want,
+             g_transports);
+    return usage_error("--transport", "%s", msg);
+  }
+}
+
+static void teardown_transport(void) {
+#ifdef WXPAY_CLI_HAVE_CURL
+  if (g_net.name && !strcmp(g_net.name, "curl")) {
+    wxpay_curl_free(&g_net.curl);
+    curl_global_cleanup();
+  }
+#endif
+#ifdef WXPAY_CLI_HAVE_MBEDTLS
+  if (g_net.name && !strcmp(g_net.name, "mbedtls")) wxpay_mbedtls_free(&g_net.tls);
+#endif
+}
+
+/* >>close */
+
+static int run_close(const cli_opts *o) {
+  wxpay_client cli;
+  wxpay_close_req req;
+  wxpay_close_resp resp;
+  cli_result res;
+  const char *field = NULL, *primary, *backup;
+  size_t index = 0, len = 0;
+  char nonce[WXPAY_NONCE_LEN + 1];
+  static char explain[WXPAY_SUB_ORDER_LIST_MAX + 1024];
+  wxpay_err e;
+  int rc;
+
+  memset(&cli, 0, sizeof cli);
+  memset(&req, 0, sizeof req);
+  memset(&res, 0, sizeof res);
+  cli.api_key = g_key;
+  cli.clock = cli_clock;
+  cli.sleep = cli_sleep;
+  cli.endpoint = o->endpoint;
+  cli.backup_endpoint = o->backup;
+  cli.attempts = o->attempts;
+  if (o->retry_delay_set) cli.retry_delay_ms = o->retry_delay_ms ? o->retry_delay_ms : 1;
+  if (o->timeout_set) {
+    cli.timeout_ms = o->timeout_ms;
+    cli.connect_timeout_ms = o->timeout_ms < 6000 ? o->timeout_ms : 6000;
+  }
+  cli.user_agent = "wxpay-close/" WXPAY_VERSION " (wxpay_close.h)";
+  if (o->verbose) cli.log = cli_log;
+  req.combine_appid = o->appid;
+  req.combine_mch_id = o->mchid;
+  req.combine_out_trade_no = o->order;
+  req.sub_orders = o->nsubs ? o->subs : NULL;
+  req.sub_order_count = o->nsubs;
+  req.sub_order_list_json = o->sub_json;
+  req.nonce_str = o->nonce;
+  req.created_at = o->created_at;
+
+  if (o->endpoint && (rc = check_url("--endpoint", o->endpoint)) != 0) return rc;
+  if (o->backup && (rc = check_url("--backup-endpoint", o->backup)) != 0) return rc;
+
+  e = wxpay_close_validate(&cli, &req, &field, &index);
+  if (e == WXPAY_ERR_TOO_EARLY) {
+    empty_resp(&resp);
+    {
+      long long wait = wxpay_close_wait_seconds(&cli, &req);
+      conclude(o, e, &resp, wait, NULL, NULL, &res);
+      print_result(o, &res, &resp, wait);
+    }
+    return res.exit_code;
+  }
+  if (e != WXPAY_OK) return invalid_field(o, e, field, index);
+  if ((e = wxpay_client_init(&cli)) != WXPAY_OK) {
+    fprintf(stderr, PROG ": %s\n", wxpay_strerror(e));
+    return EXIT_INTERNAL;
+  }
+
+  if ((o->dry_run || o->explain) && !req.nonce_str) {
+    /* one nonce for the body and the explanation (and every attempt) */
+    if ((e = wxpay_nonce(&cli, nonce)) != WXPAY_OK) {
+      fprintf(stderr, PROG ": %s\n", wxpay_strerror(e));
+      return EXIT_INTERNAL;
+    }
+    req.nonce_str = nonce;
+  }
+  if (o->explain) {
+    if ((e = wxpay_close_explain(&cli, &req, explain, sizeof explain, &len)) != WXPAY_OK) {
+      fprintf(stderr, PROG ": --explain: %s\n", wxpay_strerror(e));
+      return EXIT_INTERNAL;
+    }
+    fputs("string to sign (HMAC-SHA256 keyed with the API key): ", stderr);
+    fwrite(explain, 1, len, stderr);
+    fputc('\n', stderr);
+  }
+  if (o->dry_run) {
+    if ((e = wxpay_close_build(&cli, &req, g_work, sizeof g_work, &len)) != WXPAY_OK) {
+      fprintf(stderr, PROG ": %s\n", wxpay_strerror(e));
+      wxpay_client_wipe(&cli);
+      return EXIT_INTERNAL;
+    }
+    fwrite(g_work, 1, len, stdout);
+    fflush(stdout);
+    wxpay_client_wipe(&cli);
+    return EXIT_DONE;
+  }
+
+  primary = o->endpoint ? o->endpoint : WXPAY_ENDPOINT;
+  backup = o->backup ? o->backup : o->endpoint ? NULL : WXPAY_BACKUP_ENDPOINT;
+  if ((rc = setup_transport(o, primary, backup)) != 0) {
+    wxpay_client_wipe(&cli);
+    return rc;
+  }
+  if (o->cacert && !strcmp(g_net.name, "socket"))
+    fprintf(stderr, PROG ": note: --cacert is ignored by the socket transport (no TLS)\n");
+  cli.transport = g_net.fn;
+  cli.transport_user = g_net.user;
+  res.transport = g_net.name;
+  if (o->verbose)
+    fprintf(stderr, PROG ": transport %s; endpoint %s; backup %s; %d attempt(s) at most\n",
+            g_net.name, primary, backup ? backup : "none", o->attempts ? o->attempts : 3);
+
+  e = wxpay_close(&cli, &req, &resp, g_work, sizeof g_work);
+  wxpay_client_wipe(&cli);
+  conclude(o, e, &resp, resp.retry_after, primary, backup, &res);
+  if (o->verbose && resp.fields.count) {
+    fprintf(stderr, PROG ": HTTP %d, %s; fields received:\n", resp.http_status,
+            resp.verified ? "signature verified" : "not verified");
+    print_fields(stderr, &resp.fields, "    ");
+  }
+#ifdef WXPAY_CLI_HAVE_CURL
+  if (o->verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(g_net.name, "curl") && g_net.curl.error[0])
+    fprintf(stderr, PROG ": libcurl: %s\n", g_net.curl.error);
+#endif
+  print_result(o, &res, &resp, resp.retry_after);
+  teardown_transport();
+  return res.exit_code;
+}
+
+/* >>verify */
+
+static int run_verify(const cli_opts *o) {
+  wxpay_client cli;
+  wxpay_close_resp resp;
+  wxpay_close_req req;
+  cli_result res;
+  size_t n = 0, got;
+  wxpay_err e;
+
+  memset(&cli, 0, sizeof cli);
+  memset(&res, 0, sizeof res);
+  memset(&req, 0, sizeof req);
+  cli.api_key = g_key;
+  do {
+    got = fread(g_body + n, 1, sizeof g_body - n, stdin);
+    n += got;
+  } while (got && n < sizeof g_body);
+  if (ferror(stdin)) {
+    fprintf(stderr, PROG ": cannot read standard input\n");
+    return EXIT_INTERNAL;
+  }
+  if (n > CLI_VERIFY_MAX) {
+    empty_resp(&resp);
+    conclude(o, WXPAY_ERR_TOO_LARGE, &resp, 0, NULL, NULL, &res);
+    print_result(o, &res, &resp, 0);
+    return res.exit_code;
+  }
+  /* Both echoes given: the library checks them. One alone: checked here,
+     the same way (only on a verified return_code SUCCESS answer). */
+  req.combine_appid = o->appid;
+  req.combine_mch_id = o->mchid;
+  e = wxpay_close_parse(&cli, o->appid && o->mchid ? &req : NULL, g_body, n, &resp);
+  if (e == WXPAY_OK && resp.verified && !strcmp(resp.return_code, "SUCCESS") &&
+      ((o->appid && strcmp(o->appid, resp.combine_appid)) ||
+       (o->mchid && strcmp(o->mchid, resp.combine_mch_id)))) {
+    e = WXPAY_ERR_ECHO_MISMATCH;
+    resp.outcome = WXPAY_OUTCOME_NONE;
+  }
+  conclude(o, e, &resp, 0, NULL, NULL, &res);
+  print_result(o, &res, &resp, 0);
+  return res.exit_code;
+}
+
+int main(int argc, char **argv) {
+  cli_opts o;
+  int i, rc;
+  for (i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { print_help(); return 0; }
+    if (!strcmp(argv[i], "--version")) { print_version(); return 0; }
+    if (!strcmp(argv[i], "--json")) g_json = 1;
+  }
+  if (argc < 2) {
+    print_help();
+    return EXIT_USAGE;
+  }
+  if ((rc = parse_args(argc, argv, &o)) != 0) return rc;
+  if ((rc = load_key(&o)) != 0) {
+    wipe(g_key, sizeof g_key);
+    return rc;
+  }
+  rc = o.verify ? run_verify(&o) : run_close(&o);
+  wipe(g_key, sizeof g_key);
+  wipe(g_work, sizeof g_work);
+  return rc;
+}

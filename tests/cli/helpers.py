@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Helpers for tests/cli/run.sh. Python 3 standard library only.
+
+  helpers.py body KEY NONCE APPID MCHID ORDER SUB...      reference request body
+        (SUB is MCHID:NO, or json:TEXT for a verbatim sub_order_list)
+  helpers.py drycheck CLI OUT NONCE APPID MCHID ORDER SUB... run --dry-run, compare
+  helpers.py signstring NONCE APPID MCHID ORDER SUB...    string to sign, key as ***
+  helpers.py response KIND KEY                            a response body (bytes)
+  helpers.py responses DIR KEY KIND...                    DIR/r_KIND.xml for each KIND
+  helpers.py emu URL reset|stats|requests|add JSON        talk to the emulator
+  helpers.py freeport                                     a loopback port nobody holds
+  helpers.py json-fields FILE                             check JSON output (see below)
+
+The request builder here is written from SPEC sections 1 and 2 alone and is
+a second opinion next to tests/emulator/wxpay_ref.py: `body` prints our
+bytes and, when wxpay_ref is importable, exits 3 if the two disagree.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import socket
+import sys
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
+try:
+    import wxpay_ref  # noqa: E402
+except ImportError:  # the suite still works with our own builder alone
+    wxpay_ref = None
+
+
+# ---------------------------------------------------------- SPEC 1 and 2 --
+
+def php_json_string(s):
+    """json_encode() of an ASCII string: '"', '\\' and '/' escaped."""
+    out = ['"']
+    for ch in s:
+        if ch in '"\\/':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20:
+            out.append("\\u%04x" % ord(ch))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def sub_list(subs):
+    return "[" + ",".join('{"mchid":%s,"out_trade_no":%s}' % (php_json_string(m), php_json_string(n))
+                          for m, n in subs) + "]"
+
+
+def xml_value(v):
+    if any(c in v for c in '<>&"'):
+        return "<![CDATA[" + v.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return v
+
+
+def string_to_sign(fields, key):
+    kept = sorted((k, v) for k, v in fields if v != "" and k != "sign")
+    kept.sort(key=lambda kv: kv[0].encode())
+    return "&".join("%s=%s" % kv for kv in kept) + "&key=" + key
+
+
+def hmac_sign(fields, key):
+    return hmac.new(key.encode(), string_to_sign(fields, key).encode(), hashlib.sha256).hexdigest().upper()
+
+
+def request_fields(nonce, appid, mchid, order, subs):
+    if len(subs) == 1 and subs[0].startswith("json:"):
+        sol = subs[0][5:]
+    else:
+        pairs = []
+        for s in subs:
+            m, n = s.rsplit(":", 1)
+            pairs.append((m, n))
+        sol = sub_list(pairs)
+    return [("combine_appid", appid), ("combine_mch_id", mchid), ("sign_type", "HMAC-SHA256"),
+            ("combine_out_trade_no", order), ("sub_order_list", sol), ("nonce_str", nonce)]
+
+
+def build_body(key, nonce, appid, mchid, order, subs):
+    fields = request_fields(nonce, appid, mchid, order, subs)
+    fields.append(("sign", hmac_sign(fields, key)))
+    return ("<xml>" + "".join("<%s>%s</%s>" % (k, xml_value(v), k) for k, v in fields) + "</xml>").encode()
+
+
+def cmd_body(args):
+    key, nonce, appid, mchid, order, subs = args[0], args[1], args[2], args[3], args[4], args[5:]
+    ours = build_body(key, nonce, appid, mchid, order, subs)
+    sys.stdout.buffer.write(ours)
+    if wxpay_ref is not None:
+        fields = request_fields(nonce, appid, mchid, order, subs)[:-1]
+        theirs = wxpay_ref.build_body(fields, key, nonce)
+        if theirs != ours:
+            sys.stderr.write("helpers.py and wxpay_ref.py disagree:\n%r\n%r\n" % (ours, theirs))
+            return 3
+    return 0
+
+
+def cmd_drycheck(args):
+    """drycheck CLI OUTFILE NONCE APPID MCHID ORDER SUB...: runs the tool with
+    --dry-run (exact argv, key from the environment) and compares its stdout
+    byte for byte with build_body() and, when present, wxpay_ref."""
+    import subprocess
+    cli, outfile, nonce, appid, mchid, order, subs = args[0], args[1], args[2], args[3], args[4], args[5], args[6:]
+    key = os.environ["WXPAY_API_KEY"]
+    argv = [cli, "--dry-run", "--nonce", nonce, "--appid", appid, "--mchid", mchid, "--order", order]
+    for s in subs:
+        argv += ["--sub-order-list", s[5:]] if s.startswith("json:") else ["--sub", s]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(outfile, "wb") as fh:
+        fh.write(p.stdout)
+    if p.returncode != 0:
+        print("exit %d: %s" % (p.returncode, p.stderr.decode("utf-8", "replace").strip()))
+        return 1
+    ours = build_body(key, nonce, appid, mchid, order, subs)
+    if p.stdout != ours:
+        print("bytes differ:\n got  %r\n want %r" % (p.stdout, ours))
+        return 1
+    if wxpay_ref is not None:
+        fields = request_fields(nonce, appid, mchid, order, subs)
+        if wxpay_ref.build_body(fields[:-1], key, nonce) != ours:
+            print("helpers.py and wxpay_ref.py disagree (a test bug)")
+            return 1
+    return 0
+
+
+def cmd_signstring(args):
+    nonce, appid, mchid, order, subs = args[0], args[1], args[2], args[3], args[4:]
+    sys.stdout.write(string_to_sign(request_fields(nonce, appid, mchid, order, subs), "***"))
+    return 0
+
+
+# --------------------------------------------------------------- responses --
+
+APPID = "wx8888888888888888"
+MCHID = "1900000109"
+
+HOSTILE = [("return_code", "SUCCESS"), ("return_msg", 'q"uote \\back/slash'),
+           ("combine_appid", APPID), ("combine_mch_id", MCHID),
+           ("nonce_str", "N0nce"), ("result_code", "FAIL"), ("err_code", "ORDERCLOSED"),
+           ("err_code_des", "line1\nline2\r\ttab \u2028sep \u009b[31mcsi 订单已关闭 \U0001F600 <&>"),
+           ("x_unknown", "\u2029")]
+
+
+def signed_xml(fields, key, sign_value=None):
+    fields = list(fields)
+    sig = hmac_sign(fields, key) if sign_value is None else sign_value
+    fields.insert(len(fields), ("sign", sig))
+    return ("<xml>" + "".join("<%s><![CDATA[%s]]></%s>" % (k, v, k) for k, v in fields)
+            + "</xml>").encode("utf-8")
+
+
+def success(result="SUCCESS", code=None, des=None, appid=APPID, mchid=MCHID):
+    f = [("return_code", "SUCCESS"), ("return_msg", "OK"), ("combine_appid", appid),
+         ("combine_mch_id", mchid), ("nonce_str", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"),
+         ("result_code", result)]
+    if code:
+        f += [("err_code", code), ("err_code_des", des)]
+    return f
+
+
+def cmd_responses(args):
+    """responses DIR KEY KIND...: writes DIR/r_KIND.xml for each KIND."""
+    d, key = args[0], args[1]
+    for kind in args[2:]:
+        body = make_response(kind, key)
+        if body is None:
+            sys.stderr.write("unknown response kind %s\n" % kind)
+            return 2
+        with open(os.path.join(d, "r_%s.xml" % kind), "wb") as fh:
+            fh.write(body)
+    return 0
+
+
+def cmd_response(args):
+    body = make_response(args[0], args[1])
+    if body is None:
+        sys.stderr.write("unknown response kind %s\n" % args[0])
+        return 2
+    sys.stdout.buffer.write(body)
+    return 0
+
+
+def make_response(kind, key):
+    out = None
+    if kind == "closed":
+        out = signed_xml(success(), key)
+    elif kind == "already":
+        out = signed_xml(success("FAIL", "ORDERCLOSED", "订单已关闭"), key)
+    elif kind == "paid":
+        out = signed_xml(success("FAIL", "ORDERPAID", "订单已支付"), key)
+    elif kind == "systemerror":
+        out = signed_xml(success("FAIL", "SYSTEMERROR", "系统错误"), key)
+    elif kind == "notexist":
+        out = signed_xml(success("FAIL", "ORDERNOTEXIST", "订单不存在"), key)
+    elif kind == "noauth":
+        out = signed_xml(success("FAIL", "NOAUTH", "无权限"), key)
+    elif kind == "unsigned-fail":
+        out = "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[签名错误]]></return_msg></xml>".encode()
+    elif kind == "extra":
+        out = signed_xml(success() + [("brand_new_field", "新 <&> value")], key)
+    elif kind == "tampered":
+        out = signed_xml(success("FAIL", "ORDERPAID", "订单已支付"), key).replace(b"ORDERPAID", b"ORDERCLOSED")
+    elif kind == "tampered-extra":  # a field slipped in after signing
+        body = signed_xml(success(), key)
+        out = body.replace(b"</xml>", b"<injected>1</injected></xml>")
+    elif kind == "wrongkey":
+        out = signed_xml(success(), "0" * 32)
+    elif kind == "nosign":
+        f = success()
+        out = ("<xml>" + "".join("<%s>%s</%s>" % (k, v, k) for k, v in f) + "</xml>").encode()
+    elif kind == "emptysign":
+        out = signed_xml(success(), key, "")
+    elif kind == "md5":
+        s = string_to_sign(success(), key)
+        out = signed_xml(success(), key, hashlib.md5(s.encode()).hexdigest().upper())
+    elif kind == "nokeysuffix":  # HMAC over the string without &key=
+        s = string_to_sign(success(), key).rsplit("&key=", 1)[0]
+        out = signed_xml(success(), key, hmac.new(key.encode(), s.encode(), hashlib.sha256).hexdigest().upper())
+    elif kind == "otherappid":
+        out = signed_xml(success(appid="wx0000000000000000"), key)
+    elif kind == "othermchid":
+        out = signed_xml(success(mchid="1900000999"), key)
+    elif kind == "noresult":
+        out = signed_xml(success()[:-1], key)
+    elif kind == "hostile":
+        out = signed_xml(HOSTILE, key)
+    elif kind == "doctype":
+        out = (b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+               b"<xml><return_code>SUCCESS</return_code><return_msg>&xxe;</return_msg></xml>")
+    elif kind == "entity":
+        out = b"<xml><return_code>SUCCESS</return_code><return_msg>&xxe;</return_msg></xml>"
+    elif kind == "pi":
+        out = b"<xml><?php system('id'); ?><return_code>SUCCESS</return_code></xml>"
+    elif kind == "nested":
+        out = b"<xml><return_code><a>SUCCESS</a></return_code></xml>"
+    elif kind == "attribute":
+        out = b'<xml><return_code x="1">SUCCESS</return_code></xml>'
+    elif kind == "duplicate":
+        f = success()
+        f.append(("result_code", "FAIL"))
+        out = signed_xml(f, key)
+    elif kind == "notutf8":
+        out = b"<xml><return_code>SUCCESS</return_code><return_msg>\xff\xfe</return_msg></xml>"
+    elif kind == "gbk":
+        out = "<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>".encode("gbk")
+    elif kind == "empty":
+        out = b""
+    elif kind == "binary":
+        out = bytes(range(256)) * 4
+    elif kind == "unterminated-cdata":
+        out = b"<xml><return_code><![CDATA[SUCCESS</return_code></xml>"
+    elif kind == "truncated":
+        out = signed_xml(success(), key)[:-9]
+    elif kind == "nul":
+        out = b"<xml><return_code>SUCC\x00ESS</return_code></xml>"
+    elif kind == "manyfields":
+        f = success() + [("f%03d" % i, "v") for i in range(70)]
+        out = signed_xml(f, key)
+    elif kind == "huge":
+        out = signed_xml(success() + [("padding", "x" * 70000)], key)
+    elif kind == "deep":
+        out = b"<xml>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</xml>"
+    return out
+
+
+# ---------------------------------------------------------------- emulator --
+
+def cmd_emu(args):
+    base, what = args[0].rstrip("/"), args[1]
+    if what == "reset":
+        req = urllib.request.Request(base + "/_reset", data=b"", method="POST")
+    elif what == "add":
+        req = urllib.request.Request(base + "/_orders", data=args[2].encode(), method="POST")
+    else:
+        req = urllib.request.Request(base + "/_stats")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        doc = json.loads(r.read().decode())
+    if what == "requests":
+        print(doc["requests"])
+    elif what == "stats":
+        print(json.dumps(doc))
+    return 0
+
+
+def cmd_freeport(args):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    print(port)
+    return 0
+
+
+# ----------------------------------------------------------------- checks --
+
+def cmd_json_fields(args):
+    """json-fields FILE EXPECT: FILE holds the CLI's stdout; it must be one
+    JSON object. EXPECT is a JSON object of top-level key -> value to match,
+    with "fields" compared as an ordered list of pairs when given as a list,
+    and "has_fields" a list of field names that must be present."""
+    raw = open(args[0], "rb").read()
+    try:
+        text = raw.decode("utf-8")
+        lines = [l for l in text.split("\n") if l.strip()]
+        if len(lines) != 1:
+            print("expected one line of JSON, got %d" % len(lines))
+            return 1
+        doc = json.loads(lines[0], object_pairs_hook=lambda p: p)
+    except (UnicodeDecodeError, ValueError) as e:
+        print("not valid JSON: %s" % e)
+        return 1
+    top = dict(doc)
+    exp = json.loads(args[1])
+    for k, v in exp.items():
+        if k == "fields":
+            got = [tuple(p) for p in top.get("fields", [])]
+            want = [tuple(p) for p in v]
+            if got != want:
+                print("fields differ:\n got  %r\n want %r" % (got, want))
+                return 1
+        elif k == "hostile_fields_signed_with":
+            want = HOSTILE + [("sign", hmac_sign(HOSTILE, v))]
+            got = [tuple(p) for p in top.get("fields", [])]
+            if got != want:
+                print("fields differ:\n got  %r\n want %r" % (got, want))
+                return 1
+        elif k == "field_values":
+            got = dict(top.get("fields", []))
+            for name, value in v.items():
+                if got.get(name) != value:
+                    print("field %s is %r, want %r" % (name, got.get(name), value))
+                    return 1
+        elif k == "has_fields":
+            names = [p[0] for p in top.get("fields", [])]
+            for n in v:
+                if n not in names:
+                    print("field %s missing from %r" % (n, names))
+                    return 1
+        elif top.get(k) != v:
+            print("%s is %r, want %r" % (k, top.get(k), v))
+            return 1
+    return 0
+
+
+def main(argv):
+    cmds = {"body": cmd_body, "drycheck": cmd_drycheck, "responses": cmd_responses, "signstring": cmd_signstring, "response": cmd_response,
+            "emu": cmd_emu, "freeport": cmd_freeport, "json-fields": cmd_json_fields}
+    if len(argv) < 2 or argv[1] not in cmds:
+        sys.stderr.write(__doc__)
+        return 2
+    return cmds[argv[1]](argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
