@@ -32,7 +32,7 @@ bench:          ## speed and allocation figures against OpenSSL/libxml2/cJSON, m
 	@sh tests/bench/run.sh
 
 PREFIX ?= /usr/local
-install:        ## install the header, adapters and a pkg-config file under PREFIX
+install: all    ## install the header, adapters and a pkg-config file under PREFIX
 	@sh examples/install.sh "$(PREFIX)"
 
 clean:          ## remove build output
