@@ -871,8 +871,17 @@ static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
    is refused in what we send: the server's XML parser turns it into LF
    before it checks the signature. */
 static int wxpay__text(const char *s, size_t n, int cr, size_t *at) {
-  size_t i, k;
-  for (i = 0; i < n; i += k) {
+  size_t i = 0, k;
+#ifndef __OPTIMIZE_SIZE__
+  /* eight bytes at a time while all are printable ASCII: a byte below 0x20
+     sets its top bit in v - 0x20.., one at or above 0x80 has it set in v */
+  for (; n - i >= 8; i += 8) {
+    uint64_t v;
+    memcpy(&v, s + i, 8);
+    if (((v - 0x2020202020202020u) | v) & 0x8080808080808080u) break;
+  }
+#endif
+  for (; i < n; i += k) {
     unsigned char c = (unsigned char)s[i];
     k = 1;
     if (c >= 0x20 && c < 0x80) continue;
@@ -882,10 +891,6 @@ static int wxpay__text(const char *s, size_t n, int cr, size_t *at) {
   }
   *at = i;
   return 0;
-}
-
-static int wxpay__is_alnum(int c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
 static const char wxpay__hex[] = "0123456789ABCDEF";
@@ -905,11 +910,12 @@ typedef struct wxpay__out {
   wxpay_hmac_ctx *mac;      /* when set, bytes feed the MAC instead of buf */
   int cdata;            /* inside CDATA: split any "]]>" */
   unsigned brackets;    /* trailing ']' seen in CDATA mode, at most 2 */
+  unsigned splits;      /* "]]>" split so far */
 } wxpay__out;
 
 static void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   if (o->mac) {
-    wxpay_hmac_update(o->mac, s, n);
+    wxpay_sha256_update(&o->mac->inner, s, n);
   } else if (o->len < o->cap) {
     size_t room = o->cap - o->len;
     memcpy(o->buf + o->len, s, n < room ? n : room);
@@ -924,6 +930,7 @@ static void wxpay__put(wxpay__out *o, const char *s, size_t n) {
     if (s[i] == '>' && o->brackets >= 2) {
       wxpay__raw(o, s + start, i - start);
       wxpay__raw(o, "]]><![CDATA[", 12);
+      o->splits++;
       start = i;
     }
     o->brackets = s[i] == ']' ? (o->brackets < 2 ? o->brackets + 1 : 2) : 0;
@@ -1202,22 +1209,27 @@ WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
 
 enum { WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE };
 
-static int wxpay__char_ok(int kind, int c) {
-  if (kind == WXPAY__ORDER_NO)
-    return wxpay__is_alnum(c) || c == '_' || c == '-' || c == '|' || c == '*' || c == '@';
-  return c > 0x20 && c < 0x7F; /* ids and nonces: printable ASCII, no space */
-}
+/* Allowed bytes, one bit each for 0x20..0x7F: ids and nonces take printable
+   ASCII but space; order numbers 0-9 A-Z a-z _ - | * @. */
+static const unsigned char wxpay__charset[2][12] = {
+    {0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F},
+    {0x00, 0x24, 0xFF, 0x03, 0xFF, 0xFF, 0xFF, 0x87, 0xFE, 0xFF, 0xFF, 0x17}};
 
 static wxpay_err wxpay__check(const char *s, size_t max, int kind) {
-  size_t n, i;
-  wxpay_err too_long = kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
+  const unsigned char *set = wxpay__charset[kind == WXPAY__ORDER_NO];
+  size_t n;
   if (!s || !*s) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
-  n = wxpay__strnlen(s, max + 1);
-  if (n > max) return too_long;
-  if (wxpay__text(s, n, 0, &i) == 2) return WXPAY_ERR_UTF8;
-  for (i = 0; i < n; i++)
-    if (!wxpay__char_ok(kind, (unsigned char)s[i]))
+  for (n = 0; s[n]; n++) {
+    unsigned c = (unsigned char)s[n];
+    if (n == max) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
+    if (c < 0x20 || c >= 0x80 || !((set[(c - 0x20) >> 3] >> (c & 7)) & 1)) {
+      size_t at;
+      n = wxpay__strnlen(s, max + 1);
+      if (n > max) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
+      if (wxpay__text(s, n, 0, &at) == 2) return WXPAY_ERR_UTF8;
       return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
+    }
+  }
   return WXPAY_OK;
 }
 
@@ -1295,14 +1307,18 @@ static wxpay_err wxpay__finish(wxpay__out *o, char *out, size_t cap, size_t *len
   return WXPAY_OK;
 }
 
+/* Writes the body, then signs it: the signed values are read back from where
+   the body holds them verbatim (a CDATA value whose "]]>" had to be split is
+   generated again), so nothing is built twice. */
 static wxpay_err wxpay__build_checked(const wxpay_client *client,
                                       const wxpay_close_req *req, char *out,
                                       size_t cap, size_t *len) {
-  wxpay__out o;
+  wxpay__out o, m;
   wxpay_hmac_ctx h;
   unsigned char mac[32];
-  char nonce_buf[WXPAY_NONCE_LEN + 1], sign[65];
+  char nonce_buf[WXPAY_NONCE_LEN + 1];
   const char *nonce = req->nonce_str, *v[WXPAY__REQ_FIELDS];
+  size_t at[WXPAY__REQ_SIGNED], vlen[WXPAY__REQ_SIGNED];
   unsigned k;
   wxpay_err e;
   if (!nonce) {
@@ -1310,25 +1326,40 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
     nonce = nonce_buf;
   }
   if ((e = wxpay__mac_start(client, &h)) != WXPAY_OK) return e;
-  wxpay__req_values(req, nonce, sign, v);
-  memset(&o, 0, sizeof o);
-  o.mac = &h;
-  wxpay__req_sign_string(&o, client, req, v, 0);
-  wxpay_hmac_final(&h, mac);
-  wxpay__hex_upper(mac, 32, sign);
-  wxpay__wipe(mac, sizeof mac);
-
+  wxpay__req_values(req, nonce, NULL, v);
   memset(&o, 0, sizeof o);
   o.buf = out;
   o.cap = cap;
-  wxpay__put(&o, "<xml>", 5);
-  for (k = 0; k < WXPAY__REQ_FIELDS; k++) {
-    unsigned i = wxpay__body_order[k];
+  wxpay__raw(&o, "<xml>", 5);
+  for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
+    unsigned i = wxpay__body_order[k], splits = o.splits;
     wxpay__xml_open(&o, wxpay__req_names[i], v[i] ? wxpay__needs_cdata(v[i]) : 1);
+    at[i] = o.len;
     wxpay__req_value(&o, req, v, i);
+    vlen[i] = o.splits == splits ? o.len - at[i] : (size_t)-1;
     wxpay__xml_close(&o, wxpay__req_names[i]);
   }
-  wxpay__put(&o, "</xml>", 6);
+  wxpay__raw(&o, "<sign>", 6);
+  if (o.len + 64 + 13 >= cap) { /* too small: say how much is needed */
+    wxpay__wipe(&h, sizeof h);
+    o.len += 64 + 13;
+    return wxpay__finish(&o, out, cap, len);
+  }
+  memset(&m, 0, sizeof m);
+  m.mac = &h;
+  for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
+    if (k) wxpay__raw(&m, "&", 1);
+    wxpay__puts(&m, wxpay__req_names[k]);
+    wxpay__raw(&m, "=", 1);
+    if (vlen[k] != (size_t)-1) wxpay__raw(&m, out + at[k], vlen[k]);
+    else wxpay__req_value(&m, req, v, k);
+  }
+  wxpay__key_suffix(&m, client, 0);
+  wxpay_hmac_final(&h, mac);
+  wxpay__hex_upper(mac, 32, out + o.len);
+  wxpay__wipe(mac, sizeof mac);
+  o.len += 64;
+  wxpay__raw(&o, "</sign></xml>", 13);
   return wxpay__finish(&o, out, cap, len);
 }
 
@@ -1436,7 +1467,12 @@ static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
    so the write head never overtakes unread input. */
 static void wxpay__emit(wxpay__rd *r, const char *s, size_t k) {
   WXPAY_ASSERT(r->w + k <= r->i);
+#ifdef __OPTIMIZE_SIZE__
   while (k--) r->b[r->w++] = *s++; /* forward: the source is never behind */
+#else
+  memmove(r->b + r->w, s, k);
+  r->w += k;
+#endif
 }
 
 static void wxpay__emit_utf8(wxpay__rd *r, uint32_t c) {
