@@ -818,14 +818,16 @@ WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
 }
 
 /* >>util */
+/* String helpers: libc's where speed counts; built for size (-Os), small
+   loops of our own, as libc's speed-tuned ones cost a Cortex-M more flash
+   than this whole module's XML reader. */
+#ifdef __OPTIMIZE_SIZE__
 static size_t wxpay__strnlen(const char *s, size_t max) {
   size_t n = 0;
   while (n < max && s[n]) n++;
   return n;
 }
 
-/* Small string helpers of our own: libc's are tuned for speed, and on a
-   Cortex-M they cost more flash than this whole module's XML reader. */
 static size_t wxpay__len(const char *s) {
   const char *p = s;
   while (*p) p++;
@@ -841,6 +843,15 @@ static int wxpay__same(const char *a, const char *b, size_t n) {
   while (n && *a == *b) a++, b++, n--;
   return n == 0;
 }
+#else
+static size_t wxpay__strnlen(const char *s, size_t max) {
+  const char *z = (const char *)memchr(s, 0, max); /* stops at the NUL */
+  return z ? (size_t)(z - s) : max;
+}
+#define wxpay__len(s) strlen(s)
+#define wxpay__cmp(a, b) strcmp(a, b)
+#define wxpay__same(a, b, n) (memcmp(a, b, n) == 0)
+#endif
 
 static int wxpay__streq(const char *a, const char *b) { return wxpay__cmp(a, b) == 0; }
 
