@@ -476,6 +476,12 @@ WXPAY_DEF int wxpay_fields_next(const wxpay_fields *fields, const char **cursor,
 extern "C" {
 #endif
 
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define WXPAY__INLINE inline
+#else
+#define WXPAY__INLINE
+#endif
+
 /* Wipes memory the compiler may not optimise away: memset, then a barrier
    that tells the compiler the bytes are read (GCC, clang); elsewhere a loop
    through a volatile pointer. */
@@ -924,9 +930,18 @@ typedef struct wxpay__out {
   unsigned splits;      /* "]]>" split so far */
 } wxpay__out;
 
-static void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
+/* Appends n bytes: to the MAC (straight into the hash's block buffer while
+   they fit), or to the buffer as far as it has room. */
+static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   if (o->mac) {
-    wxpay_sha256_update(&o->mac->inner, s, n);
+    wxpay_sha256_ctx *h = &o->mac->inner;
+    size_t used = (size_t)(h->count & 63);
+    if (n < 64 - used) {
+      memcpy(h->buf + used, s, n);
+      h->count += n;
+    } else {
+      wxpay_sha256_update(h, s, n);
+    }
   } else if (o->len < o->cap) {
     size_t room = o->cap - o->len;
     memcpy(o->buf + o->len, s, n < room ? n : room);
@@ -934,7 +949,7 @@ static void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   o->len += n;
 }
 
-static void wxpay__put(wxpay__out *o, const char *s, size_t n) {
+static WXPAY__INLINE void wxpay__put(wxpay__out *o, const char *s, size_t n) {
   size_t i, start = 0;
   if (!o->cdata) { wxpay__raw(o, s, n); return; }
   for (i = 0; i < n; i++) {
