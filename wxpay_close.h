@@ -1445,8 +1445,15 @@ static void wxpay__skip_space(wxpay__rd *r) {
 
 /* Moves past the next occurrence of end; 0 if there is none. */
 static int wxpay__skip_past_n(wxpay__rd *r, const char *end, size_t k) {
-  for (; r->i < r->n; r->i++)
+  for (; r->i < r->n; r->i++) {
+#ifndef __OPTIMIZE_SIZE__
+    const char *p = (const char *)memchr(r->b + r->i, end[0], r->n - r->i);
+    if (!p) break;
+    r->i = (size_t)(p - r->b);
+#endif
     if (r->b[r->i] == end[0] && wxpay__at_n(r, end, k)) { r->i += k; return 1; }
+  }
+  r->i = r->n;
   return 0;
 }
 #define wxpay__skip_past(r, lit) wxpay__skip_past_n(r, lit, sizeof(lit) - 1)
