@@ -560,9 +560,9 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
    variables rotate by renaming and the schedule indexes are constants. */
 #define WXPAY__RND(a, b, c, d, e, f, g, h, k, wi)                               \
   do {                                                                          \
-    uint32_t t_ = h + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + (k) + (wi);        \
-    d += t_;                                                                    \
-    h = t_ + WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);                             \
+    uint32_t t_ = (h) + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + (k) + (wi);      \
+    (d) += t_;                                                                  \
+    (h) = t_ + WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);                           \
   } while (0)
 #define WXPAY__SCHED(i)                                                         \
   (w[i] += WXPAY__SSIG1(w[((i) + 14) & 15]) + w[((i) + 9) & 15] +               \
