@@ -49,9 +49,10 @@ OPTIONS (define before including; the same in every file that includes it)
    WXPAY_MAX_SUB_ORDERS    most sub-orders in one combined order, default 10
    WXPAY_MAX_FIELDS        most fields a response may carry, default 64
    WXPAY_CLOSE_WORK_SIZE   a work buffer size that fits any request built from
-                           sub_orders plus its response, default 4096 (a
-                           caller-supplied sub_order_list_json may need up to
-                           10240 bytes more)
+                           sub_orders (at most 2975 bytes) plus its response,
+                           default 4096; a caller's sub_order_list_json needs
+                           its own length more, and 12 bytes more for each
+                           "]]>" in it (CDATA splits them)
 
 TRANSPORT
 
@@ -61,7 +62,8 @@ TRANSPORT
    status, the body and the response headers it is asked for, and returns
    WXPAY_NET_OK when an HTTP response arrived (any status), or the kind of
    failure: DNS, CONNECT, TLS, TIMEOUT, IO, TOO_LARGE. Only DNS, CONNECT,
-   TLS and TIMEOUT move the next attempt to the backup endpoint. Ready-made
+   TLS and TIMEOUT move the next attempt to the other endpoint (from the
+   primary to the backup, and back if the backup fails the same way). Ready-made
    transports live in adapters/ (libcurl, mbedTLS, plain sockets).
 
 OUTCOMES (what to do now)
@@ -257,6 +259,8 @@ typedef void (*wxpay_log_fn)(void *user, wxpay_log_id id, int attempt,
 
 typedef struct wxpay__key_cache {
   const char *key;          /* the api_key pointer the midstates belong to */
+  unsigned char copy[32];   /* ... and its bytes: a key changed in place is
+                               noticed, never signed with stale pads */
   uint32_t inner[8];        /* SHA-256 state after the ipad block */
   uint32_t outer[8];        /* SHA-256 state after the opad block */
 } wxpay__key_cache;
@@ -343,7 +347,8 @@ WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
                                          const char **bad_field,
                                          size_t *bad_index);
 
-/* Seconds to wait before this order may be closed (0 = now); needs
+/* Seconds to wait before this order may be closed (0 = now, at most 60: a
+   created_at ahead of the clock waits the whole minute); needs
    req->created_at and a clock, else 0. */
 WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
                                              const wxpay_close_req *req);
@@ -461,7 +466,7 @@ WXPAY_DEF int wxpay_fields_next(const wxpay_fields *fields, const char **cursor,
 #pragma comment(lib, "bcrypt")
 #endif
 #define WXPAY__RANDOM_WIN32
-#elif defined(__linux__)
+#elif defined(__linux__) /* getrandom: glibc 2.25+, musl 1.1.20+, Android 28+ */
 #include <sys/random.h>
 #include <errno.h>
 #define WXPAY__RANDOM_GETRANDOM
@@ -554,6 +559,9 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
     v[0] = t1 + WXPAY__BSIG0(v[1]) + WXPAY__MAJ(v[1], v[2], v[3]);
   }
   for (i = 0; i < 8; i++) s[i] += v[i];
+  /* the schedule runs backwards to the block, which may hold the key */
+  wxpay__wipe(w, sizeof w);
+  wxpay__wipe(v, sizeof v);
 }
 #else
 /* One 64-byte block, sixteen rounds unrolled per pass so that the working
@@ -601,6 +609,7 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
   }
   s[0] += a; s[1] += b; s[2] += c; s[3] += d;
   s[4] += e; s[5] += f; s[6] += g; s[7] += h;
+  wxpay__wipe(w, sizeof w); /* the schedule runs backwards to the block, which may hold the key */
 }
 #endif
 
@@ -611,7 +620,7 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
 #define WXPAY__SHA_X86 1 /* the target has it: no run-time check needed */
 #define WXPAY__SHA_X86_ATTR
 #define WXPAY__SHA_X86_USABLE() 1
-#elif !defined(__clang__)
+#elif !defined(__clang__) && __GNUC__ >= 11 /* older GCCs lack the "sha" check */
 #define WXPAY__SHA_X86 1
 #define WXPAY__SHA_X86_ATTR __attribute__((target("sha,ssse3,sse4.1")))
 #define WXPAY__SHA_X86_USABLE() __builtin_cpu_supports("sha")
@@ -827,12 +836,13 @@ WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
 /* String helpers: libc's where speed counts; built for size (-Os), small
    loops of our own, as libc's speed-tuned ones cost a Cortex-M more flash
    than this whole module's XML reader. */
-#ifdef __OPTIMIZE_SIZE__
 static size_t wxpay__strnlen(const char *s, size_t max) {
   size_t n = 0;
   while (n < max && s[n]) n++;
   return n;
 }
+
+#ifdef __OPTIMIZE_SIZE__
 
 static size_t wxpay__len(const char *s) {
   const char *p = s;
@@ -850,10 +860,6 @@ static int wxpay__same(const char *a, const char *b, size_t n) {
   return n == 0;
 }
 #else
-static size_t wxpay__strnlen(const char *s, size_t max) {
-  const char *z = (const char *)memchr(s, 0, max); /* stops at the NUL */
-  return z ? (size_t)(z - s) : max;
-}
 #define wxpay__len(s) strlen(s)
 #define wxpay__cmp(a, b) strcmp(a, b)
 #define wxpay__same(a, b, n) (memcmp(a, b, n) == 0)
@@ -882,7 +888,7 @@ static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
-/* Checks text that travels in XML: 0 when s[0..n) is UTF-8 holding no
+/* Checks text that travels in XML: 0 when s[0..n) is UTF-8 holding no C0
    control character but TAB, LF and (when cr is set) CR; else 1 for a
    control character, 2 for bad UTF-8, with *at set to its offset. A raw CR
    is refused in what we send: the server's XML parser turns it into LF
@@ -1043,8 +1049,12 @@ static size_t wxpay__key_len(const wxpay_client *c) {
 /* Starts the MAC keyed with the client's key, from the cached pads when
    wxpay_client_init() filled them for this key. */
 static wxpay_err wxpay__mac_start(const wxpay_client *c, wxpay_hmac_ctx *h) {
+  unsigned char diff = 0;
+  size_t i;
   if (wxpay__key_len(c) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
-  if (c->key_cache.key == c->api_key)
+  for (i = 0; i < WXPAY_KEY_LEN; i++) /* constant time: it is the key */
+    diff |= (unsigned char)(c->key_cache.copy[i] ^ (unsigned char)c->api_key[i]);
+  if (c->key_cache.key == c->api_key && diff == 0)
     wxpay__hmac_from_pads(h, c->key_cache.inner, c->key_cache.outer);
   else
     wxpay_hmac_init(h, c->api_key, WXPAY_KEY_LEN);
@@ -1229,7 +1239,9 @@ WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
   long long now;
   if (!client || !req || req->created_at <= 0) return 0;
   now = wxpay__now(client);
-  if (now < 0 || now - req->created_at >= WXPAY_MIN_CLOSE_DELAY) return 0;
+  if (now < 0) return 0;
+  if (req->created_at >= now) return WXPAY_MIN_CLOSE_DELAY; /* clock skew */
+  if (now - req->created_at >= WXPAY_MIN_CLOSE_DELAY) return 0;
   return WXPAY_MIN_CLOSE_DELAY - (now - req->created_at);
 }
 
@@ -1268,10 +1280,11 @@ static wxpay_err wxpay__check(const char *s, size_t max, int kind) {
     }                                                      \
   } while (0)
 
-WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
-                                         const wxpay_close_req *req,
-                                         const char **bad_field,
-                                         size_t *bad_index) {
+/* Checks the request; with wait set, the one-minute guard too (*wait gets
+   the seconds left). The debug helper leaves the clock out. */
+static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_req *req,
+                                 const char **bad_field, size_t *bad_index,
+                                 long long *wait) {
   wxpay_err e;
   size_t i;
   if (bad_field) *bad_field = NULL;
@@ -1316,9 +1329,19 @@ WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
                      : WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG, "sub_order_list", 0);
 #endif
   }
-  WXPAY__CHECK(wxpay_close_wait_seconds(client, req) ? WXPAY_ERR_TOO_EARLY : WXPAY_OK,
-               "created_at", 0);
+  if (wait) {
+    *wait = wxpay_close_wait_seconds(client, req);
+    WXPAY__CHECK(*wait ? WXPAY_ERR_TOO_EARLY : WXPAY_OK, "created_at", 0);
+  }
   return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
+                                         const wxpay_close_req *req,
+                                         const char **bad_field,
+                                         size_t *bad_index) {
+  long long wait;
+  return wxpay__validate(client, req, bad_field, bad_index, &wait);
 }
 
 /* >>build */
@@ -1412,7 +1435,7 @@ WXPAY_DEF wxpay_err wxpay_close_explain(const wxpay_client *client,
   const char *v[WXPAY__REQ_FIELDS];
   wxpay_err e = wxpay__out_args(out, cap, len);
   if (e) return e;
-  if ((e = wxpay_close_validate(client, req, NULL, NULL)) != WXPAY_OK) return e;
+  if ((e = wxpay__validate(client, req, NULL, NULL, NULL)) != WXPAY_OK) return e;
   if (!req->nonce_str) return WXPAY_ERR_NONCE;
   wxpay__req_values(req, req->nonce_str, NULL, v);
   memset(&o, 0, sizeof o);
@@ -1484,7 +1507,8 @@ static size_t wxpay__name(wxpay__rd *r) {
   return k;
 }
 
-/* After a name: optional space, then ">" or "/>". 2 for "/>", 1 for ">". */
+/* After a name: optional space, then ">" or (allow_empty) "/>", which sets
+   *empty. Anything else is an attribute (NESTED) or malformed (XML). */
 static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
   size_t start = r->i;
   wxpay__skip_space(r);
@@ -1747,14 +1771,11 @@ static wxpay_outcome wxpay__outcome_of(const char *err_code) {
   return WXPAY_OUTCOME_REJECTED;
 }
 
-WXPAY_DEF wxpay_err wxpay_close_parse(const wxpay_client *client,
-                                      const wxpay_close_req *req, char *body,
-                                      size_t len, wxpay_close_resp *resp) {
+static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req *req,
+                              char *body, size_t len, wxpay_close_resp *resp) {
   unsigned char mac[32];
   wxpay_err e;
   int fail;
-  if (!resp) return WXPAY_ERR_ARG;
-  wxpay__resp_clear(resp);
   if (!client || (!body && len)) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
   if ((e = wxpay_xml_read(body, len, &resp->fields, &resp->error_offset)) != WXPAY_OK)
@@ -1788,6 +1809,20 @@ WXPAY_DEF wxpay_err wxpay_close_parse(const wxpay_client *client,
   return WXPAY_OK;
 }
 
+WXPAY_DEF wxpay_err wxpay_close_parse(const wxpay_client *client,
+                                      const wxpay_close_req *req, char *body,
+                                      size_t len, wxpay_close_resp *resp) {
+  wxpay_err e;
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__resp_clear(resp);
+  e = wxpay__parse(client, req, body, len, resp);
+  if (e != WXPAY_OK) { /* nothing read is to be trusted */
+    resp->outcome = WXPAY_OUTCOME_NONE;
+    resp->verified = 0;
+  }
+  return e;
+}
+
 /* >>client */
 WXPAY_DEF wxpay_err wxpay_client_init(wxpay_client *client) {
   if (!client) return WXPAY_ERR_ARG;
@@ -1795,6 +1830,7 @@ WXPAY_DEF wxpay_err wxpay_client_init(wxpay_client *client) {
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
   wxpay__hmac_pads(client->api_key, WXPAY_KEY_LEN, client->key_cache.inner,
                    client->key_cache.outer);
+  memcpy(client->key_cache.copy, client->api_key, WXPAY_KEY_LEN);
   client->key_cache.key = client->api_key;
   return WXPAY_OK;
 }
@@ -1833,16 +1869,17 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
   wxpay_net net = WXPAY_NET_OK;
   size_t blen;
   int attempt, attempts, on_backup = 0, status = 0;
+  long long wait;
   char num[12];
 
   if (!resp) return WXPAY_ERR_ARG;
   wxpay__resp_clear(resp);
   if (!client || !req || !work) return WXPAY_ERR_ARG;
   if (!client->transport) return WXPAY_ERR_NO_TRANSPORT;
-  if ((e = wxpay_close_validate(client, req, NULL, NULL)) != WXPAY_OK) {
+  if ((e = wxpay__validate(client, req, NULL, NULL, &wait)) != WXPAY_OK) {
     if (e == WXPAY_ERR_TOO_EARLY) {
       resp->outcome = WXPAY_OUTCOME_RETRY;
-      resp->retry_after = wxpay_close_wait_seconds(client, req);
+      resp->retry_after = wait;
     }
     return e;
   }
@@ -1861,9 +1898,14 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
     if (attempt > 1 && client->sleep)
       client->sleep(client->sleep_user, client->retry_delay_ms ? client->retry_delay_ms : 1000);
     /* a fresh nonce and signature per attempt (unless the caller fixed one) */
-    if ((e = wxpay__build_checked(client, req, work, work_cap, &blen)) != WXPAY_OK)
+    if ((e = wxpay__build_checked(client, req, work, work_cap, &blen)) == WXPAY_OK &&
+        work_cap - blen < 2)
+      e = WXPAY_ERR_BUFFER;
+    if (e != WXPAY_OK) { /* an earlier answer, if any, pointed into work */
+      wxpay__resp_clear(resp);
+      resp->attempts = attempt - 1;
       return e;
-    if (work_cap - blen < 2) return WXPAY_ERR_BUFFER;
+    }
     url = on_backup ? backup : primary;
     memset(&hreq, 0, sizeof hreq);
     hreq.method = "POST";
@@ -1907,7 +1949,9 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
       resp->outcome = WXPAY_OUTCOME_NONE;
       return e;
     }
-    if (resp->outcome == WXPAY_OUTCOME_RETRY && attempt < attempts) {
+    /* SYSTEMERROR asks for a retry; FREQUENCY_LIMITED asks for time, which
+       is the caller's to give */
+    if (wxpay__streq(resp->err_code, "SYSTEMERROR") && attempt < attempts) {
       wxpay__log(client, WXPAY_LOG_RETRY, attempt, resp->err_code);
       continue;
     }

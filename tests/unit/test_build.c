@@ -247,6 +247,14 @@ static void one_minute_guard_says_how_long_to_wait(void) {
   fake_now = -1; /* a clock that does not know */
   r.created_at = 1700000000;
   CHECK(wxpay_close_wait_seconds(&c, &r) == 0);
+  fake_now = 1700000000; /* created "in the future" (skew, or milliseconds): the whole minute */
+  r.created_at = fake_now + 5;
+  CHECK(wxpay_close_wait_seconds(&c, &r) == 60);
+  r.created_at = 0x7FFFFFFFFFFFFFFFLL;
+  CHECK(wxpay_close_wait_seconds(&c, &r) == 60);
+  /* the debug helper has nothing to do with time */
+  r.created_at = fake_now - 1;
+  CHECK_ERR(wxpay_close_explain(&c, &r, buf, sizeof buf, NULL), WXPAY_OK);
 }
 
 /* Every call fills the whole request with one byte value, the next call with

@@ -91,6 +91,30 @@ static void close_gives_retry_outcome_after_systemerror_on_every_attempt(void) {
   CHECK(!strcmp(resp.err_code, "SYSTEMERROR"));
 }
 
+static void close_leaves_frequency_limited_to_the_caller(void) {
+  static const step s[] = {{WXPAY_NET_OK, 200, RESP_FREQUENCY_LIMITED}, {WXPAY_NET_OK, 200, RESP_CLOSED}};
+  wxpay_client c = test_client();
+  CHECK_ERR(run_script(&c, s, 2), WXPAY_OK);
+  CHECK(resp.outcome == WXPAY_OUTCOME_RETRY && sc.calls == 1);
+}
+
+static int random_calls;
+static int fails_second_time(void *user, unsigned char *b, size_t n) {
+  (void)user;
+  memset(b, 1, n);
+  return ++random_calls > 1 ? -1 : 0;
+}
+
+static void close_clears_an_earlier_answer_when_a_later_build_fails(void) {
+  static const step s[] = {{WXPAY_NET_OK, 200, RESP_SYSTEMERROR}, {WXPAY_NET_OK, 200, RESP_CLOSED}};
+  wxpay_client c = test_client();
+  random_calls = 0;
+  c.random = fails_second_time;
+  CHECK_ERR(run_script(&c, s, 2), WXPAY_ERR_RANDOM);
+  CHECK(sc.calls == 1 && resp.outcome == WXPAY_OUTCOME_NONE && resp.verified == 0);
+  CHECK(!strcmp(resp.err_code, "") && resp.attempts == 1);
+}
+
 static void close_never_retries_a_verified_business_answer(void) {
   static const step s[] = {{WXPAY_NET_OK, 200, RESP_ORDERPAID}, {WXPAY_NET_OK, 200, RESP_CLOSED}};
   wxpay_client c = test_client();
@@ -223,6 +247,8 @@ int main(void) {
   RUN(close_retries_systemerror_with_a_fresh_nonce);
   RUN(close_gives_retry_outcome_after_systemerror_on_every_attempt);
   RUN(close_never_retries_a_verified_business_answer);
+  RUN(close_leaves_frequency_limited_to_the_caller);
+  RUN(close_clears_an_earlier_answer_when_a_later_build_fails);
   RUN(close_fails_over_to_backup_on_network_failures);
   RUN(close_with_custom_endpoint_never_falls_back_to_production);
   RUN(close_does_not_fail_over_on_io_errors_or_http_status);

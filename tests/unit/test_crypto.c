@@ -140,6 +140,23 @@ static void sign_fields_with_cached_pads_equals_uncached(void) {
   CHECK(c.key_cache.key == NULL && c.key_cache.inner[0] == 0 && c.key_cache.outer[7] == 0);
 }
 
+static void cached_pads_are_not_used_for_a_key_changed_in_place(void) {
+  char key[33] = KEY;
+  wxpay_client c = test_client();
+  wxpay_fields f;
+  char a[65], b[65];
+  f.data = spec_fields;
+  f.count = 5;
+  c.api_key = key;
+  CHECK_ERR(wxpay_client_init(&c), WXPAY_OK);
+  key[0] = '0'; /* same buffer, another key */
+  CHECK_ERR(wxpay_sign_fields(&c, &f, a), WXPAY_OK);
+  c.key_cache.key = NULL; /* no cache at all */
+  CHECK_ERR(wxpay_sign_fields(&c, &f, b), WXPAY_OK);
+  CHECK(!strcmp(a, b));
+  CHECK(strcmp(a, "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6") != 0);
+}
+
 static void sign_fields_skips_empty_values_and_sign(void) {
   static char with_extras[] = "appid\0wxd930ea5d5a258f4f\0sign\0ABCDEF\0mch_id\0" "10000100\0"
                               "empty\0\0device_info\0" "1000\0body\0test\0nonce_str\0ibuaiVcKdpRxkhJA\0";
@@ -186,6 +203,7 @@ int main(void) {
   RUN(hmac_sha256_matches_rfc4231);
   RUN(sign_fields_matches_official_v2_vector);
   RUN(sign_fields_with_cached_pads_equals_uncached);
+  RUN(cached_pads_are_not_used_for_a_key_changed_in_place);
   RUN(sign_fields_skips_empty_values_and_sign);
   RUN(sign_fields_refuses_a_key_that_is_not_32_bytes);
   return t_total_failed ? 1 : 0;

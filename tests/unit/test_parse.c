@@ -115,7 +115,7 @@ static void parse_checks_the_echoed_appid_and_mch_id(void) {
   wxpay_client c = test_client();
   wxpay_close_req r = seed_req();
   CHECK_ERR(parse(RESP_OTHER_APPID), WXPAY_ERR_ECHO_MISMATCH);
-  CHECK(resp.outcome == WXPAY_OUTCOME_NONE);
+  CHECK(resp.outcome == WXPAY_OUTCOME_NONE && resp.verified == 0);
   CHECK_ERR(parse_with(&c, NULL, RESP_OTHER_APPID), WXPAY_OK); /* no request: no check */
   r.combine_mch_id = "1900000110";
   CHECK_ERR(parse_with(&c, &r, RESP_CLOSED), WXPAY_ERR_ECHO_MISMATCH);
@@ -123,6 +123,7 @@ static void parse_checks_the_echoed_appid_and_mch_id(void) {
 
 static void parse_needs_return_and_result_codes(void) {
   CHECK_ERR(parse(RESP_NO_RESULT_CODE), WXPAY_ERR_RESPONSE);
+  CHECK(resp.verified == 0); /* signed, but not an answer to act on */
   CHECK_ERR(parse("<xml><return_msg>x</return_msg></xml>"), WXPAY_ERR_RESPONSE);
   CHECK_ERR(parse("<xml><return_code>MAYBE</return_code></xml>"), WXPAY_ERR_RESPONSE);
 }
