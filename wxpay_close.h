@@ -500,6 +500,18 @@ static void wxpay__wipe(void *p, size_t n) {
 #endif
 }
 
+/* memcpy, or built for size a loop of our own: newlib's memcpy alone is
+   about 300 bytes of a Cortex-M's flash. */
+#ifdef __OPTIMIZE_SIZE__
+static void wxpay__copy(void *dst, const void *src, size_t n) {
+  unsigned char *d = (unsigned char *)dst;
+  const unsigned char *s = (const unsigned char *)src;
+  while (n--) *d++ = *s++;
+}
+#else
+#define wxpay__copy(dst, src, n) memcpy(dst, src, n)
+#endif
+
 /* >>sha256 */
 static const uint32_t wxpay__k[64] = {
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -727,7 +739,7 @@ WXPAY_DEF const char *wxpay_sha256_backend(void) {
 }
 
 WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx) {
-  memcpy(ctx->state, wxpay__iv, sizeof ctx->state);
+  wxpay__copy(ctx->state, wxpay__iv, sizeof ctx->state);
   ctx->count = 0;
 }
 
@@ -737,7 +749,7 @@ WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size
   ctx->count += n;
   if (used) {
     size_t take = 64 - used < n ? 64 - used : n;
-    memcpy(ctx->buf + used, p, take);
+    wxpay__copy(ctx->buf + used, p, take);
     p += take; n -= take;
     if (used + take < 64) return;
     wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
@@ -747,7 +759,7 @@ WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size
     p += n & ~(size_t)63;
     n &= 63;
   }
-  if (n) memcpy(ctx->buf, p, n);
+  if (n) wxpay__copy(ctx->buf, p, n);
 }
 
 WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) {
@@ -776,35 +788,40 @@ WXPAY_DEF void wxpay_sha256(const void *data, size_t n, unsigned char out[32]) {
 }
 
 /* >>hmac: the key pads are hashed once; their midstates are all HMAC needs */
+/* key_len <= 64: longer keys are hashed first by wxpay_hmac_init(), which
+   keeps that (stack-hungry) branch off the library's own 32-byte-key paths. */
 static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
                              uint32_t outer[8]) {
   unsigned char k[64];
   int i;
   memset(k, 0, sizeof k);
-  if (key_len > 64) wxpay_sha256(key, key_len, k);
-  else if (key_len) memcpy(k, key, key_len);
+  wxpay__copy(k, key, key_len);
   for (i = 0; i < 64; i++) k[i] ^= 0x36;
-  memcpy(inner, wxpay__iv, 32);
+  wxpay__copy(inner, wxpay__iv, 32);
   wxpay__sha256_blocks(inner, k, 1);
   for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
-  memcpy(outer, wxpay__iv, 32);
+  wxpay__copy(outer, wxpay__iv, 32);
   wxpay__sha256_blocks(outer, k, 1);
   wxpay__wipe(k, sizeof k);
 }
 
 static void wxpay__hmac_from_pads(wxpay_hmac_ctx *ctx, const uint32_t inner[8],
                                   const uint32_t outer[8]) {
-  memcpy(ctx->inner.state, inner, 32);
+  wxpay__copy(ctx->inner.state, inner, 32);
   ctx->inner.count = 64;
-  memcpy(ctx->outer, outer, 32);
+  wxpay__copy(ctx->outer, outer, 32);
 }
 
 WXPAY_DEF void wxpay_hmac_init(wxpay_hmac_ctx *ctx, const void *key, size_t key_len) {
-  uint32_t inner[8];
-  wxpay__hmac_pads(key, key_len, inner, ctx->outer);
-  memcpy(ctx->inner.state, inner, 32);
+  unsigned char kh[32];
+  if (key_len > 64) {
+    wxpay_sha256(key, key_len, kh);
+    key = kh;
+    key_len = 32;
+  }
+  wxpay__hmac_pads(key, key_len, ctx->inner.state, ctx->outer);
   ctx->inner.count = 64;
-  wxpay__wipe(inner, sizeof inner);
+  wxpay__wipe(kh, sizeof kh);
 }
 
 WXPAY_DEF void wxpay_hmac_update(wxpay_hmac_ctx *ctx, const void *data, size_t n) {
@@ -812,15 +829,14 @@ WXPAY_DEF void wxpay_hmac_update(wxpay_hmac_ctx *ctx, const void *data, size_t n
 }
 
 WXPAY_DEF void wxpay_hmac_final(wxpay_hmac_ctx *ctx, unsigned char out[32]) {
-  wxpay_sha256_ctx o;
   unsigned char ih[32];
-  wxpay_sha256_final(&ctx->inner, ih);
-  memcpy(o.state, ctx->outer, 32);
-  o.count = 64;
-  wxpay_sha256_update(&o, ih, 32);
-  wxpay_sha256_final(&o, out);
+  wxpay_sha256_final(&ctx->inner, ih); /* then the same context runs the outer hash */
+  wxpay__copy(ctx->inner.state, ctx->outer, 32);
+  ctx->inner.count = 64;
+  wxpay_sha256_update(&ctx->inner, ih, 32);
+  wxpay_sha256_final(&ctx->inner, out);
   wxpay__wipe(ih, sizeof ih);
-  wxpay__wipe(ctx->outer, sizeof ctx->outer); /* the inner half is wiped already */
+  wxpay__wipe(ctx->outer, sizeof ctx->outer);
 }
 
 WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
@@ -943,14 +959,14 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
     wxpay_sha256_ctx *h = &o->mac->inner;
     size_t used = (size_t)(h->count & 63);
     if (n < 64 - used) {
-      memcpy(h->buf + used, s, n);
+      wxpay__copy(h->buf + used, s, n);
       h->count += n;
     } else {
       wxpay_sha256_update(h, s, n);
     }
   } else if (o->len < o->cap) {
     size_t room = o->cap - o->len;
-    memcpy(o->buf + o->len, s, n < room ? n : room);
+    wxpay__copy(o->buf + o->len, s, n < room ? n : room);
   }
   o->len += n;
 }
@@ -988,7 +1004,7 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
         esc[1] = (char)c;
         wxpay__put(o, esc, 2);
       } else {
-        memcpy(esc + 1, "u00", 3);
+        wxpay__copy(esc + 1, "u00", 3);
         esc[4] = wxpay__hex[c >> 4];
         esc[5] = wxpay__hex[c & 15];
         wxpay__put(o, esc, 6);
@@ -1054,10 +1070,12 @@ static wxpay_err wxpay__mac_start(const wxpay_client *c, wxpay_hmac_ctx *h) {
   if (wxpay__key_len(c) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
   for (i = 0; i < WXPAY_KEY_LEN; i++) /* constant time: it is the key */
     diff |= (unsigned char)(c->key_cache.copy[i] ^ (unsigned char)c->api_key[i]);
-  if (c->key_cache.key == c->api_key && diff == 0)
+  if (c->key_cache.key == c->api_key && diff == 0) {
     wxpay__hmac_from_pads(h, c->key_cache.inner, c->key_cache.outer);
-  else
-    wxpay_hmac_init(h, c->api_key, WXPAY_KEY_LEN);
+  } else {
+    wxpay__hmac_pads(c->api_key, WXPAY_KEY_LEN, h->inner.state, h->outer);
+    h->inner.count = 64;
+  }
   return WXPAY_OK;
 }
 
@@ -1107,8 +1125,30 @@ static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
   wxpay__key_suffix(o, c, masked);
 }
 
-/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name: one
-   pass collects them, an insertion sort orders them. */
+/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name. Built
+   for size, with no index on the stack: each round takes the least name
+   above the previous one (the reader rejects duplicate names). Else one pass
+   collects them and an insertion sort orders them. */
+#ifdef __OPTIMIZE_SIZE__
+static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
+  const char *prev = NULL, *cur, *name, *value, *best, *best_value;
+  for (;;) {
+    best = best_value = NULL;
+    cur = NULL;
+    while (wxpay_fields_next(f, &cur, &name, &value)) {
+      if (!*value || wxpay__streq(name, "sign")) continue;
+      if (prev && wxpay__cmp(name, prev) <= 0) continue;
+      if (!best || wxpay__cmp(name, best) < 0) { best = name; best_value = value; }
+    }
+    if (!best) return WXPAY_OK;
+    if (prev) wxpay__raw(o, "&", 1);
+    wxpay__puts(o, best);
+    wxpay__raw(o, "=", 1);
+    wxpay__puts(o, best_value);
+    prev = best;
+  }
+}
+#else
 static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
   const char *idx[WXPAY_MAX_FIELDS], *cur = NULL, *name, *value;
   size_t n = 0, k;
@@ -1127,6 +1167,7 @@ static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f)
   }
   return WXPAY_OK;
 }
+#endif
 
 static void wxpay__hex_upper(const unsigned char *in, size_t n, char *out) {
   size_t i;
@@ -1253,7 +1294,9 @@ static const unsigned char wxpay__charset[2][12] = {
     {0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F},
     {0x00, 0x24, 0xFF, 0x03, 0xFF, 0xFF, 0xFF, 0x87, 0xFE, 0xFF, 0xFF, 0x17}};
 
-static wxpay_err wxpay__check(const char *s, size_t max, int kind) {
+/* Ids, order numbers and nonces: 1 to 32 bytes of their character set. */
+static wxpay_err wxpay__check(const char *s, int kind) {
+  const size_t max = 32;
   const unsigned char *set = wxpay__charset[kind == WXPAY__ORDER_NO];
   size_t n;
   if (!s || !*s) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
@@ -1271,69 +1314,71 @@ static wxpay_err wxpay__check(const char *s, size_t max, int kind) {
   return WXPAY_OK;
 }
 
-#define WXPAY__CHECK(expr, field, index)                  \
-  do {                                                     \
-    if ((e = (expr)) != WXPAY_OK) {                        \
-      if (bad_field) *bad_field = (field);                 \
-      if (bad_index) *bad_index = (index);                 \
-      return e;                                            \
-    }                                                      \
-  } while (0)
-
 /* Checks the request; with wait set, the one-minute guard too (*wait gets
-   the seconds left). The debug helper leaves the clock out. */
+   the seconds left). The debug helper leaves the clock out. Every failure
+   leaves through one exit that names the field. */
 static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_req *req,
                                  const char **bad_field, size_t *bad_index,
                                  long long *wait) {
-  wxpay_err e;
-  size_t i;
+  const char *const top[3] = {req ? req->combine_appid : NULL, req ? req->combine_mch_id : NULL,
+                              req ? req->combine_out_trade_no : NULL};
+  const char *field = "api_key";
+  size_t i, index = 0;
+  wxpay_err e = WXPAY_ERR_KEY;
   if (bad_field) *bad_field = NULL;
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
-  WXPAY__CHECK(wxpay__key_len(client) == WXPAY_KEY_LEN ? WXPAY_OK : WXPAY_ERR_KEY,
-               "api_key", 0);
-  WXPAY__CHECK(wxpay__check(req->combine_appid, 32, WXPAY__ID), "combine_appid", 0);
-  WXPAY__CHECK(wxpay__check(req->combine_mch_id, 32, WXPAY__ID), "combine_mch_id", 0);
-  WXPAY__CHECK(wxpay__check(req->combine_out_trade_no, 32, WXPAY__ORDER_NO),
-               "combine_out_trade_no", 0);
-  if (req->nonce_str)
-    WXPAY__CHECK(wxpay__check(req->nonce_str, WXPAY_NONCE_LEN, WXPAY__NONCE), "nonce_str", 0);
+  if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
+  for (i = 0; i < 3; i++) { /* wxpay__req_names' first three */
+    field = wxpay__req_names[i];
+    if ((e = wxpay__check(top[i], i == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK) goto fail;
+  }
+  field = "nonce_str";
+  if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
   if (req->sub_order_list_json) {
-    const char *j = req->sub_order_list_json;
-    size_t n = wxpay__strnlen(j, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
-    int text = wxpay__text(j, n, 0, &at);
-    WXPAY__CHECK(n ? WXPAY_OK : WXPAY_ERR_MISSING_FIELD, "sub_order_list", 0);
-    WXPAY__CHECK(n <= WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_OK : WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG,
-                 "sub_order_list", 0);
-    WXPAY__CHECK(text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK,
-                 "sub_order_list", 0);
+    size_t n = wxpay__strnlen(req->sub_order_list_json, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
+    int text = wxpay__text(req->sub_order_list_json, n, 0, &at);
+    field = "sub_order_list";
+    e = !n ? WXPAY_ERR_MISSING_FIELD
+        : n > WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG
+        : text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK;
+    if (e != WXPAY_OK) goto fail;
   } else {
-#if WXPAY_MAX_SUB_ORDERS > 80
-    wxpay__out count;
-#endif
-    WXPAY__CHECK(req->sub_order_count >= 1 && req->sub_order_count <= WXPAY_MAX_SUB_ORDERS
-                     ? WXPAY_OK : WXPAY_ERR_SUB_ORDER_COUNT, "sub_orders", 0);
-    WXPAY__CHECK(req->sub_orders ? WXPAY_OK : WXPAY_ERR_ARG, "sub_orders", 0);
-    for (i = 0; i < req->sub_order_count; i++) {
-      WXPAY__CHECK(wxpay__check(req->sub_orders[i].mchid, 32, WXPAY__ID),
-                   "sub_orders.mchid", i);
-      WXPAY__CHECK(wxpay__check(req->sub_orders[i].out_trade_no, 32, WXPAY__ORDER_NO),
-                   "sub_orders.out_trade_no", i);
+    field = "sub_orders";
+    e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
+            ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
+    if (e != WXPAY_OK) goto fail;
+    for (index = 0; index < req->sub_order_count; index++) {
+      field = "sub_orders.mchid";
+      if ((e = wxpay__check(req->sub_orders[index].mchid, WXPAY__ID)) != WXPAY_OK) goto fail;
+      field = "sub_orders.out_trade_no";
+      if ((e = wxpay__check(req->sub_orders[index].out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK)
+        goto fail;
     }
+    index = 0;
 #if WXPAY_MAX_SUB_ORDERS > 80
-    /* a sub-order takes at most 127 bytes of JSON (64 for an escaped mchid,
-       32 for out_trade_no, 31 of syntax): only a raised limit can overflow */
-    memset(&count, 0, sizeof count);
-    wxpay__json_subs(&count, req->sub_orders, req->sub_order_count);
-    WXPAY__CHECK(count.len <= WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_OK
-                     : WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG, "sub_order_list", 0);
+    {
+      /* a sub-order takes at most 127 bytes of JSON (64 for an escaped mchid,
+         32 for out_trade_no, 31 of syntax): only a raised limit can overflow */
+      wxpay__out count;
+      memset(&count, 0, sizeof count);
+      wxpay__json_subs(&count, req->sub_orders, req->sub_order_count);
+      field = "sub_order_list";
+      e = WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG;
+      if (count.len > WXPAY_SUB_ORDER_LIST_MAX) goto fail;
+    }
 #endif
   }
-  if (wait) {
-    *wait = wxpay_close_wait_seconds(client, req);
-    WXPAY__CHECK(*wait ? WXPAY_ERR_TOO_EARLY : WXPAY_OK, "created_at", 0);
+  if (wait && (*wait = wxpay_close_wait_seconds(client, req)) != 0) {
+    field = "created_at";
+    e = WXPAY_ERR_TOO_EARLY;
+    goto fail;
   }
   return WXPAY_OK;
+fail:
+  if (bad_field) *bad_field = field;
+  if (bad_index) *bad_index = index;
+  return e;
 }
 
 WXPAY_DEF wxpay_err wxpay_close_validate(const wxpay_client *client,
@@ -1481,20 +1526,6 @@ static int wxpay__skip_past_n(wxpay__rd *r, const char *end, size_t k) {
 }
 #define wxpay__skip_past(r, lit) wxpay__skip_past_n(r, lit, sizeof(lit) - 1)
 
-/* "<!" and "<?" constructs: comments are skipped; DTDs, entity declarations
-   and processing instructions are refused. */
-static wxpay_err wxpay__markup(wxpay__rd *r) {
-  if (wxpay__at(r, "<!--")) {
-    r->i += 4; /* "--" may only end a comment */
-    if (!wxpay__skip_past(r, "--") || !wxpay__at(r, ">")) return WXPAY_ERR_XML;
-    r->i++;
-    return WXPAY_OK;
-  }
-  if (wxpay__at(r, "<!DOCTYPE") || wxpay__at(r, "<!ENTITY") || wxpay__at(r, "<?"))
-    return WXPAY_ERR_XML_FORBIDDEN;
-  return WXPAY_ERR_XML;
-}
-
 static int wxpay__name_char(int c, int first) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
          (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
@@ -1575,61 +1606,14 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
   return WXPAY_OK;
 }
 
-/* A field's content up to and including its end tag. */
-static wxpay_err wxpay__content(wxpay__rd *r, const char *name, size_t name_len) {
-  wxpay_err e;
-  int empty;
-  for (;;) {
-    char c;
-    if (r->i >= r->n) return WXPAY_ERR_XML;
-    c = r->b[r->i];
-    if (c != '<' && c != '&' && c != ']') { /* plain text: the common case */
-      size_t start = r->i;
-      while (r->i < r->n && (c = r->b[r->i]) != '<' && c != '&' && c != ']') r->i++;
-      wxpay__emit(r, r->b + start, r->i - start);
-      continue;
-    }
-    if (wxpay__at(r, "</")) {
-      r->i += 2;
-      if (r->n - r->i < name_len || !wxpay__same(r->b + r->i, name, name_len))
-        return WXPAY_ERR_XML;
-      r->i += name_len;
-      if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
-      return wxpay__tag_end(r, 0, &empty);
-    }
-    if (wxpay__at(r, "<![CDATA[")) {
-      size_t start = r->i += 9;
-      if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
-      wxpay__emit(r, r->b + start, r->i - 3 - start);
-    } else if (wxpay__at(r, "<!") || wxpay__at(r, "<?")) {
-      if ((e = wxpay__markup(r)) != WXPAY_OK) return e;
-    } else if (r->b[r->i] == '<') {
-      return WXPAY_ERR_XML_NESTED;
-    } else if (r->b[r->i] == '&') {
-      if ((e = wxpay__reference(r)) != WXPAY_OK) return e;
-    } else if (wxpay__at(r, "]]>")) {
-      return WXPAY_ERR_XML;
-    } else {
-      r->i++;
-      wxpay__emit(r, r->b + r->i - 1, 1);
-    }
-  }
-}
-
-/* Whitespace and comments; anything else must be what the caller expects. */
-static wxpay_err wxpay__misc(wxpay__rd *r) {
-  wxpay_err e;
-  for (;;) {
-    wxpay__skip_space(r);
-    if (!(wxpay__at(r, "<!") || wxpay__at(r, "<?"))) return WXPAY_OK;
-    if ((e = wxpay__markup(r)) != WXPAY_OK) return e;
-  }
-}
-
+/* The document in one loop over a depth: 0 before <xml>, 1 inside it, 2
+   inside a field, 3 after </xml>. Comments may stand anywhere, CDATA and
+   references only in a field; DOCTYPE, ENTITY and "<?" are refused. */
 static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
+  const char *field = NULL; /* the open field's name, at its decoded place */
+  size_t k, start, field_len = 0;
+  int depth = 0, empty;
   wxpay_err e;
-  int empty;
-  size_t k;
   /* every byte is checked once up front: UTF-8, and no NUL or control */
   switch (wxpay__text(r->b, r->n, 1, &r->i)) {
   case 1: return WXPAY_ERR_XML;
@@ -1639,49 +1623,86 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
   r->i = 0;
   if (wxpay__at(r, "\xEF\xBB\xBF")) r->i = 3;
   if (wxpay__at(r, "<?xml") && r->i + 5 < r->n &&
-      (wxpay__is_space(r->b[r->i + 5]) || r->b[r->i + 5] == '?')) {
-    if (!wxpay__skip_past(r, "?>")) return WXPAY_ERR_XML;
-  }
-  if ((e = wxpay__misc(r)) != WXPAY_OK) return e;
-  if (!wxpay__at(r, "<xml")) return WXPAY_ERR_XML;
-  r->i += 4;
-  if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
-  if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
-  while (!empty) {
-    if ((e = wxpay__misc(r)) != WXPAY_OK) return e;
-    if (r->i >= r->n || r->b[r->i] != '<') return WXPAY_ERR_XML; /* text in <xml> */
-    if (wxpay__at(r, "</")) {
+      (wxpay__is_space(r->b[r->i + 5]) || r->b[r->i + 5] == '?') && !wxpay__skip_past(r, "?>"))
+    return WXPAY_ERR_XML;
+  while (r->i < r->n) {
+    char c = r->b[r->i];
+    if (c != '<') {
+      if (depth != 2) { /* only white space between elements */
+        if (!wxpay__is_space(c)) return WXPAY_ERR_XML;
+        r->i++;
+      } else if (c == '&') {
+        if ((e = wxpay__reference(r)) != WXPAY_OK) return e;
+      } else if (wxpay__at(r, "]]>")) {
+        return WXPAY_ERR_XML;
+      } else { /* a run of plain text */
+        start = r->i;
+        do r->i++; while (r->i < r->n && (c = r->b[r->i]) != '<' && c != '&' && c != ']');
+        wxpay__emit(r, r->b + start, r->i - start);
+      }
+    } else if (wxpay__at(r, "<!--")) {
+      r->i += 4; /* "--" may only end a comment */
+      if (!wxpay__skip_past(r, "--") || !wxpay__at(r, ">")) return WXPAY_ERR_XML;
+      r->i++;
+    } else if (wxpay__at(r, "<![CDATA[")) {
+      if (depth != 2) return WXPAY_ERR_XML;
+      start = r->i += 9;
+      if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
+      wxpay__emit(r, r->b + start, r->i - 3 - start);
+    } else if (wxpay__at(r, "<!DOCTYPE") || wxpay__at(r, "<!ENTITY") || wxpay__at(r, "<?")) {
+      return WXPAY_ERR_XML_FORBIDDEN; /* DTDs, entities, processing instructions */
+    } else if (wxpay__at(r, "<!")) {
+      return WXPAY_ERR_XML;
+    } else if (wxpay__at(r, "</")) { /* closes the field, or the root */
+      const char *name = depth == 2 ? field : "xml";
+      k = depth == 2 ? field_len : 3;
+      if (depth == 0 || depth == 3) return WXPAY_ERR_XML;
       r->i += 2;
-      if (!wxpay__at(r, "xml")) return WXPAY_ERR_XML;
-      r->i += 3;
+      if (r->n - r->i < k || !wxpay__same(r->b + r->i, name, k)) return WXPAY_ERR_XML;
+      r->i += k;
       if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
       if ((e = wxpay__tag_end(r, 0, &empty)) != WXPAY_OK) return e;
-      break;
-    }
-    r->i++;
-    if ((k = wxpay__name(r)) == 0) return WXPAY_ERR_XML;
-    if (*count >= WXPAY_MAX_FIELDS) return WXPAY_ERR_XML_LIMIT;
-    {
-      const char *name = r->b + r->w, *prev = r->b;
-      size_t j;
+      if (depth == 2) {
+        r->b[r->w++] = '\0';
+        ++*count;
+      }
+      depth = depth == 2 ? 1 : 3;
+    } else { /* opens the root, or a field */
+      if (depth == 2) return WXPAY_ERR_XML_NESTED;
+      if (depth == 3) return WXPAY_ERR_XML;
+      r->i++;
+      if ((k = wxpay__name(r)) == 0) return WXPAY_ERR_XML;
+      if (depth == 0) {
+        if (k != 3 || !wxpay__same(r->b + r->i, "xml", 3)) return WXPAY_ERR_XML;
+        r->i += 3;
+        if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
+        depth = empty ? 3 : 1;
+        continue;
+      }
+      if (*count >= WXPAY_MAX_FIELDS) return WXPAY_ERR_XML_LIMIT;
+      field = r->b + r->w;
+      field_len = k;
       r->i += k;
       wxpay__emit(r, r->b + r->i - k, k);
       if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
       r->b[r->w++] = '\0';
-      for (j = 0; j < *count; j++) { /* duplicates: names are unique */
-        if (wxpay__streq(prev, name)) return WXPAY_ERR_XML_DUPLICATE;
-        prev += wxpay__len(prev) + 1;
-        prev += wxpay__len(prev) + 1;
+      {
+        const char *prev = r->b;
+        for (k = 0; k < *count; k++) { /* duplicates: names are unique */
+          if (wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
+          prev += wxpay__len(prev) + 1;
+          prev += wxpay__len(prev) + 1;
+        }
       }
-      if (!empty && (e = wxpay__content(r, name, k)) != WXPAY_OK) return e;
-      empty = 0;
-      r->b[r->w++] = '\0';
-      ++*count;
+      if (empty) {
+        r->b[r->w++] = '\0';
+        ++*count;
+      } else {
+        depth = 2;
+      }
     }
   }
-  if ((e = wxpay__misc(r)) != WXPAY_OK) return e;
-  if (r->i != r->n) return WXPAY_ERR_XML;
-  return WXPAY_OK;
+  return depth == 3 ? WXPAY_OK : WXPAY_ERR_XML;
 }
 
 WXPAY_DEF wxpay_err wxpay_xml_read(char *body, size_t len, wxpay_fields *fields,
@@ -1830,7 +1851,7 @@ WXPAY_DEF wxpay_err wxpay_client_init(wxpay_client *client) {
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
   wxpay__hmac_pads(client->api_key, WXPAY_KEY_LEN, client->key_cache.inner,
                    client->key_cache.outer);
-  memcpy(client->key_cache.copy, client->api_key, WXPAY_KEY_LEN);
+  wxpay__copy(client->key_cache.copy, client->api_key, WXPAY_KEY_LEN);
   client->key_cache.key = client->api_key;
   return WXPAY_OK;
 }
