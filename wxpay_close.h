@@ -819,6 +819,7 @@ WXPAY_DEF void wxpay_hmac_init(wxpay_hmac_ctx *ctx, const void *key, size_t key_
     key = kh;
     key_len = 32;
   }
+  /* cppcheck-suppress uninitvar ; the two states are outputs */
   wxpay__hmac_pads(key, key_len, ctx->inner.state, ctx->outer);
   ctx->inner.count = 64;
   wxpay__wipe(kh, sizeof kh);
