@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpus of tests/fuzz/ (run from the repo root:
+python3 tests/fuzz/make_seeds.py). Signed seeds use the harnesses' key and
+ids (fuzz_common.h), signed here with Python's hmac, independently of the C
+code. The files are committed; rerun only to change them."""
+import hashlib
+import hmac
+import os
+import struct
+
+KEY = "192006250b4c09247ec02edce69f6a2d"
+APPID = "wx8888888888888888"
+MCHID = "1900000109"
+NONCE = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
+
+
+def sign(fields, key=KEY):
+    kept = sorted((k, v) for k, v in fields if v != "" and k != "sign")
+    s = "&".join("%s=%s" % kv for kv in kept) + "&key=" + key
+    return hmac.new(key.encode(), s.encode(), hashlib.sha256).hexdigest().upper()
+
+
+def cdata(v):
+    return "<![CDATA[" + v.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def xml(fields, wrap=cdata):
+    return "<xml>" + "".join("<%s>%s</%s>" % (k, wrap(v), k) for k, v in fields) + "</xml>"
+
+
+def signed(fields):
+    return fields + [("sign", sign(fields))]
+
+
+def base(result="SUCCESS", **extra):
+    f = [("return_code", "SUCCESS"), ("return_msg", "OK"), ("combine_appid", APPID),
+         ("combine_mch_id", MCHID), ("nonce_str", NONCE), ("result_code", result)]
+    for k, v in extra.items():
+        f.append((k, v))
+    return f
+
+
+def write(sub, name, data):
+    d = os.path.join(ROOT, sub)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as fh:
+        fh.write(data.encode() if isinstance(data, str) else data)
+
+
+responses = {
+    "closed.xml": xml(signed(base())),
+    "closed_plain_text.xml": xml(signed(base()), wrap=lambda v: v),
+    "orderpaid.xml": xml(signed(base("FAIL", err_code="ORDERPAID", err_code_des="订单已支付"))),
+    "orderclosed.xml": xml(signed(base("FAIL", err_code="ORDERCLOSED", err_code_des="订单已关闭"))),
+    "ordernotexist.xml": xml(signed(base("FAIL", err_code="ORDERNOTEXIST", err_code_des="x"))),
+    "systemerror.xml": xml(signed(base("FAIL", err_code="SYSTEMERROR", err_code_des="系统错误"))),
+    "extrafield.xml": xml(signed(base(zz_new_field="1"))),
+    "return_fail_unsigned.xml": "<xml><return_code><![CDATA[FAIL]]></return_code>"
+                                "<return_msg><![CDATA[签名错误]]></return_msg></xml>",
+    "md5_sign.xml": xml(base() + [("sign", hashlib.md5(b"x").hexdigest().upper())]),
+    "declaration_ws.xml": '\ufeff<?xml version="1.0" encoding="UTF-8"?>\r\n<xml>\r\n  ' +
+                          "\r\n  ".join("<%s>%s</%s>" % (k, v.replace("&", "&amp;"), k)
+                                        for k, v in signed(base())) + "\r\n</xml>\r\n",
+    "entities_charrefs.xml": xml(signed(base(return_msg_x="a<b>&\"'\u00e9\U0001F600]]>")),
+                                 wrap=lambda v: v.replace("&", "&amp;").replace("<", "&lt;")
+                                 .replace(">", "&#x3E;").replace("\U0001F600", "&#128512;")),
+    "empty_elements.xml": xml(signed(base(device_info=""))).replace(
+        "<device_info><![CDATA[]]></device_info>", "<device_info/>"),
+}
+for name, body in responses.items():
+    write("parse", name, body)
+    write("xml", name, body)
+
+hostile_xml = {
+    "doctype_xxe.xml": '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                       "<xml><return_code>&x;</return_code></xml>",
+    "nested.xml": "<xml><a><b>1</b></a></xml>",
+    "attribute.xml": '<xml><return_code a="1">SUCCESS</return_code></xml>',
+    "comment_pi.xml": "<xml><!-- c --><a>1<!--x-->2</a><?pi x?></xml>",
+    "cdata_split.xml": "<xml><a><![CDATA[]]]]><![CDATA[>]]></a></xml>",
+    "unterminated_cdata.xml": "<xml><a><![CDATA[abc</a></xml>",
+    "duplicate.xml": "<xml><sign>A</sign><sign>B</sign></xml>",
+    "empty_root.xml": "<xml/>",
+}
+for name, body in hostile_xml.items():
+    write("xml", name, body)
+
+
+def build_seed(flags, count, cap, work, age, strings):
+    head = struct.pack("<BBHHB", flags, count, cap, work, (age + 128) & 0xFF)
+    return head + b"\0".join(s.encode() if isinstance(s, str) else s for s in strings)
+
+
+subs = ["1900009001", "OD201708030001"]
+write("build", "seed_example_nonce", build_seed(
+    2, 1, 0xFFFF, 0xFFFF, 0, [APPID, MCHID, "1217752501201407033233368018", "ibuaiVcKdpRxkhJA"] + subs))
+write("build", "random_nonce_close", build_seed(
+    64 | 1, 1, 500, 0xFFFF, 0, [APPID, MCHID, "1217752501201407033233368018"] + subs))
+write("build", "json_given", build_seed(
+    2 | 4, 0, 300, 900, 0, [APPID, MCHID, "OD1", "n0nce",
+                            '[{"mchid":"1900009001","out_trade_no":"OD201708030001"}]']))
+write("build", "ten_subs_clocked", build_seed(
+    32 | 64, 10, 1200, 3000, 90, [APPID, MCHID, "A-B_C|D*E@F"] +
+    sum([["19000090%02d" % i, "OD%d" % i] for i in range(10)], [])))
+write("build", "too_early", build_seed(
+    32 | 64, 1, 100, 100, 10, [APPID, MCHID, "OD1"] + subs))
+write("build", "odd_ids", build_seed(
+    2 | 64, 2, 700, 2000, 0, ['wx<&">]]>', "a/b\\c\"d", "x", "N]]>"] + ["m]]>/", "o", "p", "q"]))
+write("build", "key_from_input", build_seed(
+    8 | 2, 1, 400, 0, 0, ["0123456789abcdef0123456789ABCDEF", APPID, MCHID, "o", "n"] + subs))
+write("build", "random_fails", build_seed(16, 1, 400, 0, 0, [APPID, MCHID, "o"] + subs))

@@ -1,0 +1,202 @@
+#!/bin/sh
+# make size: flash and stack of the core on Cortex-M0+ and Cortex-M4.
+#
+# arm-none-eabi-gcc -Os -mthumb -ffunction-sections -fdata-sections, newlib
+# nano, linked with --gc-sections into minimal programs (tests/size/app.c)
+# that call wxpay_close_build(), wxpay_close_parse(), both, or wxpay_close()
+# with a fake transport; WXPAY_NO_OS and -DNDEBUG as on bare metal; each with
+# and without WXPAY_NO_ERROR_STRINGS (the programs call wxpay_strerror()).
+#
+#   flash = the library object's kept .text + .rodata (from the link map)
+#           + the libc routines it pulls in (libc bytes beyond an empty
+#           program's); the whole image's .text + .rodata is shown too
+#   stack = worst case per entry point, from -fstack-usage frames along the
+#           -fcallgraph-info call graph (tests/size/analyze.py); libc leaves
+#           costed from their prologues; the caller's callbacks excluded
+#
+# Budgets (CI): Cortex-M4 -Os, default options: flash <= 6 KiB for the
+# build+parse program and for the full close, stack <= 1 KiB per entry point,
+# and no malloc/free/sbrk anywhere in any link. Prints PASS/FAIL lines and
+# the table; writes build/size/size.md for the README.
+cd "$(dirname "$0")/../.." || exit 2
+OUT=build/size
+ARMCC=${ARMCC:-arm-none-eabi-gcc}
+PY=${PYTHON:-python3}
+FLASH_BUDGET=${FLASH_BUDGET:-6144}
+STACK_BUDGET=${STACK_BUDGET:-1024}
+mkdir -p "$OUT"
+fails=0
+
+if ! command -v "$ARMCC" >/dev/null 2>&1; then
+  echo "SKIP size: $ARMCC not found (apt-get install gcc-arm-none-eabi)"
+  exit 0
+fi
+if ! command -v "$PY" >/dev/null 2>&1; then
+  echo "SKIP size: $PY not found"
+  exit 0
+fi
+PREFIX=${ARMCC%gcc}
+NM=${PREFIX}nm
+OBJDUMP=${PREFIX}objdump
+SIZE=${PREFIX}size
+
+say() { echo "$*"; }
+verdict() { # ok name detail
+  if [ "$1" = 1 ]; then say "PASS $2 ($3)"; else say "FAIL $2: $3"; fails=$((fails + 1)); fi
+  if [ "$1" = 1 ]; then echo "PASS $2"; else echo "FAIL $2"; fi >> "$OUT/verdicts.txt"
+}
+: > "$OUT/verdicts.txt"
+
+TABLE=$OUT/table.txt
+: > "$TABLE"
+for cpu in cortex-m0plus cortex-m4; do
+  for strings in strings nostrings; do
+    d=$OUT/$cpu-$strings
+    mkdir -p "$d"
+    defs="-DNDEBUG"
+    [ $strings = nostrings ] && defs="$defs -DWXPAY_NO_ERROR_STRINGS"
+    CF="-mcpu=$cpu -mthumb -Os -std=c99 -ffunction-sections -fdata-sections -I. $defs"
+    # shellcheck disable=SC2086
+    if ! $ARMCC $CF -fstack-usage -fcallgraph-info=su -c tests/size/core.c -o "$d/core.o" \
+         2> "$d/core.err"; then
+      say "FAIL size_${cpu}_${strings}_core_compiles: $(head -n 3 "$d/core.err" | tr '\n' ' ')"
+      fails=$((fails + 1))
+      continue
+    fi
+    for app in EMPTY BUILD PARSE BUILD_PARSE CLOSE; do
+      a=$(echo $app | tr 'A-Z' 'a-z')
+      # shellcheck disable=SC2086
+      $ARMCC $CF -DAPP_$app -c tests/size/app.c -o "$d/app_$a.o" 2> "$d/app_$a.err" &&
+      $ARMCC $CF --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
+        -Wl,-Map="$d/$a.map" "$d/app_$a.o" "$d/core.o" -o "$d/$a.elf" 2>> "$d/app_$a.err"
+      if [ $? != 0 ]; then
+        say "FAIL size_${cpu}_${strings}_${a}_links: $(head -n 3 "$d/app_$a.err" | tr '\n' ' ')"
+        fails=$((fails + 1))
+        continue
+      fi
+      # shellcheck disable=SC2046
+      set -- $($PY tests/size/analyze.py flash "$d/$a.map" core.o "app_$a.o")
+      echo "$1 $2 $3 $4 $5 $6" > "$d/$a.flash"
+      $SIZE -A "$d/$a.elf" | awk '$1 ~ /^\.(text|rodata)$/ {s += $2} END {print s}' > "$d/$a.image"
+      heap=$($NM "$d/$a.elf" | awk '{print $NF}' | grep -xE '_?(malloc|free|calloc|realloc|_malloc_r|_free_r|_calloc_r|_realloc_r|_sbrk|_sbrk_r|sbrk)' | tr '\n' ' ')
+      if [ -n "$heap" ]; then
+        verdict 0 "size_${cpu}_${strings}_${a}_links_no_heap" "heap symbols in the link: $heap"
+      fi
+      [ -z "$heap" ] && echo ok > "$d/$a.noheap"
+    done
+    $PY tests/size/analyze.py stack "$d/core.ci" "$d/core.su" "$d/close.elf" "$OBJDUMP" "$NM" \
+      wxpay_close_build wxpay_close_parse wxpay_close > "$d/stack.txt"
+    # the same without the long-key branch of the HMAC (a key over 64 bytes
+    # is hashed first; an APIv2 key is 32): what a real call can reach
+    IGNORE_EDGES="wxpay__hmac_pads>wxpay_sha256" $PY tests/size/analyze.py stack "$d/core.ci" \
+      "$d/core.su" "$d/close.elf" "$OBJDUMP" "$NM" \
+      wxpay_close_build wxpay_close_parse wxpay_close > "$d/stack_rt.txt"
+  done
+done
+
+# ---- the table ----
+flash_of() { # dir app -> core+libc-added bytes
+  read -r ct cr lt lr at ar < "$1/$2.flash"
+  read -r ect ecr elt elr eat ear < "$1/empty.flash"
+  echo $((ct + cr + (lt + lr) - (elt + elr)))
+}
+core_of() { read -r ct cr lt lr at ar < "$1/$2.flash"; echo "$ct+$cr"; }
+stack_of() { awk -v e="$2" '$1 == e {print $2}' "$1/${3:-stack}.txt"; }
+
+md=$OUT/size.md
+{
+  echo "| target | error strings | build | parse | build+parse | full close | stack build | stack parse | stack close |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+} > "$md.table"
+for cpu in cortex-m0plus cortex-m4; do
+  for strings in strings nostrings; do
+    d=$OUT/$cpu-$strings
+    [ -f "$d/close.flash" ] && [ -f "$d/stack.txt" ] || continue
+    lbl=$([ $strings = strings ] && echo "with" || echo "without")
+    echo "| $cpu | $lbl | $(flash_of "$d" build) | $(flash_of "$d" parse) | $(flash_of "$d" build_parse) | $(flash_of "$d" close) | $(stack_of "$d" wxpay_close_build) | $(stack_of "$d" wxpay_close_parse) | $(stack_of "$d" wxpay_close) |" >> "$md.table"
+  done
+done
+
+# ---- budgets: Cortex-M4, both string settings ----
+for strings in strings nostrings; do
+  d=$OUT/cortex-m4-$strings
+  [ -f "$d/close.flash" ] || continue
+  for a in build_parse close; do
+    f=$(flash_of "$d" $a)
+    verdict $([ "$f" -le "$FLASH_BUDGET" ] && echo 1 || echo 0) \
+      "size_cortex_m4_${strings}_${a}_flash_within_6KiB" "$f bytes (core $(core_of "$d" $a) text+rodata, plus libc), budget $FLASH_BUDGET"
+  done
+  for e in wxpay_close_build wxpay_close_parse wxpay_close; do
+    s=$(stack_of "$d" $e)
+    case $s in
+      ''|*[!0-9]*) verdict 0 "size_cortex_m4_${strings}_${e}_stack_within_1KiB" "not measurable: $(grep "^$e " "$d/stack.txt")" ;;
+      *) verdict $([ "$s" -le "$STACK_BUDGET" ] && echo 1 || echo 0) \
+           "size_cortex_m4_${strings}_${e}_stack_within_1KiB" "$s bytes static worst case ($(stack_of "$d" $e stack_rt) with a 32-byte key), budget $STACK_BUDGET; path $(grep "^$e " "$d/stack.txt" | cut -d' ' -f3)" ;;
+    esac
+  done
+done
+n=$(ls $OUT/*/*.noheap 2>/dev/null | wc -l)
+total=$(ls $OUT/*/*.elf 2>/dev/null | wc -l)
+verdict $([ "$n" = "$total" ] && [ "$total" -gt 0 ] && echo 1 || echo 0) "size_no_malloc_in_any_link" "$n of $total links free of malloc/free/sbrk"
+
+# ---- report ----
+{
+  echo "<!-- written by tests/size/run.sh (make size); do not edit -->"
+  echo "### Flash and stack on Cortex-M (arm-none-eabi-gcc $($ARMCC -dumpversion), -Os -mthumb, newlib-nano)"
+  echo
+  echo "Bytes of flash (the library's \`.text\` + \`.rodata\` kept by \`--gc-sections\`, plus"
+  echo "the libc routines it pulls in) for a minimal program calling each entry point,"
+  echo "and the worst-case stack of each entry point (its own frames along the call"
+  echo "graph; the caller's buffers and callbacks not included). \`WXPAY_NO_OS\`,"
+  echo "\`-DNDEBUG\`; the programs call \`wxpay_strerror()\`, so \"without\" is"
+  echo "\`WXPAY_NO_ERROR_STRINGS\`."
+  echo
+  cat "$md.table"
+  echo
+  echo "Stack is the static worst case: it includes the branch of the HMAC key"
+  echo "setup that first hashes a key longer than 64 bytes, which an APIv2 key (32"
+  echo "bytes) never takes. Without that call (Cortex-M4, with strings): build" \
+    "$(stack_of "$OUT/cortex-m4-strings" wxpay_close_build stack_rt), parse" \
+    "$(stack_of "$OUT/cortex-m4-strings" wxpay_close_parse stack_rt), close" \
+    "$(stack_of "$OUT/cortex-m4-strings" wxpay_close stack_rt) bytes."
+  read -r ct1 cr1 x < "$OUT/cortex-m4-strings/close.flash"
+  read -r ct2 cr2 x < "$OUT/cortex-m4-nostrings/close.flash"
+  echo
+  echo "Error strings cost $((ct1 + cr1 - ct2 - cr2)) bytes of flash on Cortex-M4 (full close)."
+  echo
+  echo "Budget (Cortex-M4): flash <= $FLASH_BUDGET B, stack <= $STACK_BUDGET B, no heap."
+  echo
+  grep -E '^(PASS|FAIL) ' "$OUT/verdicts.txt" | sed 's/^/    /' 
+  echo
+  echo "Largest library symbols, Cortex-M4, with error strings, full close (bytes):"
+  echo
+  echo '```'
+  $NM --size-sort -S -t d "$OUT/cortex-m4-strings/close.elf" 2>/dev/null |
+    awk '{print $2+0, $4}' | grep -E ' (wxpay|\.|[a-z_]*\.[0-9]+$|s$|alphabet|named|chars)' | sort -rn | head -n 15
+  echo '```'
+  echo
+  echo "Worst-case stack paths (Cortex-M4, with error strings; frame bytes in brackets):"
+  echo
+  echo '```'
+  sed 's/(\([0-9]*\))/[\1]/g' "$OUT/cortex-m4-strings/stack.txt" 2>/dev/null
+  echo '```'
+} > "$md"
+
+echo
+cat "$md.table"
+echo
+echo "whole image .text+.rodata (startup and libc included):"
+for cpu in cortex-m0plus cortex-m4; do
+  for strings in strings nostrings; do
+    d=$OUT/$cpu-$strings
+    [ -f "$d/close.image" ] || continue
+    printf '  %-14s %-9s empty %5s  build %5s  parse %5s  build+parse %5s  close %5s\n' "$cpu" "$strings" \
+      "$(cat "$d/empty.image")" "$(cat "$d/build.image")" "$(cat "$d/parse.image")" \
+      "$(cat "$d/build_parse.image")" "$(cat "$d/close.image")"
+  done
+done
+echo
+echo "largest symbols (Cortex-M4, with strings, close):"
+$NM --size-sort -S -t d "$OUT/cortex-m4-strings/close.elf" | awk '{print "  " $2+0, $4}' | sort -rn | head -n 12
+echo "(report: $md)"
+[ "$fails" -eq 0 ]
