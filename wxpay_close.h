@@ -912,22 +912,28 @@ static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
    before it checks the signature. */
 static int wxpay__text(const char *s, size_t n, int cr, size_t *at) {
   size_t i = 0, k;
+  while (i < n) {
+    unsigned char c;
 #ifndef __OPTIMIZE_SIZE__
-  /* eight bytes at a time while all are printable ASCII: a byte below 0x20
-     sets its top bit in v - 0x20.., one at or above 0x80 has it set in v */
-  for (; n - i >= 8; i += 8) {
+    /* eight bytes at a time while all are printable ASCII: a byte below 0x20
+       sets its top bit in v - 0x20.., one at or above 0x80 has it set in v */
     uint64_t v;
-    memcpy(&v, s + i, 8);
-    if (((v - 0x2020202020202020u) | v) & 0x8080808080808080u) break;
-  }
+    if (n - i >= 8) {
+      memcpy(&v, s + i, 8);
+      if (!(((v - 0x2020202020202020u) | v) & 0x8080808080808080u)) {
+        i += 8;
+        continue;
+      }
+    }
 #endif
-  for (; i < n; i += k) {
-    unsigned char c = (unsigned char)s[i];
+    c = (unsigned char)s[i];
     k = 1;
-    if (c >= 0x20 && c < 0x80) continue;
-    *at = i;
-    if (c < 0x20 && c != '\t' && c != '\n' && !(cr && c == '\r')) return 1;
-    if ((k = wxpay__utf8_len((const unsigned char *)s + i, n - i)) == 0) return 2;
+    if (c < 0x20 || c >= 0x80) {
+      *at = i;
+      if (c < 0x20 && c != '\t' && c != '\n' && !(cr && c == '\r')) return 1;
+      if ((k = wxpay__utf8_len((const unsigned char *)s + i, n - i)) == 0) return 2;
+    }
+    i += k;
   }
   *at = i;
   return 0;
@@ -1613,6 +1619,7 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
 static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
   const char *field = NULL; /* the open field's name, at its decoded place */
   size_t k, start, field_len = 0;
+  uint64_t seen = 0;
   int depth = 0, empty;
   wxpay_err e;
   /* every byte is checked once up front: UTF-8, and no NUL or control */
@@ -1687,14 +1694,18 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       wxpay__emit(r, r->b + r->i - k, k);
       if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
       r->b[r->w++] = '\0';
-      {
+      /* duplicates: names are unique. A 64-bit sketch of (first byte,
+         length) seen so far spares the scan for most new names. */
+      k = ((unsigned char)field[0] * 31u + field_len) & 63u;
+      if (seen >> k & 1u) {
         const char *prev = r->b;
-        for (k = 0; k < *count; k++) { /* duplicates: names are unique */
-          if (wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
+        for (k = 0; k < *count; k++) {
+          if (prev[0] == field[0] && wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
           prev += wxpay__len(prev) + 1;
           prev += wxpay__len(prev) + 1;
         }
       }
+      seen |= (uint64_t)1 << (((unsigned char)field[0] * 31u + field_len) & 63u);
       if (empty) {
         r->b[r->w++] = '\0';
         ++*count;
