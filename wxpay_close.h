@@ -981,6 +981,13 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
 static WXPAY__INLINE void wxpay__put(wxpay__out *o, const char *s, size_t n) {
   size_t i, start = 0;
   if (!o->cdata) { wxpay__raw(o, s, n); return; }
+#ifndef __OPTIMIZE_SIZE__
+  if (n && !(o->brackets && s[0] == '>') && !memchr(s, ']', n)) { /* nothing to split */
+    wxpay__raw(o, s, n);
+    o->brackets = 0;
+    return;
+  }
+#endif
   for (i = 0; i < n; i++) {
     if (s[i] == '>' && o->brackets >= 2) {
       wxpay__raw(o, s + start, i - start);
@@ -1043,9 +1050,13 @@ static void wxpay__sub_order_list(wxpay__out *o, const wxpay_close_req *req) {
 
 /* >>xml writer */
 static int wxpay__needs_cdata(const char *s) {
+#ifdef __OPTIMIZE_SIZE__
   for (; *s; s++)
     if (*s == '<' || *s == '>' || *s == '&' || *s == '"') return 1;
   return 0;
+#else
+  return s[strcspn(s, "<>&\"")] != '\0';
+#endif
 }
 
 static void wxpay__xml_open(wxpay__out *o, const char *name, int cdata) {
@@ -1295,22 +1306,21 @@ WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
 
 enum { WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE };
 
-/* Allowed bytes, one bit each for 0x20..0x7F: ids and nonces take printable
+/* Allowed ASCII, one bit per character: ids and nonces take printable
    ASCII but space; order numbers 0-9 A-Z a-z _ - | * @. */
-static const unsigned char wxpay__charset[2][12] = {
-    {0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F},
-    {0x00, 0x24, 0xFF, 0x03, 0xFF, 0xFF, 0xFF, 0x87, 0xFE, 0xFF, 0xFF, 0x17}};
+static const uint32_t wxpay__charset[2][4] = {{0x00000000u, 0xFFFFFFFEu, 0xFFFFFFFFu, 0x7FFFFFFFu},
+                                              {0x00000000u, 0x03FF2400u, 0x87FFFFFFu, 0x17FFFFFEu}};
 
 /* Ids, order numbers and nonces: 1 to 32 bytes of their character set. */
 static wxpay_err wxpay__check(const char *s, int kind) {
   const size_t max = 32;
-  const unsigned char *set = wxpay__charset[kind == WXPAY__ORDER_NO];
+  const uint32_t *set = wxpay__charset[kind == WXPAY__ORDER_NO];
   size_t n;
   if (!s || !*s) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
   for (n = 0; s[n]; n++) {
     unsigned c = (unsigned char)s[n];
     if (n == max) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
-    if (c < 0x20 || c >= 0x80 || !((set[(c - 0x20) >> 3] >> (c & 7)) & 1)) {
+    if (c >= 0x80 || !(set[c >> 5] >> (c & 31) & 1u)) {
       size_t at;
       n = wxpay__strnlen(s, max + 1);
       if (n > max) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
