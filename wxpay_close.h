@@ -2011,76 +2011,42 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
   return last;
 }
 
-/* >>strings */
-WXPAY_DEF const char *wxpay_strerror(wxpay_err err) {
+/* >>strings: every table from its X-macro list, all compiled out together */
 #ifndef WXPAY_NO_ERROR_STRINGS
-  static const char *const s[] = {
 #define WXPAY__ERR_STR(id, msg) msg,
-      WXPAY_ERRORS(WXPAY__ERR_STR)
-#undef WXPAY__ERR_STR
-  };
-  if ((unsigned)err < (unsigned)WXPAY_ERR_COUNT) return s[err];
-  return "unknown error";
+#define WXPAY__ERR_NAME(id, msg) #id,
+#define WXPAY__OUTCOME_NAME(id, name, text) name,
+#define WXPAY__OUTCOME_TEXT(id, name, text) text,
+static const char *const wxpay__err_str[] = {WXPAY_ERRORS(WXPAY__ERR_STR)};
+static const char *const wxpay__err_names[] = {WXPAY_ERRORS(WXPAY__ERR_NAME)};
+static const char *const wxpay__outcome_names[] = {WXPAY_OUTCOMES(WXPAY__OUTCOME_NAME)};
+static const char *const wxpay__outcome_texts[] = {WXPAY_OUTCOMES(WXPAY__OUTCOME_TEXT)};
+static const char *const wxpay__net_names[] = {"OK", "DNS", "CONNECT", "TLS",
+                                               "TIMEOUT", "IO", "TOO_LARGE"};
+#define WXPAY__PICK(table, i, unknown) \
+  ((unsigned)(i) < sizeof table / sizeof table[0] ? table[i] : (unknown))
 #else
-  (void)err;
-  return "";
+#define WXPAY__PICK(table, i, unknown) ((void)(i), "")
 #endif
+
+WXPAY_DEF const char *wxpay_strerror(wxpay_err err) {
+  return WXPAY__PICK(wxpay__err_str, err, "unknown error");
 }
 
 WXPAY_DEF const char *wxpay_err_name(wxpay_err err) {
-#ifndef WXPAY_NO_ERROR_STRINGS
-  static const char *const s[] = {
-#define WXPAY__ERR_NAME(id, msg) #id,
-      WXPAY_ERRORS(WXPAY__ERR_NAME)
-#undef WXPAY__ERR_NAME
-  };
-  if ((unsigned)err < (unsigned)WXPAY_ERR_COUNT) return s[err];
-  return "UNKNOWN";
-#else
-  (void)err;
-  return "";
-#endif
+  return WXPAY__PICK(wxpay__err_names, err, "UNKNOWN");
 }
 
 WXPAY_DEF const char *wxpay_outcome_name(wxpay_outcome o) {
-#ifndef WXPAY_NO_ERROR_STRINGS
-  static const char *const s[] = {
-#define WXPAY__OUTCOME_NAME(id, name, text) name,
-      WXPAY_OUTCOMES(WXPAY__OUTCOME_NAME)
-#undef WXPAY__OUTCOME_NAME
-  };
-  if ((unsigned)o < (unsigned)WXPAY_OUTCOME_COUNT) return s[o];
-  return "unknown";
-#else
-  (void)o;
-  return "";
-#endif
+  return WXPAY__PICK(wxpay__outcome_names, o, "unknown");
 }
 
 WXPAY_DEF const char *wxpay_outcome_text(wxpay_outcome o) {
-#ifndef WXPAY_NO_ERROR_STRINGS
-  static const char *const s[] = {
-#define WXPAY__OUTCOME_TEXT(id, name, text) text,
-      WXPAY_OUTCOMES(WXPAY__OUTCOME_TEXT)
-#undef WXPAY__OUTCOME_TEXT
-  };
-  if ((unsigned)o < (unsigned)WXPAY_OUTCOME_COUNT) return s[o];
-  return "unknown";
-#else
-  (void)o;
-  return "";
-#endif
+  return WXPAY__PICK(wxpay__outcome_texts, o, "unknown");
 }
 
 WXPAY_DEF const char *wxpay_net_name(wxpay_net n) {
-#ifndef WXPAY_NO_ERROR_STRINGS
-  static const char *const s[] = {"OK", "DNS", "CONNECT", "TLS", "TIMEOUT", "IO", "TOO_LARGE"};
-  if ((unsigned)n <= (unsigned)WXPAY_NET_TOO_LARGE) return s[n];
-  return "UNKNOWN";
-#else
-  (void)n;
-  return "";
-#endif
+  return WXPAY__PICK(wxpay__net_names, n, "UNKNOWN");
 }
 
 #ifdef __cplusplus
