@@ -2024,7 +2024,7 @@ static const char *const wxpay__outcome_texts[] = {WXPAY_OUTCOMES(WXPAY__OUTCOME
 static const char *const wxpay__net_names[] = {"OK", "DNS", "CONNECT", "TLS",
                                                "TIMEOUT", "IO", "TOO_LARGE"};
 #define WXPAY__PICK(table, i, unknown) \
-  ((unsigned)(i) < sizeof table / sizeof table[0] ? table[i] : (unknown))
+  ((unsigned)(i) < sizeof(table) / sizeof((table)[0]) ? (table)[(i)] : (unknown))
 #else
 #define WXPAY__PICK(table, i, unknown) ((void)(i), "")
 #endif
