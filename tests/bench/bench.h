@@ -73,6 +73,10 @@ extern unsigned char bench_sha_expected[3][32]; /* 64, 1K, 16K */
 void bench_data_init(void);
 int bench_hex_eq(const unsigned char mac[32], const char *hex64);
 void bench_hex_upper(const unsigned char *in, size_t n, char *out);
+int bench_hash_run(int (*mac)(int, unsigned char *), int (*sha)(int, unsigned char *), int op,
+                   long n);
+int bench_hash_check(int (*mac)(int, unsigned char *), int (*sha)(int, unsigned char *), int op,
+                     char *msg, size_t cap);
 
 /* Outcomes the parsers report, the same for every contender. */
 enum { OUT_CLOSED = 1, OUT_ALREADY_CLOSED, OUT_PAID, OUT_NOT_FOUND, OUT_RETRY,

@@ -66,49 +66,13 @@ static int sha(int op, unsigned char m[32]) {
          !EVP_DigestFinal_ex(md_ctx, m, &ml) || ml != 32;
 }
 
-static int run_with(int (*mac)(int, unsigned char *), int op, long n) {
-  unsigned char m[32];
-  long i;
-  for (i = 0; i < n; i++) {
-    if (op == OP_H_EXCHANGE) {
-      if (mac(0, m)) return 1;
-      bench_sink += m[0];
-      if (mac(OP_PARSE_OK, m)) return 1;
-    } else if (op >= OP_H_BUILD1 && op <= OP_H_PARSE_FAIL) {
-      if (mac(op - OP_H_BUILD1, m)) return 1;
-    } else if (op >= OP_SHA_64 && op <= OP_SHA_16K) {
-      if (sha(op, m)) return 1;
-    } else {
-      return 1;
-    }
-    bench_sink += m[0];
-  }
-  return 0;
+static int run_reuse(int op, long n) { return bench_hash_run(mac_reuse, sha, op, n); }
+static int run_oneshot(int op, long n) { return bench_hash_run(mac_oneshot, sha, op, n); }
+static int check_reuse(int op, char *msg, size_t cap) {
+  return bench_hash_check(mac_reuse, sha, op, msg, cap);
 }
-
-static int check_with(int (*mac)(int, unsigned char *), int op, char *msg, size_t cap) {
-  unsigned char m[32];
-  if (op == OP_H_EXCHANGE)
-    return check_with(mac, OP_H_BUILD1, msg, cap) || check_with(mac, OP_H_PARSE_OK, msg, cap);
-  if (op >= OP_SHA_64 && op <= OP_SHA_16K) {
-    if (sha(op, m) || memcmp(m, bench_sha_expected[op - OP_SHA_64], 32)) {
-      snprintf(msg, cap, "SHA-256 differs from the known answer");
-      return 1;
-    }
-    return 0;
-  }
-  if (mac(op - OP_H_BUILD1, m) || memcmp(m, bench_expected_mac[op - OP_H_BUILD1], 32)) {
-    snprintf(msg, cap, "HMAC differs from the known answer");
-    return 1;
-  }
-  return 0;
-}
-
-static int run_reuse(int op, long n) { return run_with(mac_reuse, op, n); }
-static int run_oneshot(int op, long n) { return run_with(mac_oneshot, op, n); }
-static int check_reuse(int op, char *msg, size_t cap) { return check_with(mac_reuse, op, msg, cap); }
 static int check_oneshot(int op, char *msg, size_t cap) {
-  return check_with(mac_oneshot, op, msg, cap);
+  return bench_hash_check(mac_oneshot, sha, op, msg, cap);
 }
 
 const bench_contender openssl_c = {
