@@ -125,6 +125,15 @@ LICENSE: see the end of the file.
 #define WXPAY_MIN_CLOSE_DELAY 60  /* seconds between creating and closing */
 #define WXPAY_SUB_ORDER_LIST_MAX 10240
 
+#define WXPAY_V3_HOST "https://api.mch.weixin.qq.com"
+#define WXPAY_V3_BACKUP_HOST "https://api2.mch.weixin.qq.com"
+#define WXPAY_V3_PATH_PREFIX "/v3/combine-transactions/out-trade-no/"
+#define WXPAY_V3_MAX_SKEW 300     /* seconds a signed answer may be off the clock */
+#define WXPAY_V3_SIG_MAX 512      /* RSA up to 4096 bits */
+#ifndef WXPAY_V3_WORK_SIZE
+#define WXPAY_V3_WORK_SIZE 8192
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -156,7 +165,13 @@ extern "C" {
   X(RESPONSE,        "the response lacks return_code/result_code or has unknown values in them") \
   X(NO_SIGNATURE,    "the response has no sign: it cannot be trusted") \
   X(SIGNATURE,       "the response signature does not match: it cannot be trusted") \
-  X(ECHO_MISMATCH,   "the response names another combine_appid or combine_mch_id than the request")
+  X(ECHO_MISMATCH,   "the response names another combine_appid or combine_mch_id than the request") \
+  X(V3_CONFIG,       "APIv3 needs client.mchid, client.serial_no, client.v3_sign and client.v3_verify") \
+  X(SIGNER,          "the APIv3 signer callback failed or returned no signature") \
+  X(CLOCK,           "no clock: set client.clock (APIv3 timestamps and replay checks need one)") \
+  X(JSON,            "the APIv3 error body is not a well-formed JSON object") \
+  X(UNKNOWN_SERIAL,  "the response is signed with a platform key we do not have (Wechatpay-Serial)") \
+  X(STALE,           "the response's Wechatpay-Timestamp is more than 5 minutes from the clock (replay?)")
 
 typedef enum wxpay_err {
 #define WXPAY__ERR_ENUM(id, msg) WXPAY_ERR_##id,
@@ -257,6 +272,22 @@ typedef enum wxpay_log_id {
 typedef void (*wxpay_log_fn)(void *user, wxpay_log_id id, int attempt,
                              const char *detail);
 
+/* APIv3: signs with the merchant's private key, SHA256withRSA (PKCS#1 v1.5)
+   over msg[0..msg_len), whose SHA-256 is digest (use whichever your key store
+   takes). Writes the raw signature (not Base64), at most sig_cap bytes
+   (WXPAY_V3_SIG_MAX), sets *sig_len, returns 0; anything else is a failure. */
+typedef int (*wxpay_v3_sign_fn)(void *user, const unsigned char *msg,
+                                size_t msg_len, const unsigned char digest[32],
+                                unsigned char *sig, size_t sig_cap,
+                                size_t *sig_len);
+/* APIv3: checks the platform's SHA256withRSA signature sig over the message
+   whose SHA-256 is digest, with the platform certificate or public key whose
+   serial (Wechatpay-Serial) is serial. Returns 1 when it is valid, 0 when it
+   is not, -1 when no key has that serial. */
+typedef int (*wxpay_v3_verify_fn)(void *user, const char *serial,
+                                  const unsigned char digest[32],
+                                  const unsigned char *sig, size_t sig_len);
+
 typedef struct wxpay__key_cache {
   const char *key;          /* the api_key pointer the midstates belong to */
   unsigned char copy[32];   /* ... and its bytes: a key changed in place is
@@ -288,6 +319,16 @@ typedef struct wxpay_client {
   const char *user_agent;         /* default "wxpay_close.h/" WXPAY_VERSION */
   wxpay_log_fn log;               /* default: none */
   void *log_user;
+  /* APIv3 only (wxpay_v3_*; api_key is not used there): */
+  const char *mchid;              /* the merchant id that signs requests */
+  const char *serial_no;          /* the merchant API certificate's serial */
+  wxpay_v3_sign_fn v3_sign;       /* required: the merchant key's signer */
+  void *v3_sign_user;
+  wxpay_v3_verify_fn v3_verify;   /* required: the platform key's checker */
+  void *v3_verify_user;
+  const char *v3_host;            /* default WXPAY_V3_HOST */
+  const char *v3_backup_host;     /* default WXPAY_V3_BACKUP_HOST when v3_host
+                                     is unset; no backup when v3_host is set */
   wxpay__key_cache key_cache;     /* private: filled by wxpay_client_init() */
 } wxpay_client;
 
@@ -332,6 +373,104 @@ typedef struct wxpay_close_resp {
   long long retry_after;     /* seconds to wait when TOO_EARLY, else 0 */
   size_t error_offset;       /* XML errors: byte offset where parsing stopped */
 } wxpay_close_resp;
+
+/* ---- APIv3: POST {v3_host}/v3/combine-transactions/out-trade-no/{no}/close ---- */
+
+typedef struct wxpay_v3_sub_order {
+  const char *mchid;              /* required, at most 32 */
+  const char *out_trade_no;       /* required, at most 32, [0-9A-Za-z_|*@-] */
+  const char *sub_mchid;          /* service providers: 子商户号 (else NULL) */
+  const char *sub_appid;          /* optional: 子商户 appid (else NULL) */
+} wxpay_v3_sub_order;
+
+typedef struct wxpay_v3_close_req {
+  const char *combine_appid;          /* required, at most 32 */
+  const char *combine_out_trade_no;   /* required, at most 32, [0-9A-Za-z_|*@-]:
+                                         it goes into the URL path */
+  const wxpay_v3_sub_order *sub_orders; /* 1..WXPAY_MAX_SUB_ORDERS, exactly
+                                           the original order's sub-orders */
+  size_t sub_order_count;
+  const char *nonce_str;              /* default NULL: 32 random [0-9A-Za-z] */
+  long long timestamp;                /* default 0: the client's clock */
+  long long created_at;               /* as wxpay_close_req: 0 = unknown */
+} wxpay_v3_close_req;
+
+/* A built v3 request; every pointer points into the caller's buffer. */
+typedef struct wxpay_v3_request {
+  const char *path;          /* "/v3/combine-transactions/out-trade-no/N/close" */
+  const char *body;          /* the JSON body: body_len bytes inside message,
+                                not NUL-terminated (print with %.*s) */
+  size_t body_len;
+  const char *message;       /* what was signed, message_len bytes + NUL:
+                                "POST\n" path "\n" timestamp "\n" nonce "\n" body "\n" */
+  size_t message_len;
+  const char *authorization; /* the Authorization header's value */
+  long long timestamp;
+  char nonce_str[33];
+  size_t used;               /* bytes of the buffer used; on WXPAY_ERR_BUFFER,
+                                a cap that suffices */
+} wxpay_v3_request;
+
+/* The response headers a v3 answer is signed with (NULL when absent). */
+typedef struct wxpay_v3_resp_headers {
+  const char *timestamp;     /* Wechatpay-Timestamp */
+  const char *nonce;         /* Wechatpay-Nonce */
+  const char *signature;     /* Wechatpay-Signature (Base64) */
+  const char *serial;        /* Wechatpay-Serial */
+} wxpay_v3_resp_headers;
+
+typedef struct wxpay_v3_close_resp {
+  const char *code;          /* error body "code", e.g. "ORDER_CLOSED"; "" for
+                                204 (unknown codes are kept here as received) */
+  const char *message;       /* error body "message", "" when absent */
+  const char *detail;        /* error body "detail" as raw JSON, "" when absent */
+  const char *request_id;    /* wxpay_v3_close(): the Request-ID header, or "" */
+  wxpay_outcome outcome;
+  int verified;              /* 1: the platform signature checked out */
+  int http_status;
+  wxpay_net net;             /* wxpay_v3_close(): last transport result */
+  int attempts;              /* wxpay_v3_close(): attempts made */
+  long long retry_after;     /* seconds to wait when TOO_EARLY, else 0 */
+  size_t error_offset;       /* JSON errors: byte offset where reading stopped */
+} wxpay_v3_close_resp;
+
+/* Checks client.mchid, serial_no, the signer and verifier, and every request
+   field (and the one-minute guard), as wxpay_close_validate(). */
+WXPAY_DEF wxpay_err wxpay_v3_close_validate(const wxpay_client *client,
+                                            const wxpay_v3_close_req *req,
+                                            const char **bad_field,
+                                            size_t *bad_index);
+
+/* Builds path, body, the signed message and the Authorization header into
+   out[0..cap), calling client->v3_sign once. On WXPAY_ERR_BUFFER built->used
+   is a cap that suffices and out[0] is '\0'. */
+WXPAY_DEF wxpay_err wxpay_v3_close_build(const wxpay_client *client,
+                                         const wxpay_v3_close_req *req,
+                                         char *out, size_t cap,
+                                         wxpay_v3_request *built);
+
+/* Judges an answer: checks the platform signature over
+   "timestamp\nnonce\nbody\n" (before anything else; the body is then read
+   in place, so it is overwritten) and the timestamp against the clock
+   (WXPAY_V3_MAX_SKEW), reads an error body {"code","message","detail"} and
+   sets resp->outcome. 204 with a valid signature is CLOSED. An answer without
+   signature headers is verified = 0 and may only say RETRY or REJECTED;
+   anything else it claims is WXPAY_ERR_NO_SIGNATURE with outcome NONE. A
+   wrong signature, unknown serial or stale timestamp is an error, outcome
+   NONE. */
+WXPAY_DEF wxpay_err wxpay_v3_close_parse(const wxpay_client *client,
+                                         int http_status,
+                                         const wxpay_v3_resp_headers *headers,
+                                         char *body, size_t len,
+                                         wxpay_v3_close_resp *resp);
+
+/* Build, send through client->transport, parse; retries and failover as
+   wxpay_close(). work (WXPAY_V3_WORK_SIZE) holds request, response and the
+   response headers. */
+WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client,
+                                   const wxpay_v3_close_req *req,
+                                   wxpay_v3_close_resp *resp, char *work,
+                                   size_t work_cap);
 
 /* Checks the key and caches the HMAC key pads in the client (optional: every
    call works without it). Call again after changing api_key. */
@@ -429,6 +568,22 @@ WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
    *error_offset (may be NULL) gets the offset of the first bad byte. */
 WXPAY_DEF wxpay_err wxpay_xml_read(char *body, size_t len,
                                    wxpay_fields *fields, size_t *error_offset);
+/* The v3 error body reader alone: a JSON object read in place; *code,
+   *message (strings, unescaped) and *detail (raw JSON) point into body, ""
+   when absent. Any other member is skipped; nesting deeper than 16, a
+   duplicate member, bad escapes or bad UTF-8 are WXPAY_ERR_JSON. */
+WXPAY_DEF wxpay_err wxpay_json_error_read(char *body, size_t len,
+                                          const char **code,
+                                          const char **message,
+                                          const char **detail,
+                                          size_t *error_offset);
+/* Standard Base64 with padding. encode writes 4*ceil(n/3) characters and a
+   NUL (returns that length, or 0 when cap is too small); decode returns the
+   byte count, or (size_t)-1 for bad input or too small a cap. */
+WXPAY_DEF size_t wxpay_base64_encode(const unsigned char *in, size_t n,
+                                     char *out, size_t cap);
+WXPAY_DEF size_t wxpay_base64_decode(const char *in, size_t n,
+                                     unsigned char *out, size_t cap);
 /* The value of a field, or NULL when absent. */
 WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields,
                                        const char *name);
@@ -1107,7 +1262,7 @@ static void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) 
    signed in); sign comes last. A NULL sub_order_list value means "built from
    sub_orders". */
 enum { WXPAY__SUB_ORDER_LIST = 5, WXPAY__REQ_SIGNED = 6, WXPAY__REQ_FIELDS = 7 };
-static const char *const wxpay__req_names[WXPAY__REQ_FIELDS] = {
+static const char wxpay__req_names[WXPAY__REQ_FIELDS][21] = {
     "combine_appid", "combine_mch_id", "combine_out_trade_no", "nonce_str",
     "sign_type",     "sub_order_list", "sign"};
 /* The body's order, the seed SDK's: indexes into wxpay__req_names. */
@@ -1293,43 +1448,58 @@ static long long wxpay__now(const wxpay_client *c) {
 #endif
 }
 
-WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
-                                             const wxpay_close_req *req) {
+static long long wxpay__wait(const wxpay_client *client, long long created_at) {
   long long now;
-  if (!client || !req || req->created_at <= 0) return 0;
+  if (created_at <= 0) return 0;
   now = wxpay__now(client);
   if (now < 0) return 0;
-  if (req->created_at >= now) return WXPAY_MIN_CLOSE_DELAY; /* clock skew */
-  if (now - req->created_at >= WXPAY_MIN_CLOSE_DELAY) return 0;
-  return WXPAY_MIN_CLOSE_DELAY - (now - req->created_at);
+  if (created_at >= now) return WXPAY_MIN_CLOSE_DELAY; /* clock skew */
+  if (now - created_at >= WXPAY_MIN_CLOSE_DELAY) return 0;
+  return WXPAY_MIN_CLOSE_DELAY - (now - created_at);
 }
 
-enum { WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE };
+WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
+                                             const wxpay_close_req *req) {
+  return client && req ? wxpay__wait(client, req->created_at) : 0;
+}
 
-/* Allowed ASCII, one bit per character: ids and nonces take printable
-   ASCII but space; order numbers 0-9 A-Z a-z _ - | * @. */
+/* What a string may hold: ids and nonces any printable ASCII but space;
+   order numbers, and what APIv3 puts between the Authorization header's
+   quotes, 0-9 A-Z a-z _ - | * @ (a certificate serial up to 64 of them). */
+enum { WXPAY__ID = 0, WXPAY__ORDER_NO = 1, WXPAY__NONCE = 2, WXPAY__V3_NONCE = 3,
+       WXPAY__SERIAL = 5 }; /* bit 0: the order-number set; 1: a nonce; 2: up to 64 */
+
+/* Those two sets of ASCII, one bit per character. */
 static const uint32_t wxpay__charset[2][4] = {{0x00000000u, 0xFFFFFFFEu, 0xFFFFFFFFu, 0x7FFFFFFFu},
                                               {0x00000000u, 0x03FF2400u, 0x87FFFFFFu, 0x17FFFFFEu}};
 
 /* Ids, order numbers and nonces: 1 to 32 bytes of their character set. */
 static wxpay_err wxpay__check(const char *s, int kind) {
-  const size_t max = 32;
-  const uint32_t *set = wxpay__charset[kind == WXPAY__ORDER_NO];
+  const size_t max = kind & 4 ? 64 : 32;
+  const uint32_t *set = wxpay__charset[kind & 1];
+  const int nonce = kind & 2;
   size_t n;
-  if (!s || !*s) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
+  if (!s || !*s) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
   for (n = 0; s[n]; n++) {
     unsigned c = (unsigned char)s[n];
-    if (n == max) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
+    if (n == max) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
     if (c >= 0x80 || !(set[c >> 5] >> (c & 31) & 1u)) {
       size_t at;
       n = wxpay__strnlen(s, max + 1);
-      if (n > max) return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
+      if (n > max) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
       if (wxpay__text(s, n, 0, &at) == 2) return WXPAY_ERR_UTF8;
-      return kind == WXPAY__NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
+      return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
     }
   }
   return WXPAY_OK;
 }
+
+/* Field names both APIs' validation reports, as char arrays: string
+   literals the two share would be merged into one of the two functions'
+   sections, and an APIv2-only link would carry APIv3's. */
+static const char wxpay__sub_fields[3][24] = {"sub_orders", "sub_orders.mchid",
+                                              "sub_orders.out_trade_no"};
+static const char wxpay__created_at[] = "created_at";
 
 /* Checks the request; with wait set, the one-minute guard too (*wait gets
    the seconds left). The debug helper leaves the clock out. Every failure
@@ -1350,7 +1520,7 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
     field = wxpay__req_names[i];
     if ((e = wxpay__check(top[i], i == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK) goto fail;
   }
-  field = "nonce_str";
+  field = wxpay__req_names[3]; /* nonce_str */
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
   if (req->sub_order_list_json) {
     size_t n = wxpay__strnlen(req->sub_order_list_json, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
@@ -1361,14 +1531,14 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
         : text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK;
     if (e != WXPAY_OK) goto fail;
   } else {
-    field = "sub_orders";
+    field = wxpay__sub_fields[0];
     e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
             ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
     if (e != WXPAY_OK) goto fail;
     for (index = 0; index < req->sub_order_count; index++) {
-      field = "sub_orders.mchid";
+      field = wxpay__sub_fields[1];
       if ((e = wxpay__check(req->sub_orders[index].mchid, WXPAY__ID)) != WXPAY_OK) goto fail;
-      field = "sub_orders.out_trade_no";
+      field = wxpay__sub_fields[2];
       if ((e = wxpay__check(req->sub_orders[index].out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK)
         goto fail;
     }
@@ -1386,8 +1556,8 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
     }
 #endif
   }
-  if (wait && (*wait = wxpay_close_wait_seconds(client, req)) != 0) {
-    field = "created_at";
+  if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
+    field = wxpay__created_at;
     e = WXPAY_ERR_TOO_EARLY;
     goto fail;
   }
@@ -1895,6 +2065,8 @@ static const char *wxpay__utoa(unsigned v, char buf[12]) {
   return p;
 }
 
+#define WXPAY__USER_AGENT "wxpay_close.h/" WXPAY_VERSION
+
 static int wxpay__fails_over(wxpay_net n) {
   return n == WXPAY_NET_DNS || n == WXPAY_NET_CONNECT || n == WXPAY_NET_TLS ||
          n == WXPAY_NET_TIMEOUT;
@@ -1935,7 +2107,7 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
   headers[1].name = "Accept";
   headers[1].value = "text/xml, text/plain, application/x-gzip";
   headers[2].name = "User-Agent";
-  headers[2].value = client->user_agent ? client->user_agent : "wxpay_close.h/" WXPAY_VERSION;
+  headers[2].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
 
   for (attempt = 1; attempt <= attempts; attempt++) {
     if (attempt > 1 && client->sleep)
@@ -2008,6 +2180,744 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
   resp->http_status = status;
   if (last != WXPAY_ERR_TOO_LARGE && !(last == WXPAY_ERR_HTTP_STATUS && status < 500))
     resp->outcome = WXPAY_OUTCOME_RETRY;
+  return last;
+}
+
+/* >>base64 */
+static const char wxpay__b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+WXPAY_DEF size_t wxpay_base64_encode(const unsigned char *in, size_t n, char *out,
+                                     size_t cap) {
+  size_t i, o = 0;
+  if (!out || !cap) return 0;
+  out[0] = '\0';
+  if ((!in && n) || n >= cap || (n + 2) / 3 * 4 >= cap) return 0;
+  for (i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16;
+    if (i + 1 < n) v |= (uint32_t)in[i + 1] << 8;
+    if (i + 2 < n) v |= in[i + 2];
+    out[o++] = wxpay__b64[v >> 18];
+    out[o++] = wxpay__b64[v >> 12 & 63];
+    out[o++] = i + 1 < n ? wxpay__b64[v >> 6 & 63] : '=';
+    out[o++] = i + 2 < n ? wxpay__b64[v & 63] : '=';
+  }
+  out[o] = '\0';
+  return o;
+}
+
+static int wxpay__b64val(int c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Strict: length a multiple of 4, '=' only as the last one or two, and the
+   bits padding leaves over zero (one encoding per byte string). */
+WXPAY_DEF size_t wxpay_base64_decode(const char *in, size_t n, unsigned char *out,
+                                     size_t cap) {
+  size_t i, o = 0;
+  if (!in || n % 4 || (!out && cap)) return (size_t)-1;
+  for (i = 0; i < n; i += 4) {
+    size_t k, pad = 0;
+    uint32_t w = 0;
+    for (k = 0; k < 4; k++) {
+      int v = wxpay__b64val((unsigned char)in[i + k]);
+      if (in[i + k] == '=' && i + 4 == n && k >= 2 && (k == 3 || in[i + 3] == '=')) {
+        pad++;
+        v = 0;
+      } else if (v < 0) {
+        return (size_t)-1;
+      }
+      w = w << 6 | (uint32_t)v;
+    }
+    if ((pad == 1 && (w & 0xFF)) || (pad == 2 && (w & 0xFFFF))) return (size_t)-1;
+    if (cap - o < 3 - pad) return (size_t)-1;
+    out[o++] = (unsigned char)(w >> 16);
+    if (pad < 2) out[o++] = (unsigned char)(w >> 8);
+    if (pad < 1) out[o++] = (unsigned char)w;
+  }
+  return o;
+}
+
+/* >>json reader: the v3 error body, read in place with no recursion */
+typedef struct wxpay__js {
+  char *b;
+  size_t n, i;
+} wxpay__js;
+
+static void wxpay__js_ws(wxpay__js *j) {
+  while (j->i < j->n && (j->b[j->i] == ' ' || j->b[j->i] == '\t' ||
+                         j->b[j->i] == '\n' || j->b[j->i] == '\r'))
+    j->i++;
+}
+
+static int wxpay__js_hex4(const char *p) {
+  int v = 0, k;
+  for (k = 0; k < 4; k++) {
+    int d = wxpay__hexval((unsigned char)p[k]);
+    if (d < 0) return -1;
+    v = v << 4 | d;
+  }
+  return v;
+}
+
+/* Reads the string at b[i] == '"'. With decode set, unescapes it in place
+   (what it writes never passes what it has read) and ends it with a NUL over
+   the closing quote; returns its start, or NULL when malformed. */
+static char *wxpay__js_string(wxpay__js *j, int decode) {
+  char *start = j->b + j->i + 1;
+  size_t w = ++j->i;
+  while (j->i < j->n) {
+    unsigned char c = (unsigned char)j->b[j->i];
+    size_t k, len = 1;
+    uint32_t cp;
+    if (c == '"') {
+      if (decode) j->b[w] = '\0';
+      j->i++;
+      return start;
+    }
+    if (c < 0x20) return NULL;
+    if (c != '\\') {
+      if (c >= 0x80 && (len = wxpay__utf8_len((const unsigned char *)j->b + j->i, j->n - j->i)) == 0)
+        return NULL;
+      for (k = 0; k < len; k++) j->b[w + k] = j->b[j->i + k];
+      w += len;
+      j->i += len;
+      continue;
+    }
+    if (j->n - j->i < 2) return NULL;
+    c = (unsigned char)j->b[j->i + 1];
+    j->i += 2;
+    if (c != 'u') {
+      static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+      for (k = 0; k < 8 && from[k] != (char)c; k++) {}
+      if (k == 8) return NULL;
+      j->b[w++] = to[k];
+      continue;
+    }
+    if (j->n - j->i < 4 || (cp = (uint32_t)wxpay__js_hex4(j->b + j->i)) > 0xFFFF) return NULL;
+    j->i += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return NULL; /* a lone low surrogate */
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      int lo;
+      if (j->n - j->i < 6 || j->b[j->i] != '\\' || j->b[j->i + 1] != 'u' ||
+          (lo = wxpay__js_hex4(j->b + j->i + 2)) < 0xDC00 || lo > 0xDFFF)
+        return NULL;
+      j->i += 6;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+    }
+    if (cp == 0) return NULL; /* a NUL would cut the string short */
+    if (cp < 0x80) {
+      j->b[w++] = (char)cp;
+    } else if (cp < 0x800) {
+      j->b[w++] = (char)(0xC0 | cp >> 6);
+      j->b[w++] = (char)(0x80 | (cp & 63));
+    } else if (cp < 0x10000) {
+      j->b[w++] = (char)(0xE0 | cp >> 12);
+      j->b[w++] = (char)(0x80 | (cp >> 6 & 63));
+      j->b[w++] = (char)(0x80 | (cp & 63));
+    } else {
+      j->b[w++] = (char)(0xF0 | cp >> 18);
+      j->b[w++] = (char)(0x80 | (cp >> 12 & 63));
+      j->b[w++] = (char)(0x80 | (cp >> 6 & 63));
+      j->b[w++] = (char)(0x80 | (cp & 63));
+    }
+  }
+  return NULL;
+}
+
+static int wxpay__js_digits(wxpay__js *j) {
+  size_t from = j->i;
+  while (j->i < j->n && j->b[j->i] >= '0' && j->b[j->i] <= '9') j->i++;
+  return j->i > from;
+}
+
+static int wxpay__js_lit(wxpay__js *j, const char *word) {
+  size_t len = wxpay__len(word);
+  if (j->n - j->i < len || !wxpay__same(j->b + j->i, word, len)) return 0;
+  j->i += len;
+  return 1;
+}
+
+/* Steps over one value of any kind, checking its syntax, 16 levels deep at
+   most: one bit per level says object (1) or array (0). */
+static int wxpay__js_skip(wxpay__js *j) {
+  uint32_t kinds = 0;
+  unsigned depth = 0;
+  for (;;) {
+    char c;
+    wxpay__js_ws(j);
+    if (j->i >= j->n) return 0;
+    c = j->b[j->i];
+    if (c == '{' || c == '[') {
+      if (depth == 16) return 0;
+      kinds = kinds << 1 | (c == '{');
+      depth++;
+      j->i++;
+      wxpay__js_ws(j);
+      if (j->i < j->n && j->b[j->i] == (c == '{' ? '}' : ']')) {
+        j->i++;
+        kinds >>= 1;
+        depth--;
+      } else {
+        if (c == '{') {
+          if (j->i >= j->n || j->b[j->i] != '"' || !wxpay__js_string(j, 0)) return 0;
+          wxpay__js_ws(j);
+          if (j->i >= j->n || j->b[j->i++] != ':') return 0;
+        }
+        continue; /* the first value inside */
+      }
+    } else if (c == '"') {
+      if (!wxpay__js_string(j, 0)) return 0;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      if (c == '-') j->i++;
+      if (j->i < j->n && j->b[j->i] == '0') j->i++;
+      else if (!wxpay__js_digits(j)) return 0;
+      if (j->i < j->n && j->b[j->i] == '.' && (j->i++, !wxpay__js_digits(j))) return 0;
+      if (j->i < j->n && (j->b[j->i] == 'e' || j->b[j->i] == 'E')) {
+        j->i++;
+        if (j->i < j->n && (j->b[j->i] == '+' || j->b[j->i] == '-')) j->i++;
+        if (!wxpay__js_digits(j)) return 0;
+      }
+    } else if (!wxpay__js_lit(j, "true") && !wxpay__js_lit(j, "false") &&
+               !wxpay__js_lit(j, "null")) {
+      return 0;
+    }
+    /* after a value: close what ends here, or go on to the next one */
+    for (;;) {
+      if (!depth) return 1;
+      wxpay__js_ws(j);
+      if (j->i >= j->n) return 0;
+      c = j->b[j->i++];
+      if (c == ((kinds & 1) ? '}' : ']')) {
+        kinds >>= 1;
+        depth--;
+        continue;
+      }
+      if (c != ',') return 0;
+      if (kinds & 1) {
+        wxpay__js_ws(j);
+        if (j->i >= j->n || j->b[j->i] != '"' || !wxpay__js_string(j, 0)) return 0;
+        wxpay__js_ws(j);
+        if (j->i >= j->n || j->b[j->i++] != ':') return 0;
+      }
+      break;
+    }
+  }
+}
+
+static wxpay_err wxpay__js_error(wxpay__js *j, const char **code,
+                                 const char **message, const char **detail) {
+  size_t detail_end = 0;
+  wxpay__js_ws(j);
+  if (j->i >= j->n || j->b[j->i++] != '{') return WXPAY_ERR_JSON;
+  wxpay__js_ws(j);
+  if (j->i < j->n && j->b[j->i] == '}') {
+    j->i++;
+  } else {
+    for (;;) {
+      const char *key, **slot = NULL;
+      wxpay__js_ws(j);
+      if (j->i >= j->n || j->b[j->i] != '"' || !(key = wxpay__js_string(j, 1)))
+        return WXPAY_ERR_JSON;
+      wxpay__js_ws(j);
+      if (j->i >= j->n || j->b[j->i++] != ':') return WXPAY_ERR_JSON;
+      wxpay__js_ws(j);
+      if (wxpay__streq(key, "code")) slot = code;
+      else if (wxpay__streq(key, "message")) slot = message;
+      else if (wxpay__streq(key, "detail")) slot = detail;
+      if (slot && **slot) return WXPAY_ERR_JSON; /* the same member twice */
+      if (slot == detail) {
+        *detail = j->b + j->i;
+        if (!wxpay__js_skip(j)) return WXPAY_ERR_JSON;
+        detail_end = j->i;
+        if (detail_end == (size_t)(*detail - j->b)) *detail = "";
+      } else if (slot) {
+        if (j->i >= j->n || j->b[j->i] != '"' || !(*slot = wxpay__js_string(j, 1)))
+          return WXPAY_ERR_JSON;
+      } else if (!wxpay__js_skip(j)) {
+        return WXPAY_ERR_JSON;
+      }
+      wxpay__js_ws(j);
+      if (j->i >= j->n) return WXPAY_ERR_JSON;
+      if (j->b[j->i] == '}') { j->i++; break; }
+      if (j->b[j->i++] != ',') return WXPAY_ERR_JSON;
+    }
+  }
+  wxpay__js_ws(j);
+  if (j->i != j->n) return WXPAY_ERR_JSON;
+  if (detail_end) j->b[detail_end] = '\0'; /* over the ',' or '}' read after it */
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_json_error_read(char *body, size_t len, const char **code,
+                                          const char **message, const char **detail,
+                                          size_t *error_offset) {
+  wxpay__js j;
+  const char *c = "", *m = "", *d = "";
+  wxpay_err e;
+  if (error_offset) *error_offset = 0;
+  if (code) *code = "";
+  if (message) *message = "";
+  if (detail) *detail = "";
+  if (!body) return WXPAY_ERR_ARG;
+  j.b = body;
+  j.n = len;
+  j.i = 0;
+  e = wxpay__js_error(&j, &c, &m, &d);
+  if (e) {
+    if (error_offset) *error_offset = j.i;
+    return e;
+  }
+  if (code) *code = c;
+  if (message) *message = m;
+  if (detail) *detail = d;
+  return WXPAY_OK;
+}
+
+/* >>v3 */
+static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_close_req *req,
+                                    const char **bad_field, size_t *bad_index,
+                                    long long *wait) {
+  const char *field = "mchid";
+  size_t index = 0;
+  wxpay_err e;
+  if (bad_field) *bad_field = NULL;
+  if (bad_index) *bad_index = 0;
+  if (!client || !req) return WXPAY_ERR_ARG;
+  if ((e = wxpay__check(client->mchid, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
+  field = "serial_no";
+  if ((e = wxpay__check(client->serial_no, WXPAY__SERIAL)) != WXPAY_OK) goto fail;
+  field = !client->v3_sign ? "v3_sign" : "v3_verify";
+  e = WXPAY_ERR_V3_CONFIG;
+  if (!client->v3_sign || !client->v3_verify) goto fail;
+  field = wxpay__req_names[0]; /* combine_appid */
+  if ((e = wxpay__check(req->combine_appid, WXPAY__ID)) != WXPAY_OK) goto fail;
+  field = wxpay__req_names[2]; /* combine_out_trade_no */
+  if ((e = wxpay__check(req->combine_out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
+  field = wxpay__req_names[3]; /* nonce_str */
+  if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__V3_NONCE)) != WXPAY_OK)
+    goto fail;
+  field = wxpay__sub_fields[0];
+  e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
+          ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
+  if (e != WXPAY_OK) goto fail;
+  for (index = 0; index < req->sub_order_count; index++) {
+    const wxpay_v3_sub_order *s = &req->sub_orders[index];
+    field = wxpay__sub_fields[1];
+    if ((e = wxpay__check(s->mchid, WXPAY__ID)) != WXPAY_OK) goto fail;
+    field = wxpay__sub_fields[2];
+    if ((e = wxpay__check(s->out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
+    field = "sub_orders.sub_mchid";
+    if (s->sub_mchid && *s->sub_mchid && (e = wxpay__check(s->sub_mchid, WXPAY__ID)) != WXPAY_OK)
+      goto fail;
+    field = "sub_orders.sub_appid";
+    if (s->sub_appid && *s->sub_appid && (e = wxpay__check(s->sub_appid, WXPAY__ID)) != WXPAY_OK)
+      goto fail;
+  }
+  index = 0;
+  if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
+    field = wxpay__created_at;
+    e = WXPAY_ERR_TOO_EARLY;
+    goto fail;
+  }
+  return WXPAY_OK;
+fail:
+  if (bad_field) *bad_field = field;
+  if (bad_index) *bad_index = index;
+  return e;
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_close_validate(const wxpay_client *client,
+                                            const wxpay_v3_close_req *req,
+                                            const char **bad_field, size_t *bad_index) {
+  long long wait;
+  return wxpay__v3_validate(client, req, bad_field, bad_index, &wait);
+}
+
+static void wxpay__v3_member(wxpay__out *o, const char *lead, const char *value) {
+  wxpay__puts(o, lead);
+  wxpay__json_str(o, value);
+}
+
+static void wxpay__v3_body(wxpay__out *o, const wxpay_v3_close_req *req) {
+  size_t i;
+  wxpay__v3_member(o, "{\"combine_appid\":", req->combine_appid);
+  wxpay__puts(o, ",\"sub_orders\":[");
+  for (i = 0; i < req->sub_order_count; i++) {
+    const wxpay_v3_sub_order *s = &req->sub_orders[i];
+    wxpay__v3_member(o, i ? ",{\"mchid\":" : "{\"mchid\":", s->mchid);
+    wxpay__v3_member(o, ",\"out_trade_no\":", s->out_trade_no);
+    if (s->sub_mchid && *s->sub_mchid) wxpay__v3_member(o, ",\"sub_mchid\":", s->sub_mchid);
+    if (s->sub_appid && *s->sub_appid) wxpay__v3_member(o, ",\"sub_appid\":", s->sub_appid);
+    wxpay__put(o, "}", 1);
+  }
+  wxpay__put(o, "]}", 2);
+}
+
+/* The decimal digits of a non-negative v into buf[21]. */
+static const char *wxpay__lltoa(long long v, char buf[21]) {
+  char *p = buf + 20;
+  unsigned long long u = v < 0 ? 0u : (unsigned long long)v;
+  *p = '\0';
+  do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+  return p;
+}
+
+/* The URL path; an order number's '|' goes (and is signed) as %7C, as it is
+   no URL path character. */
+static void wxpay__v3_path(wxpay__out *o, const char *no) {
+  const char *run = no;
+  wxpay__raw(o, WXPAY_V3_PATH_PREFIX, sizeof WXPAY_V3_PATH_PREFIX - 1);
+  for (; *no; no++)
+    if (*no == '|') {
+      wxpay__raw(o, run, (size_t)(no - run));
+      wxpay__raw(o, "%7C", 3);
+      run = no + 1;
+    }
+  wxpay__raw(o, run, (size_t)(no - run));
+  wxpay__raw(o, "/close", 6);
+}
+
+#define WXPAY__V3_SIG_B64 ((WXPAY_V3_SIG_MAX + 2) / 3 * 4)
+
+/* Lays out out as [path NUL][message NUL][authorization NUL]; the body is
+   written once, inside the message. */
+static wxpay_err wxpay__v3_build(const wxpay_client *client, const wxpay_v3_close_req *req,
+                                 char *out, size_t cap, wxpay_v3_request *b) {
+  wxpay__out o;
+  unsigned char digest[32], sig[WXPAY_V3_SIG_MAX];
+  char num[21];
+  const char *ts;
+  size_t msg_at, body_at, auth_at, sig_len = 0;
+  wxpay_err e;
+  int rc;
+  b->timestamp = req->timestamp > 0 ? req->timestamp : wxpay__now(client);
+  if (b->timestamp < 0) return WXPAY_ERR_CLOCK;
+  if (req->nonce_str) wxpay__copy(b->nonce_str, req->nonce_str, wxpay__len(req->nonce_str) + 1);
+  else if ((e = wxpay_nonce(client, b->nonce_str)) != WXPAY_OK) return e;
+  ts = wxpay__lltoa(b->timestamp, num);
+
+  memset(&o, 0, sizeof o);
+  o.buf = out;
+  o.cap = cap;
+  wxpay__v3_path(&o, req->combine_out_trade_no);
+  wxpay__raw(&o, "", 1);
+  msg_at = o.len;
+  wxpay__raw(&o, "POST\n", 5);
+  wxpay__v3_path(&o, req->combine_out_trade_no);
+  wxpay__raw(&o, "\n", 1);
+  wxpay__puts(&o, ts);
+  wxpay__raw(&o, "\n", 1);
+  wxpay__puts(&o, b->nonce_str);
+  wxpay__raw(&o, "\n", 1);
+  body_at = o.len;
+  wxpay__v3_body(&o, req);
+  b->body_len = o.len - body_at;
+  wxpay__raw(&o, "\n", 1);
+  b->message_len = o.len - msg_at;
+  wxpay__raw(&o, "", 1);
+  auth_at = o.len;
+  wxpay__puts(&o, "WECHATPAY2-SHA256-RSA2048 mchid=\"");
+  wxpay__puts(&o, client->mchid);
+  wxpay__puts(&o, "\",serial_no=\"");
+  wxpay__puts(&o, client->serial_no);
+  wxpay__puts(&o, "\",timestamp=\"");
+  wxpay__puts(&o, ts);
+  wxpay__puts(&o, "\",nonce_str=\"");
+  wxpay__puts(&o, b->nonce_str);
+  wxpay__puts(&o, "\",signature=\"");
+  if (o.len + WXPAY__V3_SIG_B64 + 2 > cap) { /* room for the longest signature */
+    b->used = o.len + WXPAY__V3_SIG_B64 + 2;
+    if (cap) out[0] = '\0';
+    return WXPAY_ERR_BUFFER;
+  }
+  wxpay_sha256(out + msg_at, b->message_len, digest);
+  rc = client->v3_sign(client->v3_sign_user, (const unsigned char *)out + msg_at,
+                       b->message_len, digest, sig, sizeof sig, &sig_len);
+  if (rc != 0 || sig_len == 0 || sig_len > sizeof sig) {
+    wxpay__wipe(sig, sizeof sig);
+    out[0] = '\0';
+    return WXPAY_ERR_SIGNER;
+  }
+  o.len += wxpay_base64_encode(sig, sig_len, out + o.len, cap - o.len);
+  wxpay__raw(&o, "\"", 2); /* and the NUL */
+  b->path = out;
+  b->message = out + msg_at;
+  b->body = out + body_at;
+  b->authorization = out + auth_at;
+  b->used = o.len;
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_close_build(const wxpay_client *client,
+                                         const wxpay_v3_close_req *req, char *out,
+                                         size_t cap, wxpay_v3_request *built) {
+  wxpay_err e;
+  if (!built) return WXPAY_ERR_ARG;
+  memset(built, 0, sizeof *built);
+  if (!out && cap) return WXPAY_ERR_ARG;
+  if (cap) out[0] = '\0';
+  if ((e = wxpay_v3_close_validate(client, req, NULL, NULL)) != WXPAY_OK) return e;
+  e = wxpay__v3_build(client, req, out, cap, built);
+  if (e != WXPAY_OK) {
+    size_t used = built->used;
+    memset(built, 0, sizeof *built);
+    built->used = used;
+  }
+  return e;
+}
+
+static void wxpay__v3_resp_clear(wxpay_v3_close_resp *resp) {
+  memset(resp, 0, sizeof *resp);
+  resp->code = resp->message = resp->detail = resp->request_id = "";
+}
+
+/* 1 when s is one of the NUL-separated names in list (which ends with an
+   empty one). Lists are char arrays, not pointer tables: built with
+   -fdata-sections, code that never uses them leaves them out of the link. */
+static int wxpay__any(const char *s, const char *list) {
+  for (; *list; list += wxpay__len(list) + 1)
+    if (wxpay__streq(s, list)) return 1;
+  return 0;
+}
+
+static wxpay_outcome wxpay__v3_outcome(int status, const char *code) {
+  static const char closed[] = "ORDER_CLOSED\0ORDERCLOSED\0";
+  static const char paid[] = "ORDER_PAID\0ORDERPAID\0";
+  static const char missing[] = "ORDER_NOT_EXIST\0ORDERNOTEXIST\0RESOURCE_NOT_EXISTS\0";
+  static const char retry[] = "SYSTEM_ERROR\0SYSTEMERROR\0FREQUENCY_LIMITED\0RATELIMIT_EXCEEDED\0";
+  if (wxpay__any(code, closed)) return WXPAY_OUTCOME_ALREADY_CLOSED;
+  if (wxpay__any(code, paid)) return WXPAY_OUTCOME_PAID;
+  if (wxpay__any(code, missing)) return WXPAY_OUTCOME_NOT_FOUND;
+  if (wxpay__any(code, retry) || status >= 500 || status == 429) return WXPAY_OUTCOME_RETRY;
+  return WXPAY_OUTCOME_REJECTED;
+}
+
+/* 1 when s is 1 to max visible ASCII characters. */
+static int wxpay__visible(const char *s, size_t max) {
+  size_t n = 0;
+  for (; s[n]; n++)
+    if (n == max || (unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7F) return 0;
+  return n > 0;
+}
+
+/* The platform's signature over "timestamp\nnonce\nbody\n", then the
+   timestamp against the clock. */
+static wxpay_err wxpay__v3_verify(const wxpay_client *c, const wxpay_v3_resp_headers *h,
+                                  const char *body, size_t len) {
+  unsigned char digest[32], sig[WXPAY_V3_SIG_MAX];
+  wxpay_sha256_ctx s;
+  size_t n, sig_len;
+  long long ts = 0, now;
+  const char *p;
+  int rc;
+  if (!h->timestamp || !h->nonce || !h->signature || !h->serial) return WXPAY_ERR_NO_SIGNATURE;
+  n = wxpay__strnlen(h->signature, WXPAY__V3_SIG_B64 + 1);
+  sig_len = wxpay_base64_decode(h->signature, n, sig, sizeof sig);
+  if (sig_len == (size_t)-1 || sig_len == 0 || h->signature[n] || !wxpay__visible(h->nonce, 64))
+    return WXPAY_ERR_SIGNATURE;
+  if (!wxpay__visible(h->serial, 64)) return WXPAY_ERR_UNKNOWN_SERIAL;
+  for (p = h->timestamp; *p >= '0' && *p <= '9' && p - h->timestamp < 12; p++)
+    ts = ts * 10 + (*p - '0');
+  if (*p || p == h->timestamp) return WXPAY_ERR_STALE;
+  wxpay_sha256_init(&s);
+  wxpay_sha256_update(&s, h->timestamp, (size_t)(p - h->timestamp));
+  wxpay_sha256_update(&s, "\n", 1);
+  wxpay_sha256_update(&s, h->nonce, wxpay__len(h->nonce));
+  wxpay_sha256_update(&s, "\n", 1);
+  wxpay_sha256_update(&s, body, len);
+  wxpay_sha256_update(&s, "\n", 1);
+  wxpay_sha256_final(&s, digest);
+  rc = c->v3_verify(c->v3_verify_user, h->serial, digest, sig, sig_len);
+  if (rc == -1) return WXPAY_ERR_UNKNOWN_SERIAL;
+  if (rc != 1) return WXPAY_ERR_SIGNATURE;
+  if ((now = wxpay__now(c)) < 0) return WXPAY_ERR_CLOCK;
+  if (ts - now > WXPAY_V3_MAX_SKEW || now - ts > WXPAY_V3_MAX_SKEW) return WXPAY_ERR_STALE;
+  return WXPAY_OK;
+}
+
+static wxpay_err wxpay__v3_parse(const wxpay_client *c, int status,
+                                 const wxpay_v3_resp_headers *h, char *body, size_t len,
+                                 wxpay_v3_close_resp *resp) {
+  size_t i = 0;
+  wxpay_err e;
+  if (!c || (!body && len)) return WXPAY_ERR_ARG;
+  if (!c->v3_verify) return WXPAY_ERR_V3_CONFIG;
+  resp->http_status = status;
+  if (h && (h->timestamp || h->nonce || h->signature || h->serial)) {
+    if ((e = wxpay__v3_verify(c, h, body, len)) != WXPAY_OK) return e;
+    resp->verified = 1;
+  }
+  if (status == 204) {
+    if (!resp->verified) return WXPAY_ERR_NO_SIGNATURE;
+    resp->outcome = WXPAY_OUTCOME_CLOSED;
+    return WXPAY_OK;
+  }
+  if (status < 400) return WXPAY_ERR_HTTP_STATUS;
+  while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) i++;
+  if (i < len && body[i] == '{' &&
+      (e = wxpay_json_error_read(body, len, &resp->code, &resp->message, &resp->detail,
+                                 &resp->error_offset)) != WXPAY_OK)
+    return e;
+  if (!*resp->code) return WXPAY_ERR_HTTP_STATUS; /* not an answer of WeChat's */
+  resp->outcome = wxpay__v3_outcome(status, resp->code);
+  /* unsigned, it may only say "not closed, act": retry or fix the request */
+  if (!resp->verified && resp->outcome != WXPAY_OUTCOME_RETRY &&
+      resp->outcome != WXPAY_OUTCOME_REJECTED)
+    return WXPAY_ERR_NO_SIGNATURE;
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_close_parse(const wxpay_client *client, int http_status,
+                                         const wxpay_v3_resp_headers *headers, char *body,
+                                         size_t len, wxpay_v3_close_resp *resp) {
+  wxpay_err e;
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__v3_resp_clear(resp);
+  e = wxpay__v3_parse(client, http_status, headers, body, len, resp);
+  if (e != WXPAY_OK) { /* nothing read is to be trusted; a 5xx or 429 that
+                          is not WeChat's JSON still advises a retry */
+    resp->verified = 0;
+    resp->outcome = e == WXPAY_ERR_HTTP_STATUS && (http_status >= 500 || http_status == 429)
+                        ? WXPAY_OUTCOME_RETRY : WXPAY_OUTCOME_NONE;
+  }
+  return e;
+}
+
+/* The response headers asked of the transport, and room for each value. */
+enum { WXPAY__V3_SLOTS = 5, WXPAY__V3_SLOT_ROOM = 24 + 72 + (WXPAY__V3_SIG_B64 + 16) + 72 + 72 };
+static const char wxpay__v3_slot_names[] =
+    "Wechatpay-Timestamp\0Wechatpay-Nonce\0Wechatpay-Signature\0Wechatpay-Serial\0Request-ID";
+static const unsigned short wxpay__v3_slot_caps[WXPAY__V3_SLOTS] = {24, 72, WXPAY__V3_SIG_B64 + 16,
+                                                                    72, 72};
+
+WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_close_req *req,
+                                   wxpay_v3_close_resp *resp, char *work, size_t work_cap) {
+  const char *primary, *backup, *host, *name;
+  wxpay_v3_request b;
+  wxpay_v3_resp_headers rh;
+  wxpay_header headers[4];
+  wxpay_header_slot slots[WXPAY__V3_SLOTS];
+  wxpay_http_req hreq;
+  wxpay_http_resp hresp;
+  wxpay_err e, last = WXPAY_ERR_TRANSPORT;
+  wxpay_net net = WXPAY_NET_OK;
+  size_t usable, hl, k, at;
+  int attempt, attempts, on_backup = 0, status = 0;
+  long long wait;
+  char num[12];
+
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__v3_resp_clear(resp);
+  if (!client || !req || !work) return WXPAY_ERR_ARG;
+  if (!client->transport) return WXPAY_ERR_NO_TRANSPORT;
+  if ((e = wxpay__v3_validate(client, req, NULL, NULL, &wait)) != WXPAY_OK) {
+    if (e == WXPAY_ERR_TOO_EARLY) {
+      resp->outcome = WXPAY_OUTCOME_RETRY;
+      resp->retry_after = wait;
+    }
+    return e;
+  }
+  if (work_cap < WXPAY__V3_SLOT_ROOM + 512) return WXPAY_ERR_BUFFER;
+  usable = work_cap - WXPAY__V3_SLOT_ROOM; /* the header values live past it */
+  primary = client->v3_host ? client->v3_host : WXPAY_V3_HOST;
+  backup = client->v3_backup_host ? client->v3_backup_host
+           : client->v3_host ? NULL : WXPAY_V3_BACKUP_HOST;
+  attempts = client->attempts <= 0 ? 3 : client->attempts > 10 ? 10 : client->attempts;
+  headers[1].name = "Content-Type";
+  headers[1].value = "application/json";
+  headers[2].name = "Accept";
+  headers[2].value = "application/json";
+  headers[3].name = "User-Agent";
+  headers[3].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
+
+  for (attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1 && client->sleep)
+      client->sleep(client->sleep_user, client->retry_delay_ms ? client->retry_delay_ms : 1000);
+    /* the URL is the host followed by the path the build writes first; a
+       fresh timestamp, nonce and signature per attempt */
+    host = on_backup ? backup : primary;
+    hl = wxpay__strnlen(host, usable);
+    e = hl < usable ? wxpay__v3_build(client, req, work + hl, usable - hl, &b) : WXPAY_ERR_BUFFER;
+    if (e == WXPAY_OK && usable - hl - b.used < 64) e = WXPAY_ERR_BUFFER;
+    if (e != WXPAY_OK) {
+      wxpay__v3_resp_clear(resp);
+      resp->attempts = attempt - 1;
+      return e;
+    }
+    wxpay__copy(work, host, hl);
+    headers[0].name = "Authorization";
+    headers[0].value = b.authorization;
+    memset(&hreq, 0, sizeof hreq);
+    hreq.method = "POST";
+    hreq.url = work;
+    hreq.headers = headers;
+    hreq.header_count = 4;
+    hreq.body = b.body;
+    hreq.body_len = b.body_len;
+    hreq.connect_timeout_ms = client->connect_timeout_ms ? client->connect_timeout_ms : 6000;
+    hreq.timeout_ms = client->timeout_ms ? client->timeout_ms : 8000;
+    memset(&hresp, 0, sizeof hresp);
+    hresp.body = work + hl + b.used;
+    hresp.body_cap = usable - hl - b.used;
+    for (k = 0, at = usable, name = wxpay__v3_slot_names; k < WXPAY__V3_SLOTS;
+         at += wxpay__v3_slot_caps[k++], name += wxpay__len(name) + 1) {
+      memset(&slots[k], 0, sizeof slots[k]);
+      slots[k].name = name;
+      slots[k].value = work + at;
+      slots[k].cap = wxpay__v3_slot_caps[k];
+      slots[k].value[0] = '\0';
+    }
+    hresp.headers = slots;
+    hresp.header_count = WXPAY__V3_SLOTS;
+    wxpay__log(client, WXPAY_LOG_ATTEMPT, attempt, hreq.url);
+    net = client->transport(client->transport_user, &hreq, &hresp);
+    status = net == WXPAY_NET_OK ? hresp.status : 0;
+    if (net == WXPAY_NET_OK && hresp.body_len > hresp.body_cap) net = WXPAY_NET_IO;
+    if (net != WXPAY_NET_OK) {
+      wxpay__log(client, WXPAY_LOG_NET_FAIL, attempt, wxpay_net_name(net));
+      last = net == WXPAY_NET_TOO_LARGE ? WXPAY_ERR_TOO_LARGE : WXPAY_ERR_TRANSPORT;
+      if (net == WXPAY_NET_TOO_LARGE) break;
+      if (wxpay__fails_over(net) && backup) {
+        on_backup = !on_backup;
+        wxpay__log(client, WXPAY_LOG_FAILOVER, attempt, on_backup ? backup : primary);
+      }
+      continue;
+    }
+    rh.timestamp = slots[0].found ? slots[0].value : NULL;
+    rh.nonce = slots[1].found ? slots[1].value : NULL;
+    rh.signature = slots[2].found ? slots[2].value : NULL;
+    rh.serial = slots[3].found ? slots[3].value : NULL;
+    e = wxpay_v3_close_parse(client, status, &rh, hresp.body, hresp.body_len, resp);
+    resp->attempts = attempt;
+    resp->net = net;
+    resp->request_id = slots[4].found ? slots[4].value : "";
+    if (e == WXPAY_ERR_HTTP_STATUS) {
+      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, attempt,
+                 wxpay__utoa(status > 0 ? (unsigned)status : 0u, num));
+      if (status >= 500 && attempt < attempts) continue; /* the server's trouble */
+      return e;
+    }
+    if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
+      wxpay__log(client, WXPAY_LOG_UNTRUSTED, attempt, wxpay_err_name(e));
+      return e;
+    }
+    if (resp->outcome == WXPAY_OUTCOME_RETRY && attempt < attempts &&
+        (status >= 500 || wxpay__streq(resp->code, "SYSTEM_ERROR"))) {
+      wxpay__log(client, WXPAY_LOG_RETRY, attempt, resp->code);
+      continue;
+    }
+    wxpay__log(client, WXPAY_LOG_RESULT, attempt, wxpay_outcome_name(resp->outcome));
+    return WXPAY_OK;
+  }
+  /* every attempt failed below the HTTP level */
+  wxpay__v3_resp_clear(resp);
+  resp->attempts = attempt > attempts ? attempts : attempt;
+  resp->net = net;
+  if (last != WXPAY_ERR_TOO_LARGE) resp->outcome = WXPAY_OUTCOME_RETRY;
   return last;
 }
 
