@@ -1,5 +1,6 @@
-/* wxpay_close.h v0.1.0 -- close a WeChat Pay combined order (合单关单), APIv2
-   https://api.mch.weixin.qq.com/pay/closecombinedorder
+/* wxpay_close.h v0.2.0 -- close a WeChat Pay combined order (合单关单)
+   APIv2  https://api.mch.weixin.qq.com/pay/closecombinedorder
+   APIv3  https://api.mch.weixin.qq.com/v3/combine-transactions/out-trade-no/{no}/close
 
    One file, C99, no heap, no global state, includable from C++.
 
@@ -30,6 +31,26 @@ QUICK START
        (your HTTP POST to client.endpoint, Content-Type: text/xml)
        wxpay_close_parse()  -> fields, signature check, outcome
 
+APIv3 (the successor endpoint; RSA stays outside the header)
+
+       cli.mchid     = "1900000100";              // the merchant that signs
+       cli.serial_no = "408B07E79B8269FE...";     // its API certificate's serial
+       cli.v3_sign   = wxpay_openssl_sign;   cli.v3_sign_user   = &rsa;
+       cli.v3_verify = wxpay_openssl_verify; cli.v3_verify_user = &rsa;
+       wxpay_v3_sub_order subs3[] = {{"1900009001", "OD201708030001", NULL, NULL}};
+       wxpay_v3_close_req r3 = {0};
+       r3.combine_appid = "wx8888888888888888";
+       r3.combine_out_trade_no = "P20150806125346";
+       r3.sub_orders = subs3; r3.sub_order_count = 1;
+       static char work3[WXPAY_V3_WORK_SIZE];
+       wxpay_v3_close_resp resp3;
+       e = wxpay_v3_close(&cli, &r3, &resp3, work3, sizeof work3);
+
+   The signer and verifier are callbacks (adapters/wxpay_openssl.h and
+   adapters/wxpay_mbedtls.h provide both). 204 is CLOSED only with a valid
+   platform signature no more than 5 minutes off the clock; error bodies
+   {"code","message","detail"} map to the same outcomes as APIv2.
+
 OPTIONS (define before including; the same in every file that includes it)
 
    WXPAY_STATIC            every function is `static` (one private copy)
@@ -53,6 +74,10 @@ OPTIONS (define before including; the same in every file that includes it)
                            default 4096; a caller's sub_order_list_json needs
                            its own length more, and 12 bytes more for each
                            "]]>" in it (CDATA splits them)
+   WXPAY_V3_WORK_SIZE      a work buffer for wxpay_v3_close(), default 8192:
+                           request, message, Authorization, the answer and
+                           its signature headers (10 sub-orders with every
+                           field need about 4.5 KiB)
 
 TRANSPORT
 
@@ -92,9 +117,9 @@ LICENSE: see the end of the file.
 #include <stdint.h>
 
 #define WXPAY_VERSION_MAJOR 0
-#define WXPAY_VERSION_MINOR 1
+#define WXPAY_VERSION_MINOR 2
 #define WXPAY_VERSION_PATCH 0
-#define WXPAY_VERSION "0.1.0"
+#define WXPAY_VERSION "0.2.0"
 
 #ifndef WXPAY_DEF
 #ifdef WXPAY_STATIC
