@@ -423,7 +423,8 @@ typedef struct wxpay_v3_close_req {
 
 /* A built v3 request; every pointer points into the caller's buffer. */
 typedef struct wxpay_v3_request {
-  const char *path;          /* "/v3/combine-transactions/out-trade-no/N/close" */
+  const char *path;          /* "/v3/combine-transactions/out-trade-no/N/close",
+                                after v3_host's own path if it has one */
   const char *body;          /* the JSON body: body_len bytes inside message,
                                 not NUL-terminated (print with %.*s) */
   size_t body_len;
@@ -468,7 +469,9 @@ WXPAY_DEF wxpay_err wxpay_v3_close_validate(const wxpay_client *client,
                                             size_t *bad_index);
 
 /* Builds path, body, the signed message and the Authorization header into
-   out[0..cap), calling client->v3_sign once. On WXPAY_ERR_BUFFER built->used
+   out[0..cap), calling client->v3_sign once. The path is what the request
+   line carries: any path in client->v3_host (a gateway's prefix) comes
+   first, and is signed with the rest. On WXPAY_ERR_BUFFER built->used
    is a cap that suffices and out[0] is '\0'. */
 WXPAY_DEF wxpay_err wxpay_v3_close_build(const wxpay_client *client,
                                          const wxpay_v3_close_req *req,
@@ -2592,10 +2595,26 @@ static const char *wxpay__lltoa(long long v, char buf[21]) {
   return p;
 }
 
+/* Splits a host URL: *origin_len bytes of scheme and authority, then the
+   path it may carry (a gateway's prefix, without trailing slashes), which
+   is sent and so signed before the API path. */
+static const char *wxpay__v3_prefix(const char *host, size_t *origin_len, size_t *prefix_len) {
+  const char *p = host, *q;
+  while (*p && !(p[0] == ':' && p[1] == '/' && p[2] == '/')) p++;
+  p = *p ? p + 3 : host;
+  while (*p && *p != '/') p++;
+  *origin_len = (size_t)(p - host);
+  for (q = p + wxpay__len(p); q > p && q[-1] == '/'; q--) {}
+  *prefix_len = (size_t)(q - p);
+  return p;
+}
+
 /* The URL path; an order number's '|' goes (and is signed) as %7C, as it is
    no URL path character. */
-static void wxpay__v3_path(wxpay__out *o, const char *no) {
+static void wxpay__v3_path(wxpay__out *o, const char *prefix, size_t prefix_len,
+                           const char *no) {
   const char *run = no;
+  wxpay__raw(o, prefix, prefix_len);
   wxpay__raw(o, WXPAY_V3_PATH_PREFIX, sizeof WXPAY_V3_PATH_PREFIX - 1);
   for (; *no; no++)
     if (*no == '|') {
@@ -2612,7 +2631,8 @@ static void wxpay__v3_path(wxpay__out *o, const char *no) {
 /* Lays out out as [path NUL][message NUL][authorization NUL]; the body is
    written once, inside the message. */
 static wxpay_err wxpay__v3_build(const wxpay_client *client, const wxpay_v3_close_req *req,
-                                 char *out, size_t cap, wxpay_v3_request *b) {
+                                 const char *prefix, size_t prefix_len, char *out, size_t cap,
+                                 wxpay_v3_request *b) {
   wxpay__out o;
   unsigned char digest[32], sig[WXPAY_V3_SIG_MAX];
   char num[21];
@@ -2629,11 +2649,11 @@ static wxpay_err wxpay__v3_build(const wxpay_client *client, const wxpay_v3_clos
   memset(&o, 0, sizeof o);
   o.buf = out;
   o.cap = cap;
-  wxpay__v3_path(&o, req->combine_out_trade_no);
+  wxpay__v3_path(&o, prefix, prefix_len, req->combine_out_trade_no);
   wxpay__raw(&o, "", 1);
   msg_at = o.len;
   wxpay__raw(&o, "POST\n", 5);
-  wxpay__v3_path(&o, req->combine_out_trade_no);
+  wxpay__v3_path(&o, prefix, prefix_len, req->combine_out_trade_no);
   wxpay__raw(&o, "\n", 1);
   wxpay__puts(&o, ts);
   wxpay__raw(&o, "\n", 1);
@@ -2687,7 +2707,12 @@ WXPAY_DEF wxpay_err wxpay_v3_close_build(const wxpay_client *client,
   if (!out && cap) return WXPAY_ERR_ARG;
   if (cap) out[0] = '\0';
   if ((e = wxpay_v3_close_validate(client, req, NULL, NULL)) != WXPAY_OK) return e;
-  e = wxpay__v3_build(client, req, out, cap, built);
+  {
+    size_t origin_len, prefix_len;
+    const char *prefix = wxpay__v3_prefix(client->v3_host ? client->v3_host : WXPAY_V3_HOST,
+                                          &origin_len, &prefix_len);
+    e = wxpay__v3_build(client, req, prefix, prefix_len, out, cap, built);
+  }
   if (e != WXPAY_OK) {
     size_t used = built->used;
     memset(built, 0, sizeof *built);
@@ -2822,7 +2847,7 @@ static const unsigned short wxpay__v3_slot_caps[WXPAY__V3_SLOTS] = {24, 72, WXPA
 
 WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_close_req *req,
                                    wxpay_v3_close_resp *resp, char *work, size_t work_cap) {
-  const char *primary, *backup, *host, *name;
+  const char *primary, *backup, *host, *name, *prefix;
   wxpay_v3_request b;
   wxpay_v3_resp_headers rh;
   wxpay_header headers[4];
@@ -2831,7 +2856,7 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
   wxpay_http_resp hresp;
   wxpay_err e, last = WXPAY_ERR_TRANSPORT;
   wxpay_net net = WXPAY_NET_OK;
-  size_t usable, hl, k, at;
+  size_t usable, hl, prefix_len, k, at;
   int attempt, attempts, on_backup = 0, status = 0;
   long long wait;
   char num[12];
@@ -2866,8 +2891,9 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
     /* the URL is the host followed by the path the build writes first; a
        fresh timestamp, nonce and signature per attempt */
     host = on_backup ? backup : primary;
-    hl = wxpay__strnlen(host, usable);
-    e = hl < usable ? wxpay__v3_build(client, req, work + hl, usable - hl, &b) : WXPAY_ERR_BUFFER;
+    prefix = wxpay__v3_prefix(host, &hl, &prefix_len);
+    e = hl < usable ? wxpay__v3_build(client, req, prefix, prefix_len, work + hl, usable - hl, &b)
+                    : WXPAY_ERR_BUFFER;
     if (e == WXPAY_OK && usable - hl - b.used < 64) e = WXPAY_ERR_BUFFER;
     if (e != WXPAY_OK) {
       wxpay__v3_resp_clear(resp);

@@ -601,6 +601,88 @@ static void v3_close_fails_over_and_never_retries_untrusted(void) {
   CHECK(strncmp(sc.urls[2], "https://api.mch", 15) == 0); /* back to the primary */
 }
 
+static wxpay_net echo_204(void *user, const wxpay_http_req *req, wxpay_http_resp *resp) {
+  answer a;
+  char *url = (char *)user;
+  snprintf(url, 200, "%s", req->url);
+  sign_answer(&a, NOW, "");
+  resp->status = 204;
+  slot_put(resp, "Wechatpay-Timestamp", a.ts);
+  slot_put(resp, "Wechatpay-Nonce", a.nonce);
+  slot_put(resp, "Wechatpay-Signature", a.sig);
+  slot_put(resp, "Wechatpay-Serial", PLATFORM);
+  return WXPAY_NET_OK;
+}
+
+static int sign_4096(void *user, const unsigned char *msg, size_t msg_len,
+                     const unsigned char digest[32], unsigned char *sig, size_t cap,
+                     size_t *sig_len) {
+  (void)user; (void)msg; (void)msg_len; (void)digest;
+  memset(sig, 7, cap);
+  *sig_len = cap;
+  return 0;
+}
+
+/* The worst request the limits allow fits WXPAY_V3_WORK_SIZE with room for
+   an answer; a host given with a trailing slash makes no "//". */
+static void v3_worst_request_fits_the_work_size(void) {
+  char esc32[33], bars[33];
+  wxpay_v3_sub_order s[WXPAY_MAX_SUB_ORDERS];
+  wxpay_client c = v3_client();
+  wxpay_v3_close_req r = v3_req();
+  wxpay_v3_request b;
+  wxpay_v3_close_resp resp;
+  char url[200];
+  size_t i;
+  memset(esc32, '\\', 32);
+  memset(bars, '|', 32);
+  esc32[32] = bars[32] = 0;
+  for (i = 0; i < WXPAY_MAX_SUB_ORDERS; i++) {
+    s[i].mchid = esc32;
+    s[i].out_trade_no = bars;
+    s[i].sub_mchid = esc32;
+    s[i].sub_appid = esc32;
+  }
+  c.mchid = "12345678901234567890123456789012";
+  c.serial_no = "1234567890123456789012345678901234567890123456789012345678901234";
+  c.v3_sign = sign_4096;
+  r.combine_appid = esc32;
+  r.combine_out_trade_no = bars;
+  r.sub_orders = s;
+  r.sub_order_count = WXPAY_MAX_SUB_ORDERS;
+  CHECK_ERR(wxpay_v3_close_build(&c, &r, work, sizeof work, &b), WXPAY_OK);
+  CHECK(b.used + 940 + 3000 < WXPAY_V3_WORK_SIZE);
+  c.v3_sign = fake_sign;
+  c.transport = echo_204;
+  c.transport_user = url;
+  c.v3_host = "https://pay.example/";
+  CHECK_ERR(wxpay_v3_close(&c, &r, &resp, work, sizeof work), WXPAY_OK);
+  CHECK(resp.outcome == WXPAY_OUTCOME_CLOSED);
+  CHECK(strncmp(url, "https://pay.example/v3/combine-transactions/", 44) == 0);
+}
+
+/* A gateway path in v3_host is sent, and so signed, before the API path. */
+static void v3_host_path_is_signed(void) {
+  wxpay_client c = v3_client();
+  wxpay_v3_close_req r = v3_req();
+  wxpay_v3_request b;
+  wxpay_v3_close_resp resp;
+  char url[200];
+  c.v3_host = "http://127.0.0.1:8080/gw/pay//";
+  CHECK_ERR(wxpay_v3_close_build(&c, &r, work, sizeof work, &b), WXPAY_OK);
+  CHECK(strcmp(b.path, "/gw/pay/v3/combine-transactions/out-trade-no/P20150806125346/close") == 0);
+  CHECK(strncmp(b.message, "POST\n/gw/pay/v3/combine-transactions/", 37) == 0);
+  c.transport = echo_204;
+  c.transport_user = url;
+  CHECK_ERR(wxpay_v3_close(&c, &r, &resp, work, sizeof work), WXPAY_OK);
+  CHECK(strcmp(url, "http://127.0.0.1:8080/gw/pay/v3/combine-transactions/out-trade-no/"
+                    "P20150806125346/close") == 0);
+  CHECK(strstr(last_msg, "POST\n/gw/pay/v3/") == last_msg);
+  c.v3_host = "localhost:9"; /* no scheme: the authority alone */
+  CHECK_ERR(wxpay_v3_close(&c, &r, &resp, work, sizeof work), WXPAY_OK);
+  CHECK(strncmp(url, "localhost:9/v3/", 15) == 0);
+}
+
 static void v3_close_guards_and_room(void) {
   wxpay_client c = v3_client();
   wxpay_v3_close_req r = v3_req();
@@ -637,5 +719,7 @@ int main(void) {
   RUN(v3_close_retries_system_error_then_gives_advice);
   RUN(v3_close_fails_over_and_never_retries_untrusted);
   RUN(v3_close_guards_and_room);
+  RUN(v3_worst_request_fits_the_work_size);
+  RUN(v3_host_path_is_signed);
   return t_total_failed ? 1 : 0;
 }
