@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""A local emulator of WeChat Pay's APIv2 POST /pay/closecombinedorder.
+"""A local emulator of WeChat Pay's APIv2 POST /pay/closecombinedorder and
+of its APIv3 successor
+POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close.
 
 Written from SPEC.md and tests/CONVENTIONS.md, independently of the C code,
-so that it cross-checks the library. Python 3 standard library only.
+so that it cross-checks the library. Python 3 standard library; the APIv3
+path signs and verifies RSA with python3-cryptography when it is importable,
+else with the `openssl` command, and needs the keys of `mkcerts.sh` (--certs).
 See tests/emulator/README.md for the flags, the state file, the
 misbehaviours and the control endpoints.
 
@@ -15,21 +19,28 @@ and runs until SIGTERM/SIGINT. Binds 127.0.0.1 only.
 """
 
 import argparse
+import atexit
+import base64
 import copy
 import email.utils
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import socketserver
 import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
@@ -73,6 +84,33 @@ SIMPLE_MISBEHAVIOURS = ("systemerror", "http500", "truncated", "notxml",
                         "badsign", "nosign", "emptysign", "md5sign",
                         "extrafield", "drop", "chunked")
 EXTRA_FIELD = ("emulator_extra", "未知字段 <&> unknown field, signed")
+
+# ------------------------------------------------------------- APIv3 bits --
+# SPEC section 6. The misbehaviour prefixes go before /v3/...; v2-only ones
+# (and these on the v2 path) are unknown there, so a 404.
+V3_PATH_RE = re.compile(r"(.*)/v3/combine-transactions/out-trade-no/([^/]+)/close")
+V3_SCHEME = "WECHATPAY2-SHA256-RSA2048"
+V3_AUTH_KEYS = ("mchid", "nonce_str", "timestamp", "serial_no", "signature")
+V3_AUTH_ITEM = re.compile(r'([A-Za-z_]+)="([^"]*)"')
+V3_MAX_SKEW = 300             # seconds between a request's timestamp and now
+V3_FAULT_SKEW = 600           # how far /v3stale, /v3future and /v3replay are off
+V3_SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
+V3_MISBEHAVIOURS = ("systemerror", "http500", "http502", "ratelimit", "drop",
+                    "chunked", "v3nosign", "v3badsign", "v3stale", "v3future",
+                    "v3wrongkey", "v3unknownserial", "v3signtest", "v3replay")
+V3_BODY_KEYS = ("combine_appid", "sub_orders")
+V3_SUB_KEYS = ("mchid", "out_trade_no", "sub_mchid", "sub_appid")
+V3_SUB_OPTIONAL = ("sub_mchid", "sub_appid")
+ORDER_NO_RE = re.compile(r"[0-9A-Za-z_\-|*@]{1,32}")
+V3_JSON_TYPE = "application/json; charset=utf-8"
+V3_REASONS = {204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+              403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+              429: "Too Many Requests", 500: "Internal Server Error",
+              502: "Bad Gateway"}
+# Messages: WeChat's wording for this API is not documented; Chinese first,
+# as WeChat answers, then why in English.
+V3_MSG_SIGN = "签名错误"
+V3_MSG_PARAM = "参数错误"
 
 
 class ConfigError(Exception):
@@ -132,8 +170,13 @@ def check_order(o):
     for s in subs:
         if not isinstance(s, dict):
             raise ConfigError("order %s: a sub-order must be an object" % no)
-        out.append({"mchid": _str(s.get("mchid"), "order %s sub-order mchid" % no, SUB_FIELD_MAX),
-                    "out_trade_no": _str(s.get("out_trade_no"), "order %s sub-order out_trade_no" % no, SUB_FIELD_MAX)})
+        sub = {"mchid": _str(s.get("mchid"), "order %s sub-order mchid" % no, SUB_FIELD_MAX),
+               "out_trade_no": _str(s.get("out_trade_no"), "order %s sub-order out_trade_no" % no, SUB_FIELD_MAX)}
+        # APIv3 service-provider fields: must then be sent (and equal) on close
+        for k in V3_SUB_OPTIONAL:
+            if s.get(k) is not None:
+                sub[k] = _str(s[k], "order %s sub-order %s" % (no, k), SUB_FIELD_MAX)
+        out.append(sub)
     return {"combine_out_trade_no": no, "combine_mch_id": mch, "state": st,
             "age": age, "sub_orders": out}
 
@@ -175,7 +218,7 @@ def parse_merchant_flag(s):
 
 
 def parse_order_flag(s):
-    """NO:MCH_ID:STATE:AGE:SUBMCH/SUBNO[,SUBMCH/SUBNO...]"""
+    """NO:MCH_ID:STATE:AGE:SUBMCH/SUBNO[/SUB_MCHID[/SUB_APPID]][,...]"""
     parts = s.split(":")
     if len(parts) != 5:
         raise ConfigError("--order wants NO:MCH_ID:STATE:AGE:SUBMCH/SUBNO[,...], got %r" % s)
@@ -188,8 +231,14 @@ def parse_order_flag(s):
     for item in subs.split(","):
         if "/" not in item:
             raise ConfigError("--order %s: sub-order %r is not SUBMCH/SUBNO" % (no, item))
-        a, b = item.split("/", 1)
-        sub_list.append({"mchid": a, "out_trade_no": b})
+        a, b, *sp = item.split("/")
+        if len(sp) > 2:
+            raise ConfigError("--order %s: sub-order %r has more than 4 parts" % (no, item))
+        sub = {"mchid": a, "out_trade_no": b}
+        for k, v in zip(V3_SUB_OPTIONAL, sp):
+            if v:
+                sub[k] = v
+        sub_list.append(sub)
     return {"combine_out_trade_no": no, "combine_mch_id": mch, "state": st,
             "age": agev, "sub_orders": sub_list}
 
@@ -304,11 +353,11 @@ def http_date():
     return email.utils.formatdate(usegmt=True)
 
 
-def response_head(status, reason, headers, keep_alive):
+def response_head(status, reason, headers, keep_alive, request_id=None):
     lines = ["HTTP/1.1 %d %s" % (status, reason),
              "Server: wxpay-close-emulator",
              "Date: " + http_date(),
-             "Request-ID: " + secrets.token_hex(16)]
+             "Request-ID: " + (request_id or secrets.token_hex(16))]
     lines += ["%s: %s" % kv for kv in headers]
     lines.append("Connection: " + ("keep-alive" if keep_alive else "close"))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -317,6 +366,18 @@ def response_head(status, reason, headers, keep_alive):
 def send_simple(conn, status, reason, ctype, body, keep_alive, head_only=False):
     hdr = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
     conn.send(response_head(status, reason, hdr, keep_alive) + (b"" if head_only else body))
+
+
+def send_chunked(conn, status, reason, headers, body, keep_alive, head_only=False):
+    """The body with Transfer-Encoding: chunked, in a few uneven chunks."""
+    head = response_head(status, reason, headers + [("Transfer-Encoding", "chunked")], keep_alive)
+    conn.send(head)
+    if not head_only:
+        cuts = sorted({0, min(7, len(body)), len(body) // 2, len(body)})
+        for a, b in zip(cuts, cuts[1:]):
+            if b > a:
+                conn.send(b"%x\r\n" % (b - a) + body[a:b] + b"\r\n")
+        conn.send(b"0\r\n\r\n")
 
 
 def read_request(conn):
@@ -433,16 +494,17 @@ def read_request(conn):
 
 # -------------------------------------------------------------- emulator --
 
-def parse_prefix(prefix):
+def parse_prefix(prefix, names=SIMPLE_MISBEHAVIOURS):
     """'/delay-100/chunked' -> {'delay': 100, 'chunked': True}; None when a
-    segment is not a known misbehaviour."""
+    segment is not a known misbehaviour (of `names`, plus systemerror-N and
+    delay-MS)."""
     mb = {}
     if prefix == "":
         return mb
     if not prefix.startswith("/"):
         return None
     for seg in prefix[1:].split("/"):
-        if seg in SIMPLE_MISBEHAVIOURS:
+        if seg in names:
             mb[seg] = True
             continue
         m = re.fullmatch(r"systemerror-([0-9]{1,6})", seg)
@@ -461,13 +523,309 @@ def _reject_constant(c):
     raise ValueError("%s is not JSON" % c)
 
 
+def _no_duplicate_keys(items):
+    d = {}
+    for k, v in items:
+        if k in d:
+            raise ValueError("duplicate key %r" % k)
+        d[k] = v
+    return d
+
+
+# ---------------------------------------------------------- APIv3: RSA --
+# SHA256withRSA (PKCS#1 v1.5) signing and verification, two ways. Both load
+# PEM files by path: a private key (PKCS#8 or PKCS#1) for signing, a public
+# key or a certificate for verifying.
+
+class RsaCryptography:
+    """python3-cryptography. Raises ImportError when it is not importable."""
+    name = "cryptography"
+
+    def __init__(self):
+        from cryptography import x509
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+        self._x509, self._invalid = x509, InvalidSignature
+        self._hashes, self._ser, self._padding = hashes, serialization, padding
+        self._cache = {}
+        self._lock = threading.Lock()
+
+    def _load(self, path, kind):
+        with self._lock:
+            if (path, kind) in self._cache:
+                return self._cache[(path, kind)]
+        with open(path, "rb") as fh:
+            pem = fh.read()
+        if kind == "private":
+            obj = self._ser.load_pem_private_key(pem, password=None)
+        elif b"-----BEGIN CERTIFICATE-----" in pem:
+            obj = self._x509.load_pem_x509_certificate(pem)
+            if kind == "public":
+                obj = obj.public_key()
+        else:
+            obj = self._ser.load_pem_public_key(pem)
+        with self._lock:
+            self._cache[(path, kind)] = obj
+        return obj
+
+    def sign(self, key_path, data):
+        key = self._load(key_path, "private")
+        return key.sign(data, self._padding.PKCS1v15(), self._hashes.SHA256())
+
+    def verify(self, pub_path, data, sig):
+        pub = self._load(pub_path, "public")
+        try:
+            pub.verify(sig, data, self._padding.PKCS1v15(), self._hashes.SHA256())
+            return True
+        except (self._invalid, ValueError):
+            return False
+
+    def cert_serial(self, cert_path):
+        return "%X" % self._load(cert_path, "cert").serial_number
+
+
+class RsaOpenssl:
+    """The `openssl` command (dgst -sha256 -sign / -verify)."""
+    name = "openssl"
+
+    def __init__(self):
+        self._exe = shutil.which("openssl")
+        if self._exe is None:
+            raise ConfigError("no openssl command")
+        self._tmp = None
+        self._lock = threading.Lock()
+
+    def _tmpdir(self):
+        """A private directory for signature files, made on first use and
+        removed at exit."""
+        with self._lock:
+            if self._tmp is None:
+                self._tmp = tempfile.mkdtemp(prefix="wxpay-emu-")
+                atexit.register(self.close)
+            return self._tmp
+
+    def _run(self, args, data):
+        return subprocess.run([self._exe] + args, input=data, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=20)
+
+    def sign(self, key_path, data):
+        p = self._run(["dgst", "-sha256", "-sign", key_path], data)
+        if p.returncode != 0 or not p.stdout:
+            raise RuntimeError("openssl dgst -sign failed: %s" % p.stderr.decode("utf-8", "replace")[:200])
+        return p.stdout
+
+    def _pubkey_file(self, path):
+        """openssl dgst -verify wants a public key: extract it from a
+        certificate once."""
+        with open(path, "rb") as fh:
+            if b"-----BEGIN CERTIFICATE-----" not in fh.read():
+                return path
+        out = os.path.join(self._tmpdir(), "pub-%s.pem" % hashlib.sha256(path.encode()).hexdigest()[:16])
+        if not os.path.exists(out):
+            p = self._run(["x509", "-noout", "-pubkey", "-in", path], b"")
+            if p.returncode != 0:
+                raise RuntimeError("openssl x509 -pubkey failed for %s" % path)
+            tmp = out + ".%d.%d" % (os.getpid(), threading.get_ident())
+            with open(tmp, "wb") as fh:
+                fh.write(p.stdout)
+            os.replace(tmp, out)
+        return out
+
+    def verify(self, pub_path, data, sig):
+        fd, sig_path = tempfile.mkstemp(dir=self._tmpdir(), suffix=".sig")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(sig)
+            p = self._run(["dgst", "-sha256", "-verify", self._pubkey_file(pub_path),
+                           "-signature", sig_path], data)
+            return p.returncode == 0 and b"Verified OK" in p.stdout
+        finally:
+            os.unlink(sig_path)
+
+    def cert_serial(self, cert_path):
+        p = self._run(["x509", "-noout", "-serial", "-in", cert_path], b"")
+        out = p.stdout.decode("ascii", "replace").strip()
+        if p.returncode != 0 or not out.startswith("serial="):
+            raise RuntimeError("openssl x509 -serial failed for %s" % cert_path)
+        return out[len("serial="):]
+
+    def close(self):
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def make_rsa(choice):
+    """auto: python3-cryptography when importable, else the openssl command."""
+    if choice in ("auto", "cryptography"):
+        try:
+            return RsaCryptography()
+        except ImportError as e:
+            if choice == "cryptography":
+                raise ConfigError("--crypto cryptography: cannot import it (%s)" % e)
+    return RsaOpenssl()
+
+
+class V3Keys:
+    """The APIv3 keys of a mkcerts.sh directory: the merchant's certificate
+    and public key (requests), the platform's key and serial (answers), and
+    an unrelated second platform key (faults)."""
+    FILES = ("merchant.pem", "merchant_pub.pem", "platform.key", "platform.serial",
+             "platform2.key", "platform2.serial")
+
+    def __init__(self, certs, rsa):
+        missing = [f for f in self.FILES if not os.path.isfile(os.path.join(certs, f))]
+        if missing:
+            raise ConfigError("%s lacks %s (make it with a current mkcerts.sh)"
+                              % (certs, ", ".join(missing)))
+        self.rsa = rsa
+        path = lambda f: os.path.join(certs, f)  # noqa: E731
+        self.merchant_pub = path("merchant_pub.pem")
+        self.merchant_serial = rsa.cert_serial(path("merchant.pem"))
+        self.platform_key = path("platform.key")
+        self.platform2_key = path("platform2.key")
+        self.platform_serial = self._serial_file(path("platform.serial"))
+        self.platform2_serial = self._serial_file(path("platform2.serial"))
+
+    @staticmethod
+    def _serial_file(p):
+        with open(p, "r", encoding="ascii") as fh:
+            v = fh.read().strip()
+        if not re.fullmatch(r"[0-9A-Fa-f]{1,64}", v):
+            raise ConfigError("%s is not a hex serial" % p)
+        return v
+
+
+def norm_serial(v):
+    return v.upper().lstrip("0") or "0"
+
+
+def parse_v3_authorization(values):
+    """The Authorization header(s) -> (dict of the five items, "") or
+    (None, why). Strict: the scheme, one space, then exactly the five
+    key="value" items, any order, separated by a bare comma."""
+    if not values:
+        return None, "no Authorization header"
+    if len(values) > 1:
+        return None, "more than one Authorization header"
+    v = values[0]
+    if not v.startswith(V3_SCHEME + " "):
+        return None, "Authorization must start with '%s ' (one space)" % V3_SCHEME
+    rest, pos, items = v[len(V3_SCHEME) + 1:], 0, {}
+    while True:
+        m = V3_AUTH_ITEM.match(rest, pos)
+        if m is None:
+            return None, "malformed Authorization at %r (want key=\"value\" items separated by ',')" % rest[pos:pos + 20]
+        k, val = m.groups()
+        if k not in V3_AUTH_KEYS:
+            return None, "unknown Authorization item %r" % k
+        if k in items:
+            return None, "Authorization item %s given twice" % k
+        if val == "":
+            return None, "Authorization item %s is empty" % k
+        items[k] = val
+        pos = m.end()
+        if pos == len(rest):
+            break
+        if rest[pos] != ",":
+            return None, "malformed Authorization at %r (want ',' between items)" % rest[pos:pos + 20]
+        pos += 1
+    missing = [k for k in V3_AUTH_KEYS if k not in items]
+    if missing:
+        return None, "Authorization lacks %s" % ", ".join(missing)
+    if not re.fullmatch(r"[0-9]{1,20}", items["timestamp"]):
+        return None, "timestamp must be decimal Unix seconds"
+    if not re.fullmatch(r"[0-9A-Fa-f]{1,64}", items["serial_no"]):
+        return None, "serial_no must be a hex certificate serial"
+    if not re.fullmatch(r"[\x21-\x7e]{1,64}", items["nonce_str"]):
+        return None, "nonce_str must be 1 to 64 printable ASCII characters"
+    if not re.fullmatch(r"[\x21-\x7e]{1,32}", items["mchid"]):
+        return None, "mchid must be 1 to 32 printable ASCII characters"
+    return items, ""
+
+
+def parse_v3_body(body):
+    """The JSON body of a close -> (doc, None, None) or (None, field, why)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "body", "the body is not UTF-8"
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
+    except ValueError as e:
+        return None, "body", "the body is not JSON: %s" % e
+    if not isinstance(doc, dict):
+        return None, "body", "the body must be a JSON object"
+    for k in doc:
+        if k not in V3_BODY_KEYS:
+            return None, k, "unknown field %s" % k
+
+    def text_ok(v):
+        return isinstance(v, str) and v != "" and len(v.encode("utf-8")) <= SUB_FIELD_MAX
+
+    if "combine_appid" not in doc:
+        return None, "combine_appid", "combine_appid is missing"
+    if not text_ok(doc["combine_appid"]):
+        return None, "combine_appid", "combine_appid must be a string of 1 to %d bytes" % SUB_FIELD_MAX
+    subs = doc.get("sub_orders")
+    if not isinstance(subs, list) or not 1 <= len(subs) <= MAX_SUB_ORDERS:
+        return None, "sub_orders", "sub_orders must be an array of 1 to %d objects" % MAX_SUB_ORDERS
+    seen = set()
+    for i, sub in enumerate(subs):
+        where = "sub_orders[%d]" % i
+        if not isinstance(sub, dict):
+            return None, where, "%s is not an object" % where
+        for k in sub:
+            if k not in V3_SUB_KEYS:
+                return None, "%s.%s" % (where, k), "unknown field %s.%s" % (where, k)
+        for k in V3_SUB_KEYS:
+            if k in sub or k not in V3_SUB_OPTIONAL:
+                if not text_ok(sub.get(k)):
+                    return None, "%s.%s" % (where, k), \
+                        "%s.%s must be a string of 1 to %d bytes" % (where, k, SUB_FIELD_MAX)
+        pair = (sub["mchid"], sub["out_trade_no"])
+        if pair in seen:
+            return None, where, "duplicate sub-order %s/%s" % pair
+        seen.add(pair)
+    return doc, None, None
+
+
+def v3_sub_key(sub):
+    return (sub["mchid"], sub["out_trade_no"])
+
+
+def v3_sub_mismatch(stored, sent):
+    """Why the sent sub-orders are not exactly the stored ones, or ""."""
+    want = {v3_sub_key(s): s for s in stored}
+    got = {v3_sub_key(s): s for s in sent}
+    for k in got:
+        if k not in want:
+            return "sub-order %s/%s is not part of this combined order" % k
+    for k in want:
+        if k not in got:
+            return "sub-order %s/%s is missing (a partial close is not allowed)" % k
+    for k, s in want.items():
+        for f in V3_SUB_OPTIONAL:
+            a, b = s.get(f), got[k].get(f)
+            if a != b:
+                how = "missing" if b is None else "not expected" if a is None else "different"
+                return "%s of sub-order %s/%s does not match the order (%s)" % (f, k[0], k[1], how)
+    return ""
+
+
 class Emulator:
     def __init__(self, initial_state, too_early_code="SYSTEMERROR",
-                 min_close_age=60.0, verbose=False):
+                 min_close_age=60.0, verbose=False, v3_keys=None,
+                 v3_unavailable="APIv3 needs --certs DIR (made by mkcerts.sh)",
+                 v3_too_early=(400, "INVALID_REQUEST")):
         self.initial = copy.deepcopy(initial_state)
         self.too_early_code = too_early_code
         self.min_close_age = min_close_age
         self.verbose = verbose
+        self.v3 = v3_keys                   # a V3Keys, or None: v3 answers 500
+        self.v3_unavailable = v3_unavailable
+        self.v3_too_early = v3_too_early
+        self.v3_replay_record = None        # made once, on the first /v3replay
         self.lock = threading.Lock()
         self.started = time.time()
         self.reset()
@@ -529,6 +887,7 @@ class Emulator:
                 "by_listener": by_listener,
                 "connection_log": [c.as_json() for c in counted[-CONN_LOG:]],
                 "uptime": round(time.time() - self.started, 3),
+                "v3_crypto": self.v3.rsa.name if self.v3 else None,
             }
 
     def state_json(self):
@@ -743,12 +1102,20 @@ class Emulator:
                          "body": req.body.decode("utf-8", "replace")}
 
         mb = None
+        v3_no = None
         if req.path.endswith(ENDPOINT):
             mb = parse_prefix(req.path[:-len(ENDPOINT)])
+        else:
+            m = V3_PATH_RE.fullmatch(req.path)
+            if m:
+                mb = parse_prefix(m.group(1), V3_MISBEHAVIOURS)
+                v3_no = m.group(2)
         if mb is None:
             self._count("NOT_FOUND")
             send_simple(conn, 404, "Not Found", "text/plain", b"404 Not Found\n", req.keep_alive, head_only)
             return req.keep_alive
+        if v3_no is not None:
+            return self.dispatch_v3(conn, req, listener, mb, v3_no, head_only)
 
         if mb.get("http500") or mb.get("notxml"):
             # A gateway failure in front of the service: nothing processed.
@@ -792,17 +1159,216 @@ class Emulator:
             self._hard_close(conn)
             return False
         if mb.get("chunked"):
-            head = response_head(200, "OK", [hdr_ct, ("Transfer-Encoding", "chunked")], req.keep_alive)
-            conn.send(head)
-            if not head_only:
-                cuts = sorted({0, min(7, len(body)), len(body) // 2, len(body)})
-                for a, b in zip(cuts, cuts[1:]):
-                    if b > a:
-                        conn.send(b"%x\r\n" % (b - a) + body[a:b] + b"\r\n")
-                conn.send(b"0\r\n\r\n")
+            send_chunked(conn, 200, "OK", [hdr_ct], body, req.keep_alive, head_only)
             return req.keep_alive
         send_simple(conn, 200, "OK", "text/plain", body, req.keep_alive, head_only)
         return req.keep_alive
+
+    # -- APIv3 -------------------------------------------------------------
+
+    def _systemerror_forced(self, req, mb):
+        force = bool(mb.get("systemerror"))
+        if "systemerror_n" in mb and req.method == "POST":
+            seg, n = mb["systemerror_n"]
+            with self.lock:
+                c = self.seq_counters.get(seg, 0) + 1
+                self.seq_counters[seg] = c
+            force = force or c <= n
+        return force
+
+    def dispatch_v3(self, conn, req, listener, mb, raw_no, head_only):
+        ka = req.keep_alive
+        if mb.get("http500") or mb.get("http502"):
+            # A gateway in front of the service: nothing checked or processed.
+            st = 502 if mb.get("http502") else 500
+            self._count("v3:HTTP%d" % st)
+            self._delay(mb)
+            send_simple(conn, st, V3_REASONS[st], "text/html",
+                        b"<html><head><title>%d %s</title></head><body><h1>%d %s</h1></body></html>\n"
+                        % (st, V3_REASONS[st].encode(), st, V3_REASONS[st].encode()), ka, head_only)
+            return ka
+        if self.v3 is None:
+            self._count("v3:NO_KEYS")
+            body = json.dumps({"code": "EMULATOR_NO_V3_KEYS", "message": self.v3_unavailable},
+                              ensure_ascii=False).encode("utf-8")
+            send_simple(conn, 500, V3_REASONS[500], V3_JSON_TYPE, body, ka, head_only)
+            return ka
+        if mb.get("v3replay"):
+            # An old, genuinely signed 204 played back: the request never
+            # reached the service, nothing is checked or processed.
+            self._count("v3:REPLAY")
+            rec = self._v3_replay()
+            self._delay(mb)
+            if mb.get("drop"):
+                self._hard_close(conn)
+                return False
+            conn.send(response_head(204, V3_REASONS[204], rec["headers"], ka, rec["request_id"]))
+            return ka
+
+        force_sys = self._systemerror_forced(req, mb)
+        status, err = self.process_v3(req, raw_no, force_sys, bool(mb.get("ratelimit")))
+        self._count("v3:%s" % (status if err is None else err["code"]))
+        body = b"" if err is None else json.dumps(err, ensure_ascii=False,
+                                                  separators=(",", ":")).encode("utf-8")
+        headers = self._v3_sign(body, mb)
+        if self.verbose:
+            log("%s %s %s -> %d %s" % (listener, req.method, req.target, status,
+                                        err["code"] if err else ""))
+        self._delay(mb)
+        if mb.get("drop"):
+            self._hard_close(conn)
+            return False
+        if status == 204:
+            # No Content-Length, no Content-Type, no body (RFC 9110 8.6, 15.3.5).
+            conn.send(response_head(204, V3_REASONS[204], headers, ka))
+            return ka
+        ct = ("Content-Type", V3_JSON_TYPE)
+        if status == 405:
+            headers = headers + [("Allow", "POST")]
+        if mb.get("chunked"):
+            send_chunked(conn, status, V3_REASONS[status], [ct] + headers, body, ka, head_only)
+            return ka
+        conn.send(response_head(status, V3_REASONS[status],
+                                [ct, ("Content-Length", str(len(body)))] + headers, ka)
+                  + (b"" if head_only else body))
+        return ka
+
+    def _v3_sign(self, body, mb, now=None):
+        """The Wechatpay-* answer headers over TIMESTAMP\\nNONCE\\nBODY\\n,
+        applying the signature misbehaviours."""
+        if mb.get("v3nosign"):
+            return []
+        ts = int(time.time() if now is None else now)
+        if mb.get("v3stale"):
+            ts -= V3_FAULT_SKEW
+        if mb.get("v3future"):
+            ts += V3_FAULT_SKEW
+        nonce = ref.make_nonce(32)
+        key, serial = self.v3.platform_key, self.v3.platform_serial
+        if mb.get("v3wrongkey"):
+            key = self.v3.platform2_key
+        if mb.get("v3unknownserial"):
+            key, serial = self.v3.platform2_key, self.v3.platform2_serial
+        msg = ("%d\n%s\n" % (ts, nonce)).encode("ascii") + body + b"\n"
+        if mb.get("v3badsign"):
+            msg = msg[:-1]    # a real signature, over other bytes (no final \n)
+        sig = base64.b64encode(self.v3.rsa.sign(key, msg)).decode("ascii")
+        if mb.get("v3signtest"):
+            sig = V3_SIGNTEST_PREFIX + sig
+        return [("Wechatpay-Nonce", nonce), ("Wechatpay-Signature", sig),
+                ("Wechatpay-Timestamp", str(ts)), ("Wechatpay-Serial", serial),
+                ("Wechatpay-Signature-Type", V3_SCHEME)]
+
+    def _v3_replay(self):
+        with self.lock:
+            rec = self.v3_replay_record
+        if rec is None:
+            rec = {"headers": self._v3_sign(b"", {}, time.time() - V3_FAULT_SKEW),
+                   "request_id": secrets.token_hex(16)}
+            with self.lock:
+                if self.v3_replay_record is None:
+                    self.v3_replay_record = rec
+                rec = self.v3_replay_record
+        return rec
+
+    def process_v3(self, req, raw_no, force_systemerror=False, force_ratelimit=False):
+        """Decides the answer to one v3 close: (204, None) or (status, error
+        object). SPEC section 6; the checks in README.md order."""
+        def err(status, code, message, **detail):
+            d = {"code": code, "message": message}
+            if detail:
+                d["detail"] = detail
+            return status, d
+
+        if req.method != "POST":
+            return err(405, "METHOD_NOT_ALLOWED", "请使用POST方法 (use POST)")
+        auth, why = parse_v3_authorization([v for k, v in req.headers if k.lower() == "authorization"])
+        if auth is None:
+            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="Authorization", issue=why)
+        if norm_serial(auth["serial_no"]) != norm_serial(self.v3.merchant_serial):
+            why = "serial_no %s is not the merchant certificate's serial" % auth["serial_no"]
+            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="serial_no", issue=why)
+        skew = int(auth["timestamp"]) - int(time.time())
+        if abs(skew) > V3_MAX_SKEW:
+            why = "timestamp is %d s %s the server clock (at most %d s)" % (
+                abs(skew), "behind" if skew < 0 else "ahead of", V3_MAX_SKEW)
+            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="timestamp", issue=why)
+        try:
+            sig = base64.b64decode(auth["signature"], validate=True)
+        except ValueError:
+            sig = None
+        if not sig:
+            why = "signature is not Base64"
+            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="signature", issue=why)
+        # Header values were decoded as latin-1: encoding back gives the bytes sent.
+        msg = b"".join([req.method.encode("latin-1"), b"\n", req.target.encode("latin-1"), b"\n",
+                        auth["timestamp"].encode("latin-1"), b"\n",
+                        auth["nonce_str"].encode("latin-1"), b"\n", req.body, b"\n"])
+        if not self.v3.rsa.verify(self.v3.merchant_pub, msg, sig):
+            why = ("signature does not verify with the merchant certificate "
+                   "over POST\\n<path and query>\\n<timestamp>\\n<nonce_str>\\n<body>\\n")
+            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="signature", issue=why)
+
+        media = req.hdict.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "application/json":
+            why = "Content-Type must be application/json"
+            return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="header",
+                       field="Content-Type", issue=why)
+        doc, field, why = parse_v3_body(req.body)
+        if doc is None:
+            return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="body",
+                       field=field, issue=why)
+        try:
+            no = urllib.parse.unquote(raw_no, errors="strict")
+        except UnicodeDecodeError:
+            no = ""
+        if not ORDER_NO_RE.fullmatch(no):
+            why = "combine_out_trade_no must be 1 to 32 of 0-9 A-Z a-z _ - | * @"
+            return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="path",
+                       field="combine_out_trade_no", issue=why)
+
+        mch = auth["mchid"]
+        with self.lock:
+            merchant = self.merchants.get(mch)
+        if merchant is None:
+            return err(403, "NO_AUTH", "商户无权限 (NO_AUTH: unknown mchid %s)" % mch)
+        if not merchant["combine_permission"]:
+            return err(403, "NO_AUTH", "商户无此接口权限 (no combined-payment permission)")
+        if doc["combine_appid"] not in merchant["appids"]:
+            why = "combine_appid %s does not belong to mchid %s" % (doc["combine_appid"], mch)
+            return err(400, "INVALID_REQUEST", "appid和mchid不匹配 (%s)" % why,
+                       field="combine_appid", issue=why)
+        if force_ratelimit:
+            return err(429, "FREQUENCY_LIMITED", "频率超限，请降低请求频率 (rate limited)")
+        if force_systemerror:
+            return err(500, "SYSTEM_ERROR", "系统错误 (system error, try again)")
+
+        with self.lock:
+            order = self.orders.get(no)
+            if order is None or order["combine_mch_id"] != mch:
+                return err(404, "ORDER_NOT_EXIST", "订单不存在 (no such combined order for this mchid)")
+            why = v3_sub_mismatch(order["sub_orders"], doc["sub_orders"])
+            if why:
+                return err(400, "INVALID_REQUEST", "子单信息与原合单不一致 (%s)" % why,
+                           field="sub_orders", issue=why)
+            age = time.time() - order["created"]
+            if age < self.min_close_age:
+                st, code = self.v3_too_early
+                why = "closed too early: order created %.1f s ago, minimum %g s" % (age, self.min_close_age)
+                return err(st, code, "订单创建后%g秒内不能关单 (%s)" % (self.min_close_age, why),
+                           issue=why, retry_after=max(1, math.ceil(self.min_close_age - age)))
+            if order["state"] == "paid":
+                return err(400, "ORDER_PAID", "订单已支付 (the order is paid)")
+            if order["state"] == "closed":
+                return err(400, "ORDER_CLOSED", "订单已关闭 (the order is already closed)")
+            order["state"] = "closed"
+            order["closed_at"] = time.time()
+        return 204, None
 
     def _do_reset(self):
         self.reset()
@@ -886,14 +1452,22 @@ def build_state(args):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Local emulator of WeChat Pay APIv2 POST /pay/closecombinedorder")
+    ap = argparse.ArgumentParser(description="Local emulator of WeChat Pay APIv2 POST /pay/closecombinedorder "
+                                 "and APIv3 POST /v3/combine-transactions/out-trade-no/{no}/close")
     ap.add_argument("--state", help="state file (default: default_state.json beside this script)")
     ap.add_argument("--no-state", action="store_true", help="start with no merchants or orders (use --merchant/--order)")
     ap.add_argument("--merchant", action="append", default=[], metavar="MCH:APPID[,APPID]:KEY[:noauth]",
                     help="add a merchant (repeatable)")
     ap.add_argument("--order", action="append", default=[], metavar="NO:MCH:STATE:AGE:SUBMCH/SUBNO[,...]",
                     help="add an order (repeatable)")
-    ap.add_argument("--certs", help="directory with server.pem/server.key (and wronghost.pem/.key)")
+    ap.add_argument("--certs", help="directory made by mkcerts.sh: server.pem/server.key (and wronghost.pem/.key) "
+                    "for HTTPS; merchant.pem, merchant_pub.pem, platform.key/.serial, platform2.key/.serial for APIv3")
+    ap.add_argument("--crypto", choices=("auto", "cryptography", "openssl"),
+                    default=os.environ.get("WXPAY_EMU_CRYPTO") or "auto",
+                    help="APIv3 RSA back-end: python3-cryptography or the openssl command "
+                         "(default $WXPAY_EMU_CRYPTO, else auto: cryptography when importable)")
+    ap.add_argument("--v3-too-early", default="400:INVALID_REQUEST", metavar="STATUS:CODE",
+                    help="APIv3 answer to a close within --min-close-age (default 400:INVALID_REQUEST)")
     ap.add_argument("--port-file", help="also write the JSON port line to this file (atomically)")
     ap.add_argument("--http-port", type=int, default=0)
     ap.add_argument("--https-port", type=int, default=0)
@@ -915,8 +1489,32 @@ def main(argv=None):
     if not re.fullmatch(r"[A-Z0-9_]{1,64}", args.too_early_code):
         log("error: --too-early-code must be an upper-case err_code")
         return 2
+    m = re.fullmatch(r"([45][0-9][0-9]):([A-Z0-9_]{1,64})", args.v3_too_early)
+    if not m:
+        log("error: --v3-too-early must be STATUS:CODE, e.g. 400:INVALID_REQUEST or 500:SYSTEM_ERROR")
+        return 2
+    v3_too_early = (int(m.group(1)), m.group(2))
+    if v3_too_early[0] not in V3_REASONS:
+        V3_REASONS[v3_too_early[0]] = "Error"
 
-    emu = Emulator(state, args.too_early_code, args.min_close_age, args.verbose)
+    # APIv3 keys: without them the v3 path answers 500 EMULATOR_NO_V3_KEYS.
+    v3_keys, v3_why, rsa = None, "APIv3 needs --certs DIR (made by mkcerts.sh)", None
+    try:
+        rsa = make_rsa(args.crypto)
+    except ConfigError as e:
+        if args.crypto != "auto":
+            log("error:", e)
+            return 2
+        v3_why = "APIv3 needs python3-cryptography or the openssl command"
+    if rsa is not None and args.certs:
+        try:
+            v3_keys = V3Keys(args.certs, rsa)
+        except (ConfigError, OSError, RuntimeError, ValueError) as e:
+            v3_why = "APIv3 is off: %s" % e
+            log("warning:", v3_why)
+
+    emu = Emulator(state, args.too_early_code, args.min_close_age, args.verbose,
+                   v3_keys, v3_why, v3_too_early)
     listeners = []
     try:
         listeners.append(Listener("http", args.http_port, None, emu))
@@ -937,7 +1535,7 @@ def main(argv=None):
     ports = {"http": None, "https": None, "https_wrong_host": None}
     for li in listeners:
         ports[li.name] = li.server_address[1]
-        threading.Thread(target=li.serve_forever, kwargs={"poll_interval": 0.2},
+        threading.Thread(target=li.serve_forever, kwargs={"poll_interval": 0.05},
                          name="serve-" + li.name, daemon=True).start()
 
     stop = threading.Event()
@@ -964,8 +1562,13 @@ def main(argv=None):
         if deadline is not None and time.time() >= deadline:
             log("lifetime of %g s reached, exiting" % args.lifetime)
             break
+    # all listeners at once: each shutdown() waits up to one poll interval
+    closers = [threading.Thread(target=li.shutdown) for li in listeners]
+    for t in closers:
+        t.start()
+    for t in closers:
+        t.join()
     for li in listeners:
-        li.shutdown()
         li.server_close()
     return 0
 

@@ -7,6 +7,17 @@
 #   other-ca.pem / other-ca.key     an unrelated CA (a client trusting only it
 #                                   must refuse the emulator)
 #
+# and the APIv3 signing identities (self-signed, 40-hex-digit serials):
+#
+#   merchant.key                    the merchant's private key (PKCS#8 PEM)
+#   merchant.pem / merchant_pub.pem its certificate / public key
+#   merchant.serial                 the certificate serial, uppercase hex, as
+#                                   `openssl x509 -noout -serial` prints it
+#   platform.key / .pem / .serial / platform_pub.pem
+#                                   WeChat Pay's platform key (signs answers)
+#   platform2.key / .pem / .serial / platform2_pub.pem
+#                                   an unrelated second platform key (faults)
+#
 # RSA 2048, valid 2 days. Nothing here is ever committed: DIR lives under
 # build/ (git-ignored) or a temporary directory.
 set -eu
@@ -46,6 +57,30 @@ X
   rm -f "$1.csr" "$1.ext"
 }
 
+# An APIv3 identity: PKCS#8 key, self-signed certificate with the given
+# 40-hex-digit serial, the serial file and the public key.
+mkid() { # name serial cn
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" &&
+  openssl req -x509 -new -sha256 -days "$days" -key "$1.key" -out "$1.pem" \
+    -set_serial "0x$2" -subj "/O=wxpay_close tests/CN=$3" &&
+  openssl x509 -noout -serial -in "$1.pem" | sed 's/^serial=//' > "$1.serial" &&
+  openssl pkey -in "$1.key" -pubout -out "$1_pub.pem"
+}
+
+# 40 uppercase hex digits; the fixed first digit (1-7) keeps the number
+# positive and without a leading zero byte, so openssl prints all 40.
+serial40() { # first-digit
+  printf '%s%s\n' "$1" "$(openssl rand -hex 20 | cut -c2-40 | tr 'a-f' 'A-F')"
+}
+
+# The three key generations run in the background while the TLS PKI is made.
+mkid merchant "$(serial40 3)" "wxpay_close test merchant (throw-away)" >mkid-merchant.log 2>&1 &
+pid_m=$!
+mkid platform "$(serial40 5)" "WeChat Pay test platform (throw-away)" >mkid-platform.log 2>&1 &
+pid_p=$!
+mkid platform2 "$(serial40 6)" "unrelated test platform (throw-away)" >mkid-platform2.log 2>&1 &
+pid_p2=$!
+
 mkca ca "wxpay_close emulator test CA (throw-away)"
 mkca other-ca "unrelated test CA (throw-away)"
 mkleaf server "DNS:localhost, IP:127.0.0.1"
@@ -53,3 +88,20 @@ mkleaf wronghost "DNS:wrong.invalid"
 chmod 644 ./*.pem
 openssl verify -CAfile ca.pem server.pem wronghost.pem >>"$log" 2>&1 ||
   { echo "mkcerts.sh: verification failed, see $dir/$log" >&2; exit 1; }
+
+ok=1
+for id in merchant:$pid_m platform:$pid_p platform2:$pid_p2; do
+  name=${id%%:*}
+  if ! wait "${id#*:}"; then
+    echo "mkcerts.sh: making the $name identity failed: $(tr '\n' ' ' < "mkid-$name.log")" >&2
+    ok=0
+  fi
+  cat "mkid-$name.log" >>"$log"
+  rm -f "mkid-$name.log"
+done
+[ $ok = 1 ] || exit 1
+for name in merchant platform platform2; do
+  grep -qx '[0-9A-F]\{40\}' "$name.serial" ||
+    { echo "mkcerts.sh: $name.serial is not 40 hex digits: $(cat "$name.serial")" >&2; exit 1; }
+done
+chmod 644 ./*.pem ./*.serial

@@ -18,7 +18,11 @@ elif sh tests/emulator/mkcerts.sh "$work/certs" 2>"$work/mkcerts.err"; then
 else
   echo "FAIL emulator_test_pki: mkcerts.sh failed: $(tr '\n' ' ' < "$work/mkcerts.err")"
 fi
-# The suite starts and stops its own emulators (each also exits by itself
+# The suites start and stop their own emulators (each also exits by itself
 # after 120 s, so nothing outlives a killed run for long).
 export PYTHONDONTWRITEBYTECODE=1
-python3 tests/emulator/test_emulator.py "$certs"
+rc=0
+python3 tests/emulator/test_emulator.py "$certs" || rc=1
+# APIv3: the keys of mkcerts.sh, both RSA back-ends of the emulator
+python3 tests/emulator/test_emulator_v3.py "$certs" || rc=1
+exit $rc

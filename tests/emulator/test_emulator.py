@@ -9,6 +9,7 @@ Prints one `PASS name` / `FAIL name: why` / `SKIP name: why` line per test
 Python 3 standard library only.
 """
 
+import atexit
 import hashlib
 import hmac
 import http.client
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import ssl
@@ -70,6 +72,13 @@ def check(cond, why):
 def eq(got, want, what="value"):
     if got != want:
         raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def scratch_dir():
+    """A temporary directory, removed when the suite exits."""
+    d = tempfile.mkdtemp(prefix="wxemu")
+    atexit.register(shutil.rmtree, d, True)
+    return d
 
 
 # ---------------------------------------------------------- emulator procs --
@@ -940,7 +949,7 @@ def https_wrong_host_certificate_is_refused_before_a_request_byte():
 
 @test
 def flags_seed_state_and_set_too_early_code_and_interval():
-    tmp = tempfile.mkdtemp(prefix="wxemu")
+    tmp = scratch_dir()
     pf = os.path.join(tmp, "ports.json")
     e = Emu("--no-state", "--merchant", "1900000199:wx1990000000000199:flagkeyflagkeyflagkeyflagkey0199",
             "--order", "FLAG_0001:1900000199:open:0:1900009001/OD_FLAG_A,1900009002/OD_FLAG_B",
@@ -969,7 +978,7 @@ def flags_seed_state_and_set_too_early_code_and_interval():
 
 @test
 def state_file_is_loaded_and_bad_state_is_rejected():
-    tmp = tempfile.mkdtemp(prefix="wxemu")
+    tmp = scratch_dir()
     good = os.path.join(tmp, "s.json")
     with open(good, "w") as fh:
         json.dump({"merchants": [{"combine_mch_id": MCH, "appid": APPID, "key": KEY}],
