@@ -1,4 +1,5 @@
-/* wxpay_mbedtls.h v0.1.0 -- an mbedTLS transport for wxpay_close.h
+/* wxpay_mbedtls.h v0.1.0 -- an mbedTLS transport, and the APIv3 RSA signer
+   and verifier, for wxpay_close.h
 
    Part of wxpay_close.h (adapters/). Needs wxpay_close.h on the include path,
    adapters/wxpay_http.h (next to this file) and mbedTLS 2.28 LTS or 3.x
@@ -73,12 +74,87 @@ THREADS: no global state of ours; one wxpay_mbedtls per thread. With
 mbedTLS 3.x built with PSA crypto, wxpay_mbedtls_init() calls
 psa_crypto_init() (mbedTLS's own global, safe to call more than once).
 
+APIv3 RSA: SIGNER AND VERIFIER
+
+   APIv3 requests are signed with the merchant's private key, and WeChat Pay
+   signs its answers with a platform key; both are SHA256withRSA (RSASSA
+   PKCS#1 v1.5 with SHA-256). wxpay_close.h never does RSA itself: it calls a
+   wxpay_v3_sign_fn and a wxpay_v3_verify_fn. wxpay_mbedtls_sign() and
+   wxpay_mbedtls_verify() are those, over the keys in a wxpay_mbedtls_rsa
+   (the same API as adapters/wxpay_openssl.h, prefix wxpay_mbedtls_):
+
+   - one merchant private key (apiclient_key.pem): PKCS#8 ("BEGIN PRIVATE
+     KEY") or PKCS#1 ("BEGIN RSA PRIVATE KEY"), unencrypted (an encrypted
+     key is refused with WXPAY_RSA_ERR_ENCRYPTED);
+   - up to WXPAY_MBEDTLS_MAX_PLATFORM_KEYS platform keys, each under its
+     serial (the Wechatpay-Serial header of the answers it signs): a
+     platform certificate, whose serial number in uppercase hex (two digits
+     a byte, as `openssl x509 -serial -noout` prints it) names it; or a
+     platform public key ("BEGIN PUBLIC KEY" or "BEGIN RSA PUBLIC KEY") with
+     the id WeChat Pay gives it (e.g. "PUB_KEY_ID_0114232134912410000000000000";
+     1 to 64 of [0-9A-Za-z_-]).
+   PEM text is what the loaders are for (mbedTLS takes DER bytes as well).
+   Every key must be RSA of 2048 to 4096 bits, else it is refused at load.
+
+   wxpay_mbedtls_sign() signs the SHA-256 digest the library passes (msg is
+   only hashed when digest is NULL) and writes the raw signature, as long as
+   the key's modulus (256 bytes for RSA-2048); the same bytes as OpenSSL's
+   (PKCS#1 v1.5 is deterministic). Blinding uses the struct's generator.
+   wxpay_mbedtls_verify() finds the platform key by serial (case-insensitive;
+   a certificate's serial also matches without leading zeros) and returns 1
+   for a valid signature, 0 for an invalid one (also: a signature whose
+   length is not the key's modulus size, NULL arguments), -1 when no key has
+   that serial. Validity dates and issuer of a certificate are not checked:
+   it is a key you pinned, not one taken from the network.
+
+       wxpay_mbedtls_rsa rsa;
+       wxpay_mbedtls_rsa_init(&rsa);
+       if (wxpay_mbedtls_load_private_key_file(&rsa, "apiclient_key.pem") ||
+           wxpay_mbedtls_add_platform_cert_file(&rsa, "wechatpay_cert.pem"))
+         ...  // wxpay_mbedtls_rsa_strerror(code); rsa.last_error: mbedTLS's
+       cli.mchid = "1900000109";
+       cli.serial_no = "...";                // the merchant certificate's
+       cli.v3_sign = wxpay_mbedtls_sign;     cli.v3_sign_user = &rsa;
+       cli.v3_verify = wxpay_mbedtls_verify; cli.v3_verify_user = &rsa;
+       ... wxpay_v3_close(&cli, &req, &resp, work, sizeof work);
+       wxpay_mbedtls_rsa_free(&rsa);         // frees and wipes the keys
+
+   Loaders return 0 (WXPAY_RSA_OK) or a negative WXPAY_RSA_ERR_* code (the
+   list is below, shared with wxpay_openssl.h); a failed load changes
+   nothing already loaded, and r->last_error keeps mbedTLS's error code (0
+   when mbedTLS reported none). wxpay_mbedtls_sign() returns 0 or a
+   WXPAY_RSA_ERR_* code.
+
+   Options (fields of wxpay_mbedtls_rsa, set after wxpay_mbedtls_rsa_init()
+   and before loading; they survive wxpay_mbedtls_rsa_free()):
+   f_rng, p_rng  random generator for blinding (and, with mbedTLS 3.x, key
+                 parsing); default: a CTR_DRBG seeded from mbedTLS's entropy
+                 sources, kept in the struct, seeded by the first private
+                 key load
+   Compile-time: WXPAY_MBEDTLS_MAX_PLATFORM_KEYS (default 8);
+   WXPAY_MBEDTLS_NO_TRANSPORT leaves the transport out (no wxpay_http.h, no
+   sockets; link only -lmbedx509 -lmbedcrypto), e.g. beside wxpay_curl.h.
+   The _file loaders need MBEDTLS_FS_IO (else they return WXPAY_RSA_ERR_FILE)
+   and read with stdio buffering off into a buffer that is wiped when freed.
+
+   Memory: mbedTLS zeroises key numbers when it frees them;
+   wxpay_mbedtls_rsa_free() frees everything and zeroes the struct (all but
+   f_rng and p_rng). With mbedTLS 3.x built with PSA crypto, the loaders
+   call psa_crypto_init().
+   Threads: loading and freeing must not overlap any other call on the same
+   struct. Verify keeps a per-key cache and sign uses the generator: without
+   MBEDTLS_THREADING_C, use one wxpay_mbedtls_rsa per thread (or a lock).
+
 LICENSE: the same as wxpay_close.h (see the end of that file).
 */
 #ifndef WXPAY_MBEDTLS_H
 #define WXPAY_MBEDTLS_H
 
+#ifndef WXPAY_MBEDTLS_NO_TRANSPORT
 #include "wxpay_http.h"
+#elif !defined(WXPAY_CLOSE_H)
+#include "wxpay_close.h"
+#endif
 
 #include "mbedtls/version.h"
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -88,9 +164,12 @@ LICENSE: the same as wxpay_close.h (see the end of that file).
 #else
 #include MBEDTLS_CONFIG_FILE
 #endif
+#ifndef WXPAY_MBEDTLS_NO_TRANSPORT
 #include "mbedtls/ssl.h"
+#endif
 #include "mbedtls/entropy.h"
 #include "mbedtls/ctr_drbg.h"
+#include "mbedtls/pk.h"
 #include "mbedtls/x509_crt.h"
 
 #ifndef WXPAY_MBEDTLS_DEF
@@ -105,10 +184,40 @@ LICENSE: the same as wxpay_close.h (see the end of that file).
 #endif
 #endif
 
+#ifndef WXPAY_MBEDTLS_MAX_PLATFORM_KEYS
+#define WXPAY_MBEDTLS_MAX_PLATFORM_KEYS 8
+#endif
+
+/* Shared with adapters/wxpay_openssl.h (the same values in both). */
+#ifndef WXPAY_RSA_ERR_ARG
+#define WXPAY_RSA_SERIAL_MAX 64     /* characters in a serial */
+#define WXPAY_RSA_FILE_MAX 65536    /* bytes in a key or certificate file */
+#define WXPAY_RSA_MIN_BITS 2048
+#define WXPAY_RSA_MAX_BITS 4096
+#define WXPAY_RSA_OK 0
+#define WXPAY_RSA_ERR_ARG (-1)       /* a required pointer is NULL */
+#define WXPAY_RSA_ERR_FILE (-2)      /* the file cannot be read, or is over
+                                        WXPAY_RSA_FILE_MAX bytes */
+#define WXPAY_RSA_ERR_PARSE (-3)     /* not the PEM this loader takes */
+#define WXPAY_RSA_ERR_ENCRYPTED (-4) /* a password-protected private key */
+#define WXPAY_RSA_ERR_NOT_RSA (-5)   /* an EC, Ed25519, RSA-PSS, ... key */
+#define WXPAY_RSA_ERR_KEY_SIZE (-6)  /* RSA under 2048 or over 4096 bits */
+#define WXPAY_RSA_ERR_SERIAL (-7)    /* serial empty, over 64 characters, not
+                                        [0-9A-Za-z_-]; a certificate serial
+                                        zero, negative or over 32 bytes */
+#define WXPAY_RSA_ERR_DUPLICATE (-8) /* a platform key has that serial already */
+#define WXPAY_RSA_ERR_FULL (-9)      /* every platform key slot is taken */
+#define WXPAY_RSA_ERR_NO_KEY (-10)   /* sign: no private key loaded */
+#define WXPAY_RSA_ERR_BUFFER (-11)   /* sign: sig_cap under the modulus size */
+#define WXPAY_RSA_ERR_CRYPTO (-12)   /* the crypto library failed (memory,
+                                        random generator, ...): last_error */
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+#ifndef WXPAY_MBEDTLS_NO_TRANSPORT
 typedef struct wxpay_mbedtls {
   /* options (see OPTIONS above) */
   const char *ca_pem;
@@ -160,6 +269,74 @@ WXPAY_MBEDTLS_DEF wxpay_net wxpay_mbedtls_exchange(wxpay_mbedtls *h,
                                                    wxpay_http_resp *resp,
                                                    unsigned long start_ms,
                                                    unsigned timeout_ms);
+#endif /* WXPAY_MBEDTLS_NO_TRANSPORT */
+
+/* ---- APIv3 RSA (see "APIv3 RSA" above) ---- */
+
+typedef struct wxpay_mbedtls_platform_key {
+  char serial[WXPAY_RSA_SERIAL_MAX + 1]; /* NUL-terminated */
+  int from_cert;    /* 1: the serial is a certificate's (hex, as a number) */
+  mbedtls_pk_context pk;
+} wxpay_mbedtls_platform_key;
+
+typedef struct wxpay_mbedtls_rsa {
+  /* options (see above) */
+  int (*f_rng)(void *p_rng, unsigned char *out, size_t len);
+  void *p_rng;
+  /* after each load */
+  int last_error;              /* mbedTLS error code of the last failure, 0 */
+  /* the keys */
+  int has_merchant;            /* 1: merchant holds the private key */
+  mbedtls_pk_context merchant;
+  wxpay_mbedtls_platform_key platform[WXPAY_MBEDTLS_MAX_PLATFORM_KEYS];
+  size_t platform_count;       /* platform[0..platform_count) are loaded */
+  /* private */
+  int wxpay__rng_ready;
+  mbedtls_entropy_context wxpay__entropy;
+  mbedtls_ctr_drbg_context wxpay__drbg;
+} wxpay_mbedtls_rsa;
+
+/* Sets r up empty (a zeroed struct works as well). */
+WXPAY_MBEDTLS_DEF void wxpay_mbedtls_rsa_init(wxpay_mbedtls_rsa *r);
+/* Frees and wipes every key and the generator; f_rng and p_rng stay, r can
+   be loaded again. NULL is fine. */
+WXPAY_MBEDTLS_DEF void wxpay_mbedtls_rsa_free(wxpay_mbedtls_rsa *r);
+
+/* The merchant private key, PEM text pem[0..pem_len) (pem_len 0: pem is
+   NUL-terminated); replaces a key loaded before. 0 or WXPAY_RSA_ERR_*. */
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key(wxpay_mbedtls_rsa *r,
+                                                     const char *pem,
+                                                     size_t pem_len);
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key_file(wxpay_mbedtls_rsa *r,
+                                                          const char *path);
+/* A platform certificate (PEM); its serial names it. */
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_cert(wxpay_mbedtls_rsa *r,
+                                                      const char *pem,
+                                                      size_t pem_len);
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_cert_file(wxpay_mbedtls_rsa *r,
+                                                           const char *path);
+/* A platform public key (PEM "PUBLIC KEY" or "RSA PUBLIC KEY") under the id
+   serial (1 to 64 of [0-9A-Za-z_-]). */
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key(
+    wxpay_mbedtls_rsa *r, const char *serial, const char *pem, size_t pem_len);
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key_file(
+    wxpay_mbedtls_rsa *r, const char *serial, const char *path);
+
+/* A wxpay_v3_sign_fn: user is a wxpay_mbedtls_rsa * with a private key. */
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_sign(void *user, const unsigned char *msg,
+                                         size_t msg_len,
+                                         const unsigned char digest[32],
+                                         unsigned char *sig, size_t sig_cap,
+                                         size_t *sig_len);
+/* A wxpay_v3_verify_fn: user is a wxpay_mbedtls_rsa *. 1 valid, 0 invalid,
+   -1 no platform key has that serial. */
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_verify(void *user, const char *serial,
+                                           const unsigned char digest[32],
+                                           const unsigned char *sig,
+                                           size_t sig_len);
+
+/* A sentence for a WXPAY_RSA_* code. */
+WXPAY_MBEDTLS_DEF const char *wxpay_mbedtls_rsa_strerror(int code);
 
 #ifdef __cplusplus
 }
@@ -173,10 +350,17 @@ WXPAY_MBEDTLS_DEF wxpay_net wxpay_mbedtls_exchange(wxpay_mbedtls *h,
 
 #include <string.h>
 #include <limits.h>
-#include "mbedtls/net_sockets.h" /* MBEDTLS_ERR_NET_* codes only */
+#include <stdio.h>
+#include <stdlib.h>
+#include "mbedtls/md.h"
+#include "mbedtls/rsa.h"
+#include "mbedtls/platform_util.h"
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
 #include "psa/crypto.h"
 #endif
+
+#ifndef WXPAY_MBEDTLS_NO_TRANSPORT
+#include "mbedtls/net_sockets.h" /* MBEDTLS_ERR_NET_* codes only */
 
 /* >>bio: mbedTLS's I/O callbacks over the lower stream -------------------- */
 
@@ -492,6 +676,501 @@ WXPAY_MBEDTLS_DEF wxpay_net wxpay_mbedtls_transport(void *user,
   if (close_fn) close_fn(open_user, &lower);
   h->wxpay__lower = NULL;
   return e;
+}
+#endif /* WXPAY_MBEDTLS_NO_TRANSPORT */
+
+/* >>rsa: the APIv3 signer and verifier ------------------------------------ */
+
+static char wxpay__mbrsa_upper(char c) {
+  return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+static int wxpay__mbrsa_is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') ||
+         (c >= 'a' && c <= 'f');
+}
+
+/* serial of an entry vs. a serial received: case-insensitive; a
+   certificate's (hex number) also without leading zeros on either side */
+static int wxpay__mbrsa_serial_eq(const wxpay_mbedtls_platform_key *k,
+                                  const char *given) {
+  const char *a = k->serial, *b = given;
+  size_t i;
+  if (k->from_cert) {
+    for (i = 0; b[i]; i++)
+      if (!wxpay__mbrsa_is_hex(b[i])) return 0;
+    while (*a == '0') a++;
+    while (*b == '0') b++;
+  }
+  for (; *a && *b; a++, b++)
+    if (wxpay__mbrsa_upper(*a) != wxpay__mbrsa_upper(*b)) return 0;
+  return *a == '\0' && *b == '\0';
+}
+
+static int wxpay__mbrsa_find(const wxpay_mbedtls_rsa *r, const char *serial) {
+  size_t i, n = r->platform_count;
+  if (n > WXPAY_MBEDTLS_MAX_PLATFORM_KEYS) n = WXPAY_MBEDTLS_MAX_PLATFORM_KEYS;
+  for (i = 0; i < n; i++)
+    if (wxpay__mbrsa_serial_eq(&r->platform[i], serial)) return (int)i;
+  return -1;
+}
+
+/* an id given for public key mode: 1..64 of [0-9A-Za-z_-] */
+static int wxpay__mbrsa_serial_ok(const char *s) {
+  size_t n;
+  for (n = 0; s[n]; n++) {
+    char c = s[n];
+    if (n >= WXPAY_RSA_SERIAL_MAX) return 0;
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+          (c >= 'a' && c <= 'z') || c == '_' || c == '-'))
+      return 0;
+  }
+  return n > 0;
+}
+
+/* an mbedTLS error code as one of ours (parse failures) */
+static int wxpay__mbrsa_map(int ret) {
+  int high = ret < 0 ? -((-ret) & 0xFF80) : ret;
+  if (high == MBEDTLS_ERR_PK_PASSWORD_REQUIRED ||
+      high == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
+    return WXPAY_RSA_ERR_ENCRYPTED;
+  if (high == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG ||
+      high == MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE)
+    return WXPAY_RSA_ERR_NOT_RSA;
+  if (high == MBEDTLS_ERR_PK_ALLOC_FAILED || high == MBEDTLS_ERR_X509_ALLOC_FAILED)
+    return WXPAY_RSA_ERR_CRYPTO;
+  return WXPAY_RSA_ERR_PARSE;
+}
+
+/* 0 for an RSA key of an accepted size (now set to PKCS#1 v1.5), else the
+   error */
+static int wxpay__mbrsa_check_key(mbedtls_pk_context *pk) {
+  size_t bits;
+  mbedtls_rsa_context *rsa;
+  if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_RSA) return WXPAY_RSA_ERR_NOT_RSA;
+  bits = mbedtls_pk_get_bitlen(pk);
+  if (bits < WXPAY_RSA_MIN_BITS || bits > WXPAY_RSA_MAX_BITS)
+    return WXPAY_RSA_ERR_KEY_SIZE;
+  rsa = mbedtls_pk_rsa(*pk);
+  if (!rsa) return WXPAY_RSA_ERR_NOT_RSA;
+  (void)mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
+  return WXPAY_RSA_OK;
+}
+
+/* a NUL-terminated copy of pem[0..*len) (what mbedTLS's PEM reader wants);
+   text given with its NUL counted in *len loses it (DER starts with 0x30) */
+static unsigned char *wxpay__mbrsa_copy(const char *pem, size_t *plen) {
+  unsigned char *buf;
+  size_t len = *plen;
+  if ((unsigned char)pem[0] != 0x30)
+    while (len > 0 && pem[len - 1] == '\0') len--;
+  *plen = len;
+  if (len == 0 || len == (size_t)-1) return NULL;
+  buf = (unsigned char *)malloc(len + 1);
+  if (!buf) return NULL;
+  memcpy(buf, pem, len);
+  buf[len] = '\0';
+  return buf;
+}
+
+static void wxpay__mbrsa_drop(void *buf, size_t len) {
+  if (!buf) return;
+  mbedtls_platform_zeroize(buf, len);
+  free(buf);
+}
+
+/* Reads a whole file (at most WXPAY_RSA_FILE_MAX bytes) without stdio
+   buffering, into a buffer whose old copies are wiped as it grows. */
+static int wxpay__mbrsa_read_file(const char *path, char **out, size_t *len) {
+#ifdef MBEDTLS_FS_IO
+  FILE *f;
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  int ret = WXPAY_RSA_OK;
+  *out = NULL;
+  *len = 0;
+  f = fopen(path, "rb");
+  if (!f) return WXPAY_RSA_ERR_FILE;
+  (void)setvbuf(f, NULL, _IONBF, 0);
+  for (;;) {
+    size_t got;
+    if (n == cap) {
+      size_t ncap = cap ? cap * 2 : 4096;
+      char *nbuf;
+      if (cap >= WXPAY_RSA_FILE_MAX + 1) { ret = WXPAY_RSA_ERR_FILE; break; }
+      if (ncap > WXPAY_RSA_FILE_MAX + 1) ncap = WXPAY_RSA_FILE_MAX + 1;
+      nbuf = (char *)malloc(ncap);
+      if (!nbuf) { ret = WXPAY_RSA_ERR_CRYPTO; break; }
+      if (buf) {
+        memcpy(nbuf, buf, n);
+        wxpay__mbrsa_drop(buf, cap);
+      }
+      buf = nbuf;
+      cap = ncap;
+    }
+    got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) {
+      if (ferror(f)) ret = WXPAY_RSA_ERR_FILE;
+      break;
+    }
+  }
+  fclose(f);
+  if (ret == WXPAY_RSA_OK && n > WXPAY_RSA_FILE_MAX) ret = WXPAY_RSA_ERR_FILE;
+  if (ret != WXPAY_RSA_OK) {
+    wxpay__mbrsa_drop(buf, cap);
+    return ret;
+  }
+  *out = buf;
+  *len = n;
+  return WXPAY_RSA_OK;
+#else
+  (void)path;
+  *out = NULL;
+  *len = 0;
+  return WXPAY_RSA_ERR_FILE;
+#endif
+}
+
+static int wxpay__mbrsa_psa(wxpay_mbedtls_rsa *r) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+  psa_status_t st = psa_crypto_init();
+  if (st != PSA_SUCCESS) {
+    r->last_error = (int)st;
+    return WXPAY_RSA_ERR_CRYPTO;
+  }
+#else
+  (void)r;
+#endif
+  return WXPAY_RSA_OK;
+}
+
+/* the generator for blinding (and 3.x key parsing): the caller's, or ours,
+   seeded once */
+static int wxpay__mbrsa_rng(wxpay_mbedtls_rsa *r) {
+  static const unsigned char pers[] = "wxpay_mbedtls_rsa";
+  int ret;
+  if (r->f_rng || r->wxpay__rng_ready) return WXPAY_RSA_OK;
+  mbedtls_entropy_init(&r->wxpay__entropy);
+  mbedtls_ctr_drbg_init(&r->wxpay__drbg);
+  ret = mbedtls_ctr_drbg_seed(&r->wxpay__drbg, mbedtls_entropy_func,
+                              &r->wxpay__entropy, pers, sizeof pers - 1);
+  if (ret != 0) {
+    mbedtls_ctr_drbg_free(&r->wxpay__drbg);
+    mbedtls_entropy_free(&r->wxpay__entropy);
+    r->last_error = ret;
+    return WXPAY_RSA_ERR_CRYPTO;
+  }
+  r->wxpay__rng_ready = 1;
+  return WXPAY_RSA_OK;
+}
+
+typedef int (*wxpay__mbrsa_rng_fn)(void *, unsigned char *, size_t);
+
+static wxpay__mbrsa_rng_fn wxpay__mbrsa_rng_of(wxpay_mbedtls_rsa *r, void **p) {
+  if (r->f_rng) {
+    *p = r->p_rng;
+    return r->f_rng;
+  }
+  if (r->wxpay__rng_ready) {
+    *p = &r->wxpay__drbg;
+    return mbedtls_ctr_drbg_random;
+  }
+  *p = NULL;
+  return NULL;
+}
+
+/* >>rsa setup ------------------------------------------------------------ */
+
+WXPAY_MBEDTLS_DEF void wxpay_mbedtls_rsa_init(wxpay_mbedtls_rsa *r) {
+  size_t i;
+  if (!r) return;
+  memset(r, 0, sizeof *r);
+  mbedtls_pk_init(&r->merchant);
+  for (i = 0; i < WXPAY_MBEDTLS_MAX_PLATFORM_KEYS; i++)
+    mbedtls_pk_init(&r->platform[i].pk);
+}
+
+WXPAY_MBEDTLS_DEF void wxpay_mbedtls_rsa_free(wxpay_mbedtls_rsa *r) {
+  size_t i, n;
+  wxpay__mbrsa_rng_fn f_rng;
+  void *p_rng;
+  if (!r) return;
+  f_rng = r->f_rng;
+  p_rng = r->p_rng;
+  if (r->has_merchant) mbedtls_pk_free(&r->merchant);
+  n = r->platform_count;
+  if (n > WXPAY_MBEDTLS_MAX_PLATFORM_KEYS) n = WXPAY_MBEDTLS_MAX_PLATFORM_KEYS;
+  for (i = 0; i < n; i++) mbedtls_pk_free(&r->platform[i].pk);
+  if (r->wxpay__rng_ready) {
+    mbedtls_ctr_drbg_free(&r->wxpay__drbg);
+    mbedtls_entropy_free(&r->wxpay__entropy);
+  }
+  mbedtls_platform_zeroize(r, sizeof *r);
+  wxpay_mbedtls_rsa_init(r);
+  r->f_rng = f_rng;
+  r->p_rng = p_rng;
+}
+
+WXPAY_MBEDTLS_DEF const char *wxpay_mbedtls_rsa_strerror(int code) {
+  switch (code) {
+  case WXPAY_RSA_OK: return "no error";
+  case WXPAY_RSA_ERR_ARG: return "a required argument is missing";
+  case WXPAY_RSA_ERR_FILE: return "the file cannot be read (or is over 64 KiB)";
+  case WXPAY_RSA_ERR_PARSE: return "not a PEM key or certificate of the kind expected";
+  case WXPAY_RSA_ERR_ENCRYPTED: return "the private key is encrypted: give it unencrypted (openssl pkey -in KEY -out PLAIN)";
+  case WXPAY_RSA_ERR_NOT_RSA: return "not an RSA key (APIv3 signs with SHA256withRSA)";
+  case WXPAY_RSA_ERR_KEY_SIZE: return "the RSA key must have 2048 to 4096 bits";
+  case WXPAY_RSA_ERR_SERIAL: return "bad serial: 1 to 64 of [0-9A-Za-z_-] (a certificate's: 1 to 32 bytes, positive)";
+  case WXPAY_RSA_ERR_DUPLICATE: return "a platform key with that serial is loaded already";
+  case WXPAY_RSA_ERR_FULL: return "no room for another platform key";
+  case WXPAY_RSA_ERR_NO_KEY: return "no merchant private key loaded";
+  case WXPAY_RSA_ERR_BUFFER: return "the signature buffer is smaller than the key";
+  case WXPAY_RSA_ERR_CRYPTO: return "the crypto library failed";
+  default: return "unknown error";
+  }
+}
+
+/* >>rsa load ------------------------------------------------------------- */
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key(wxpay_mbedtls_rsa *r,
+                                                     const char *pem,
+                                                     size_t pem_len) {
+  mbedtls_pk_context pk;
+  unsigned char *buf;
+  int ret;
+  if (!r || !pem) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
+  if (pem_len == 0) pem_len = strlen(pem);
+  if (pem_len == 0) return WXPAY_RSA_ERR_PARSE;
+  if ((ret = wxpay__mbrsa_psa(r)) != WXPAY_RSA_OK) return ret;
+  if ((ret = wxpay__mbrsa_rng(r)) != WXPAY_RSA_OK) return ret;
+  buf = wxpay__mbrsa_copy(pem, &pem_len);
+  if (!buf) return pem_len ? WXPAY_RSA_ERR_CRYPTO : WXPAY_RSA_ERR_PARSE;
+  mbedtls_pk_init(&pk);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  {
+    void *p_rng;
+    wxpay__mbrsa_rng_fn f_rng = wxpay__mbrsa_rng_of(r, &p_rng);
+    ret = mbedtls_pk_parse_key(&pk, buf, pem_len + 1, NULL, 0, f_rng, p_rng);
+  }
+#else
+  ret = mbedtls_pk_parse_key(&pk, buf, pem_len + 1, NULL, 0);
+#endif
+  wxpay__mbrsa_drop(buf, pem_len + 1);
+  if (ret != 0) {
+    r->last_error = ret;
+    ret = wxpay__mbrsa_map(ret);
+  } else {
+    ret = wxpay__mbrsa_check_key(&pk);
+  }
+  if (ret != WXPAY_RSA_OK) {
+    mbedtls_pk_free(&pk);
+    return ret;
+  }
+  if (r->has_merchant) mbedtls_pk_free(&r->merchant);
+  r->merchant = pk; /* the context moves: pk is not freed */
+  r->has_merchant = 1;
+  mbedtls_platform_zeroize(&pk, sizeof pk);
+  return WXPAY_RSA_OK;
+}
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key_file(wxpay_mbedtls_rsa *r,
+                                                          const char *path) {
+  char *buf;
+  size_t len;
+  int ret;
+  if (!r || !path) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
+  ret = wxpay__mbrsa_read_file(path, &buf, &len);
+  if (ret != WXPAY_RSA_OK) return ret;
+  ret = len ? wxpay_mbedtls_load_private_key(r, buf, len) : WXPAY_RSA_ERR_PARSE;
+  wxpay__mbrsa_drop(buf, len);
+  return ret;
+}
+
+/* takes pk (freed on failure, moved on success) */
+static int wxpay__mbrsa_add(wxpay_mbedtls_rsa *r, const char *serial,
+                            int from_cert, mbedtls_pk_context *pk) {
+  wxpay_mbedtls_platform_key *e;
+  int ret = wxpay__mbrsa_check_key(pk);
+  if (ret == WXPAY_RSA_OK && wxpay__mbrsa_find(r, serial) >= 0)
+    ret = WXPAY_RSA_ERR_DUPLICATE;
+  if (ret == WXPAY_RSA_OK && r->platform_count >= WXPAY_MBEDTLS_MAX_PLATFORM_KEYS)
+    ret = WXPAY_RSA_ERR_FULL;
+  if (ret != WXPAY_RSA_OK) {
+    mbedtls_pk_free(pk);
+    return ret;
+  }
+  e = &r->platform[r->platform_count++];
+  memcpy(e->serial, serial, strlen(serial) + 1);
+  e->from_cert = from_cert;
+  e->pk = *pk;
+  mbedtls_pk_init(pk);
+  return WXPAY_RSA_OK;
+}
+
+/* the serial of crt as uppercase hex of its magnitude, two digits a byte */
+static int wxpay__mbrsa_cert_serial(const mbedtls_x509_crt *crt,
+                                    char out[WXPAY_RSA_SERIAL_MAX + 1]) {
+  static const char hex[] = "0123456789ABCDEF";
+  const unsigned char *p = crt->serial.p;
+  size_t n = crt->serial.len, i, o = 0;
+  if (!p || n == 0 || (p[0] & 0x80)) return WXPAY_RSA_ERR_SERIAL; /* negative */
+  while (n > 0 && *p == 0) { p++; n--; }
+  if (n == 0 || n > WXPAY_RSA_SERIAL_MAX / 2) return WXPAY_RSA_ERR_SERIAL;
+  for (i = 0; i < n; i++) {
+    out[o++] = hex[p[i] >> 4];
+    out[o++] = hex[p[i] & 15];
+  }
+  out[o] = '\0';
+  return WXPAY_RSA_OK;
+}
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_cert(wxpay_mbedtls_rsa *r,
+                                                      const char *pem,
+                                                      size_t pem_len) {
+  char serial[WXPAY_RSA_SERIAL_MAX + 1];
+  mbedtls_x509_crt crt;
+  mbedtls_pk_context pk;
+  unsigned char *buf;
+  int ret;
+  if (!r || !pem) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
+  if (pem_len == 0) pem_len = strlen(pem);
+  if (pem_len == 0) return WXPAY_RSA_ERR_PARSE;
+  if ((ret = wxpay__mbrsa_psa(r)) != WXPAY_RSA_OK) return ret;
+  buf = wxpay__mbrsa_copy(pem, &pem_len);
+  if (!buf) return pem_len ? WXPAY_RSA_ERR_CRYPTO : WXPAY_RSA_ERR_PARSE;
+  mbedtls_x509_crt_init(&crt);
+  mbedtls_pk_init(&pk);
+  /* > 0: some certificates of several did not parse; the first one did */
+  ret = mbedtls_x509_crt_parse(&crt, buf, pem_len + 1);
+  wxpay__mbrsa_drop(buf, pem_len + 1);
+  if (ret < 0 || crt.raw.len == 0 || !crt.pk_raw.p) {
+    r->last_error = ret < 0 ? ret : 0;
+    ret = ret < 0 ? wxpay__mbrsa_map(ret) : WXPAY_RSA_ERR_PARSE;
+  } else if ((ret = wxpay__mbrsa_cert_serial(&crt, serial)) == WXPAY_RSA_OK) {
+    /* a copy of the certificate's key: the certificate is not kept */
+    ret = mbedtls_pk_parse_public_key(&pk, crt.pk_raw.p, crt.pk_raw.len);
+    if (ret != 0) {
+      r->last_error = ret;
+      ret = wxpay__mbrsa_map(ret);
+      mbedtls_pk_free(&pk);
+    } else {
+      ret = wxpay__mbrsa_add(r, serial, 1, &pk);
+    }
+  }
+  mbedtls_x509_crt_free(&crt);
+  return ret;
+}
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_cert_file(wxpay_mbedtls_rsa *r,
+                                                           const char *path) {
+  char *buf;
+  size_t len;
+  int ret;
+  if (!r || !path) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
+  ret = wxpay__mbrsa_read_file(path, &buf, &len);
+  if (ret != WXPAY_RSA_OK) return ret;
+  ret = len ? wxpay_mbedtls_add_platform_cert(r, buf, len) : WXPAY_RSA_ERR_PARSE;
+  wxpay__mbrsa_drop(buf, len);
+  return ret;
+}
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key(
+    wxpay_mbedtls_rsa *r, const char *serial, const char *pem, size_t pem_len) {
+  mbedtls_pk_context pk;
+  unsigned char *buf;
+  int ret;
+  if (!r || !serial || !pem) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
+  if (!wxpay__mbrsa_serial_ok(serial)) return WXPAY_RSA_ERR_SERIAL;
+  if (pem_len == 0) pem_len = strlen(pem);
+  if (pem_len == 0) return WXPAY_RSA_ERR_PARSE;
+  if ((ret = wxpay__mbrsa_psa(r)) != WXPAY_RSA_OK) return ret;
+  buf = wxpay__mbrsa_copy(pem, &pem_len);
+  if (!buf) return pem_len ? WXPAY_RSA_ERR_CRYPTO : WXPAY_RSA_ERR_PARSE;
+  mbedtls_pk_init(&pk);
+  ret = mbedtls_pk_parse_public_key(&pk, buf, pem_len + 1);
+  wxpay__mbrsa_drop(buf, pem_len + 1);
+  if (ret != 0) {
+    r->last_error = ret;
+    mbedtls_pk_free(&pk);
+    return wxpay__mbrsa_map(ret);
+  }
+  return wxpay__mbrsa_add(r, serial, 0, &pk);
+}
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key_file(
+    wxpay_mbedtls_rsa *r, const char *serial, const char *path) {
+  char *buf;
+  size_t len;
+  int ret;
+  if (!r || !serial || !path) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
+  ret = wxpay__mbrsa_read_file(path, &buf, &len);
+  if (ret != WXPAY_RSA_OK) return ret;
+  ret = len ? wxpay_mbedtls_add_platform_public_key(r, serial, buf, len)
+            : WXPAY_RSA_ERR_PARSE;
+  wxpay__mbrsa_drop(buf, len);
+  return ret;
+}
+
+/* >>rsa sign, verify ----------------------------------------------------- */
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_sign(void *user, const unsigned char *msg,
+                                         size_t msg_len,
+                                         const unsigned char digest[32],
+                                         unsigned char *sig, size_t sig_cap,
+                                         size_t *sig_len) {
+  wxpay_mbedtls_rsa *r = (wxpay_mbedtls_rsa *)user;
+  unsigned char md[32];
+  wxpay__mbrsa_rng_fn f_rng;
+  void *p_rng;
+  size_t need, len = 0;
+  int ret;
+  if (sig_len) *sig_len = 0;
+  if (!r || !sig || !sig_len || (!digest && !msg && msg_len)) return WXPAY_RSA_ERR_ARG;
+  if (!r->has_merchant) return WXPAY_RSA_ERR_NO_KEY;
+  need = mbedtls_pk_get_len(&r->merchant);
+  if (need == 0 || sig_cap < need) return WXPAY_RSA_ERR_BUFFER;
+  f_rng = wxpay__mbrsa_rng_of(r, &p_rng);
+  if (!f_rng) return WXPAY_RSA_ERR_CRYPTO;
+  if (!digest) {
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    static const unsigned char empty[1] = {0};
+    if (!info || mbedtls_md(info, msg ? msg : empty, msg_len, md) != 0)
+      return WXPAY_RSA_ERR_CRYPTO;
+    digest = md;
+  }
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  ret = mbedtls_pk_sign(&r->merchant, MBEDTLS_MD_SHA256, digest, 32, sig,
+                        sig_cap, &len, f_rng, p_rng);
+#else
+  ret = mbedtls_pk_sign(&r->merchant, MBEDTLS_MD_SHA256, digest, 32, sig, &len,
+                        f_rng, p_rng);
+#endif
+  mbedtls_platform_zeroize(md, sizeof md);
+  if (ret != 0 || len != need) return WXPAY_RSA_ERR_CRYPTO;
+  *sig_len = len;
+  return WXPAY_RSA_OK;
+}
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_verify(void *user, const char *serial,
+                                           const unsigned char digest[32],
+                                           const unsigned char *sig,
+                                           size_t sig_len) {
+  wxpay_mbedtls_rsa *r = (wxpay_mbedtls_rsa *)user;
+  mbedtls_pk_context *pk;
+  int i;
+  if (!r || !serial) return -1;
+  i = wxpay__mbrsa_find(r, serial);
+  if (i < 0) return -1;
+  pk = &r->platform[i].pk;
+  if (!digest || !sig || sig_len != mbedtls_pk_get_len(pk)) return 0;
+  return mbedtls_pk_verify(pk, MBEDTLS_MD_SHA256, digest, 32, sig, sig_len) == 0;
 }
 
 #endif /* WXPAY_MBEDTLS_IMPLEMENTED */

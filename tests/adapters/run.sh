@@ -3,11 +3,14 @@
 # mbedTLS) for real: each closes orders through wxpay_close() against the
 # local emulator (tests/emulator/), over HTTPS with a throw-away test CA (the
 # socket adapter over plain HTTP), plus the HTTP client alone over an
-# in-memory stream and a compiler matrix. One line per test: PASS, FAIL or
-# SKIP (tests/CONVENTIONS.md). Loopback only. Build output in build/adapters/.
+# in-memory stream and a compiler matrix; and the APIv3 RSA signers and
+# verifiers (wxpay_openssl.h, wxpay_mbedtls.h) against keys and signatures of
+# the openssl command (rsa_test.c, keys from mkrsa.sh). One line per test:
+# PASS, FAIL or SKIP (tests/CONVENTIONS.md). Loopback only. Build output in
+# build/adapters/.
 #
-# Missing libcurl / mbedTLS / openssl / a compiler: a loud SKIP (CI sets
-# WXPAY_NO_SKIP=1, which tests/run.sh turns into a failure).
+# Missing libcurl / mbedTLS / libssl-dev / openssl / a compiler: a loud SKIP
+# (CI sets WXPAY_NO_SKIP=1, which tests/run.sh turns into a failure).
 cd "$(dirname "$0")/../.." || exit 2
 T=tests/adapters
 B=build/adapters
@@ -60,9 +63,12 @@ HAVE_CURL=0; have curl/curl.h -lcurl && HAVE_CURL=1
 HAVE_MBEDTLS=0; have mbedtls/ssl.h -lmbedtls -lmbedx509 -lmbedcrypto && HAVE_MBEDTLS=1
 [ $HAVE_CURL = 1 ] || skip curl_adapter "libcurl not installed (apt-get install libcurl4-openssl-dev)"
 [ $HAVE_MBEDTLS = 1 ] || skip mbedtls_adapter "mbedTLS not installed (apt-get install libmbedtls-dev)"
+HAVE_OPENSSL=0; have openssl/evp.h -lcrypto && HAVE_OPENSSL=1
+[ $HAVE_OPENSSL = 1 ] || skip openssl_adapter "OpenSSL libcrypto headers not installed (apt-get install libssl-dev)"
 DEFS=""
 [ $HAVE_CURL = 1 ] && DEFS="$DEFS -DHAVE_CURL"
 [ $HAVE_MBEDTLS = 1 ] && DEFS="$DEFS -DHAVE_MBEDTLS"
+[ $HAVE_OPENSSL = 1 ] && DEFS="$DEFS -DHAVE_OPENSSL"
 
 JOBS=""
 bg() { # NAME command... : runs in the background, exit status in $B/NAME.rc
@@ -88,13 +94,18 @@ report() { # NAME TEST: PASS/FAIL from a finished bg job
 
 TLS=1
 MK_JOB=""
-rm -rf "$CERTS"
+RSA_JOB=""
+RSA_DIR=$B/rsa
+rm -rf "$CERTS" "$RSA_DIR"
 if ! command -v openssl > /dev/null 2>&1; then
   TLS=0
   skip adapters_https "openssl not installed (apt-get install openssl): no test certificates"
+  skip rsa_signers "openssl not installed (apt-get install openssl): no test keys"
 else
   bg mkcerts sh tests/emulator/mkcerts.sh "$CERTS"
   MK_JOB=mkcerts
+  bg mkrsa sh $T/mkrsa.sh "$RSA_DIR"
+  RSA_JOB=mkrsa
 fi
 
 # every adapter in one file, strict warnings, with each C compiler there is:
@@ -103,9 +114,18 @@ fi
 compile_all() { # cc
   $1 $STRICT $MORE -O2 $DEFS -c $T/compile_all.c -o "$B/compile_all_$1.o" &&
   $1 $STRICT $MORE $DEFS -DWXPAY_HTTP_STATIC -DWXPAY_CURL_STATIC -DWXPAY_MBEDTLS_STATIC \
-    -c $T/compile_all.c -o "$B/compile_all_static_$1.o" &&
+    -DWXPAY_OPENSSL_STATIC -c $T/compile_all.c -o "$B/compile_all_static_$1.o" &&
   $1 $STRICT $MORE -DWXPAY_HTTP_NO_POSIX -DWXPAY_HTTP_IMPLEMENTATION -x c \
-    -c adapters/wxpay_http.h -o "$B/http_noposix_$1.o"
+    -c adapters/wxpay_http.h -o "$B/http_noposix_$1.o" &&
+  # each RSA part alone: the mbedTLS one without the transport (no sockets)
+  if [ $HAVE_MBEDTLS = 1 ]; then
+    $1 $STRICT $MORE -O2 -DWXPAY_MBEDTLS_NO_TRANSPORT -DWXPAY_MBEDTLS_IMPLEMENTATION -x c \
+      -c adapters/wxpay_mbedtls.h -o "$B/mbedtls_rsa_only_$1.o"
+  fi &&
+  if [ $HAVE_OPENSSL = 1 ]; then
+    $1 $STRICT $MORE -O2 -DWXPAY_OPENSSL_IMPLEMENTATION -x c \
+      -c adapters/wxpay_openssl.h -o "$B/openssl_alone_$1.o"
+  fi
 }
 CCS=""
 for cc in gcc clang; do
@@ -119,8 +139,44 @@ if command -v g++ > /dev/null 2>&1; then
   bg cxx g++ -Wall -Wextra -Werror -I. $DEFS -x c++ -c $T/compile_all.c -o "$B/compile_all_cpp.o"
 fi
 bg http_unit $CC $STRICT $MORE -g $T/http_unit.c -o "$B/http_unit"
+# the RSA tests, under AddressSanitizer and UBSan when they work here
+SAN=""
+printf 'int main(void) { return 0; }\n' > "$B/san_probe.c"
+if $CC -fsanitize=address,undefined "$B/san_probe.c" -o "$B/san_probe" > /dev/null 2>&1 &&
+   "$B/san_probe" > /dev/null 2>&1; then
+  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+fi
+RSA_ADAPTERS=""
+[ $HAVE_OPENSSL = 1 ] && RSA_ADAPTERS="openssl"
+[ $HAVE_MBEDTLS = 1 ] && RSA_ADAPTERS="$RSA_ADAPTERS mbedtls"
+for a in $RSA_ADAPTERS; do
+  case $a in
+  openssl) libs="-lcrypto" ;;
+  mbedtls) libs="-lmbedx509 -lmbedcrypto" ;; # the RSA part alone: no -lmbedtls
+  esac
+  up=$(echo $a | tr a-z A-Z)
+  bg "rsa_$a" $CC $STRICT $MORE -g $SAN -DRSA_$up $T/rsa_test.c -o "$B/rsa_$a" $libs
+done
 HAVE_IMPL=0
 grep -q '^#ifdef WXPAY_CLOSE_IMPLEMENTATION' wxpay_close.h && HAVE_IMPL=1
+# APIv3 end to end: the header's wxpay_v3_close() and the emulator's v3 path
+HAVE_V3=0
+[ "$(grep -c 'WXPAY_DEF wxpay_err wxpay_v3_close(' wxpay_close.h)" -ge 2 ] &&
+  grep -q '/v3/combine-transactions' tests/emulator/emulator.py && HAVE_V3=1
+V3_PAIRS=""
+if [ $HAVE_V3 = 1 ] && [ $HAVE_IMPL = 1 ]; then
+  if [ $HAVE_CURL = 1 ] && [ $HAVE_OPENSSL = 1 ]; then V3_PAIRS="curl"
+  elif [ $HAVE_CURL = 1 ]; then skip curl_openssl_v3 "libssl-dev not installed: no OpenSSL signer for the curl transport"; fi
+  [ $HAVE_MBEDTLS = 1 ] && V3_PAIRS="$V3_PAIRS mbedtls"
+  for a in $V3_PAIRS; do
+    case $a in
+    curl) libs="-lcurl -lcrypto" ;;
+    mbedtls) libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
+    esac
+    up=$(echo $a | tr a-z A-Z)
+    bg "v3drv_$a" $CC $STRICT $MORE -g -DV3_$up $T/v3_driver.c -o "$B/v3drv_$a" $libs
+  done
+fi
 ADAPTERS="socket"
 [ $HAVE_CURL = 1 ] && ADAPTERS="$ADAPTERS curl"
 [ $HAVE_MBEDTLS = 1 ] && ADAPTERS="$ADAPTERS mbedtls"
@@ -176,6 +232,13 @@ if [ $E2E = 1 ]; then
       set -- "$@" --order "$no:1900000109:${rest%%:*}:${rest#*:}:1900009001/OD_$no"
     done
   done
+  # the APIv3 ones: V3<PAIR>_<TEST>
+  for p in CURL MBED; do
+    for o in OK NOSIGN PUB BADSIGN UNKSERIAL; do
+      no=V3${p}_$o
+      set -- "$@" --order "$no:1900000109:open:3600:1900009001/OD_$no"
+    done
+  done
   rm -f "$B/ports.json"
   certs_arg=""
   [ $TLS = 1 ] && certs_arg="--certs $CERTS"
@@ -193,6 +256,56 @@ report headers_only adapters_headers_compile_in_plain_c99_without_posix_macros
 # the HTTP client alone, over an in-memory stream (prints its own lines)
 if [ "$(cat "$B/http_unit.rc")" = 0 ]; then "$B/http_unit" || true
 else report http_unit http_unit_builds; fi
+
+# ------------------------------------------------- APIv3 RSA sign / verify --
+# rsa_test prints its own lines; here: its signatures checked by the openssl
+# command, byte for byte against `openssl dgst -sign`, and between adapters.
+RSA_OK=0
+if [ -n "$RSA_JOB" ]; then
+  await "$RSA_JOB"
+  report "$RSA_JOB" rsa_test_keys_made && RSA_OK=1
+fi
+TIMEOUT=""
+command -v timeout > /dev/null 2>&1 && TIMEOUT="timeout 120"
+RSA_SIGNED=""
+for a in $RSA_ADAPTERS; do
+  [ $RSA_OK = 1 ] || break
+  if [ "$(cat "$B/rsa_$a.rc")" != 0 ]; then report "rsa_$a" "${a}_rsa_test_builds"; continue; fi
+  rm -f "$RSA_DIR/sig_$a.bin" "$RSA_DIR/sig_${a}_4096.bin"
+  # stdin closed: a loader that prompted for a password would fail, not
+  # hang; exit 1 is its own FAIL lines, anything else (or stderr, where the
+  # sanitizers and leak checker report) is a crash, a leak or a time-out
+  ASAN_OPTIONS=detect_leaks=1 $TIMEOUT "$B/rsa_$a" "$RSA_DIR" < /dev/null 2> "$B/rsa_$a.err"
+  rc=$?
+  if [ $rc -gt 1 ] || [ -s "$B/rsa_$a.err" ]; then
+    fail "${a}_rsa_test_runs_without_crash_leak_or_sanitizer_report" \
+      "exit $rc: $(head -c 600 "$B/rsa_$a.err" | tr '\n' ' ')"
+  else pass "${a}_rsa_test_runs_without_crash_leak_or_sanitizer_report"; fi
+  [ -n "$SAN" ] || echo "note: no AddressSanitizer here: rsa_$a ran without it"
+  if [ -s "$RSA_DIR/sig_$a.bin" ]; then
+    RSA_SIGNED="$RSA_SIGNED $a"
+    if openssl dgst -sha256 -verify "$RSA_DIR/merchant_pub.pem" -signature "$RSA_DIR/sig_$a.bin" \
+         "$RSA_DIR/msg.txt" > "$B/rsa_$a.dgst" 2>&1; then
+      pass "${a}_signature_verifies_with_openssl_dgst"
+    else fail "${a}_signature_verifies_with_openssl_dgst" "$(head -c 300 "$B/rsa_$a.dgst")"; fi
+    if openssl dgst -sha256 -verify "$RSA_DIR/other_pub.pem" -signature "$RSA_DIR/sig_$a.bin" \
+         "$RSA_DIR/msg.txt" > /dev/null 2>&1; then
+      fail "${a}_signature_refused_by_openssl_dgst_with_another_key" "verified"
+    else pass "${a}_signature_refused_by_openssl_dgst_with_another_key"; fi
+    if cmp -s "$RSA_DIR/sig_${a}_4096.bin" "$RSA_DIR/sig_cmd_4096.bin"; then
+      pass "${a}_4096_bit_signature_equals_openssl_dgst_bytes"
+    else fail "${a}_4096_bit_signature_equals_openssl_dgst_bytes" "differs or missing"; fi
+  else
+    fail "${a}_signature_verifies_with_openssl_dgst" "rsa_test wrote no signature"
+  fi
+done
+case " $RSA_SIGNED " in
+*" openssl "*" mbedtls "*)
+  if cmp -s "$RSA_DIR/sig_openssl.bin" "$RSA_DIR/sig_mbedtls.bin" &&
+     cmp -s "$RSA_DIR/sig_openssl_4096.bin" "$RSA_DIR/sig_mbedtls_4096.bin"; then
+    pass rsa_adapters_produce_byte_identical_signatures
+  else fail rsa_adapters_produce_byte_identical_signatures "OpenSSL and mbedTLS signatures differ"; fi ;;
+esac
 
 [ $E2E = 1 ] || exit 0
 built=""
@@ -375,5 +488,53 @@ if echo " $built " | grep -q ' mbedtls ' && [ $TLS = 1 ]; then
   want mbedtls_unknown_ca_from_pem_buffer_refused "$line" err=TRANSPORT net=TLS
   line=$("$B/drv_mbedtls" --raw --ca "$CERTS/ca.pem" "http://127.0.0.1:$HP$EP" 2>> "$B/drv_mbedtls.err")
   want mbedtls_transport_serves_plain_http_urls "$line" net=OK status=200
+fi
+
+# ------------------------------------------- APIv3 end to end over HTTPS --
+# Each pairing (curl + OpenSSL signer, mbedTLS transport + mbedTLS signer)
+# closes v3 orders through wxpay_v3_close() against the emulator, which
+# checks the Authorization signature with the merchant key of mkcerts.sh
+# and signs its answers with the platform key.
+v3suite() { # pair P label
+  A=$1; P=$2; L=$3
+  v3() { "$B/v3drv_$A" --certs "$CERTS" --ca "$CERTS/ca.pem" "$@" "https://localhost:$SP" \
+           2>> "$B/v3drv_$A.err"; }
+  line=$(v3 --order V3${P}_OK)
+  want "${L}_v3_close_succeeds_verified" "$line" err=OK outcome=closed http=204 verified=1 attempts=1
+  hl=$(emu_last); why=""
+  for h in "\"target\": \"/v3/combine-transactions/out-trade-no/V3${P}_OK/close\"" \
+           "[\"Authorization\", \"WECHATPAY2-SHA256-RSA2048 " "[\"Content-Type\", \"application/json\"]" \
+           "[\"Accept\", \"application/json\"]"; do
+    case $hl in *"$h"*) ;; *) why="$why $h" ;; esac
+  done
+  if [ -z "$why" ]; then pass "${L}_v3_request_carries_authorization_and_json_headers"
+  else fail "${L}_v3_request_carries_authorization_and_json_headers" "missing$why in $(printf '%s' "$hl" | head -c 600)"; fi
+  line=$(v3 --order V3${P}_OK)
+  want "${L}_v3_second_close_is_already_closed" "$line" err=OK outcome=already_closed http=400 \
+    code=ORDER_CLOSED verified=1
+  # an unsigned 204: the order was closed, yet the answer counts for nothing
+  line=$(v3 --order V3${P}_NOSIGN --prefix /v3nosign)
+  want "${L}_v3_unsigned_answer_refused" "$line" err=NO_SIGNATURE outcome=none verified=0 attempts=1
+  line=$(v3 --order V3${P}_NOSIGN)
+  want "${L}_v3_order_behind_refused_unsigned_answer_is_already_closed" "$line" err=OK \
+    outcome=already_closed verified=1
+  line=$(v3 --order V3${P}_PUB --pubkey)
+  want "${L}_v3_platform_public_key_mode_closes_verified" "$line" err=OK outcome=closed verified=1
+  line=$(v3 --order V3${P}_BADSIGN --prefix /v3badsign)
+  want "${L}_v3_wrong_platform_signature_refused" "$line" err=SIGNATURE outcome=none verified=0
+  line=$(v3 --order V3${P}_UNKSERIAL --prefix /v3unknownserial)
+  want "${L}_v3_unknown_platform_serial_refused" "$line" err=UNKNOWN_SERIAL outcome=none verified=0
+}
+if [ $HAVE_V3 = 0 ]; then
+  fail adapters_v3_end_to_end "wxpay_close.h has no wxpay_v3_close() definition or the emulator no v3 path yet"
+elif [ $TLS = 0 ]; then
+  skip adapters_v3_end_to_end "no test certificates (openssl missing)"
+elif [ ! -s "$CERTS/merchant.serial" ] || [ ! -s "$CERTS/platform.serial" ]; then
+  fail adapters_v3_end_to_end "mkcerts.sh made no merchant/platform identities in $CERTS"
+else
+  for A in $V3_PAIRS; do
+    if [ "$(cat "$B/v3drv_$A.rc")" != 0 ]; then report "v3drv_$A" "${A}_v3_driver_builds"; continue; fi
+    if [ $A = curl ]; then v3suite curl CURL curl_openssl; else v3suite mbedtls MBED mbedtls; fi
+  done
 fi
 exit 0
