@@ -1038,9 +1038,14 @@ WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
    loops of our own, as libc's speed-tuned ones cost a Cortex-M more flash
    than this whole module's XML reader. */
 static size_t wxpay__strnlen(const char *s, size_t max) {
+#ifdef __OPTIMIZE_SIZE__
   size_t n = 0;
   while (n < max && s[n]) n++;
   return n;
+#else /* memchr stops at the first match (C11 7.24.5.1, POSIX) */
+  const char *z = (const char *)memchr(s, 0, max);
+  return z ? (size_t)(z - s) : max;
+#endif
 }
 
 #ifdef __OPTIMIZE_SIZE__
@@ -1132,6 +1137,25 @@ static int wxpay__hexval(int c) {
   return -1;
 }
 
+#ifndef __OPTIMIZE_SIZE__
+/* Character classes, a byte per character, for speed where flash is not
+   counted: bit 0 ids and nonces (printable ASCII but space), bit 1 order
+   numbers (0-9 A-Z a-z _ - | * @), bit 2 what JSON strings carry as is. */
+#define WXPAY__CL(c) ((unsigned char)(((c) > 0x20 && (c) < 0x7F) |                     \
+  (((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || ((c) >= '0' && (c) <= '9') ||  \
+    (c) == '_' || (c) == '-' || (c) == '|' || (c) == '*' || (c) == '@') << 1) |      \
+  (((c) >= 0x20 && (c) != '"' && (c) != '\\' && (c) != '/') << 2)))
+#define WXPAY__CL4(c) WXPAY__CL(c), WXPAY__CL((c) + 1), WXPAY__CL((c) + 2), WXPAY__CL((c) + 3)
+#define WXPAY__CL16(c) WXPAY__CL4(c), WXPAY__CL4((c) + 4), WXPAY__CL4((c) + 8), WXPAY__CL4((c) + 12)
+#define WXPAY__CL64(c) WXPAY__CL16(c), WXPAY__CL16((c) + 16), WXPAY__CL16((c) + 32), WXPAY__CL16((c) + 48)
+static const unsigned char wxpay__class[256] = {WXPAY__CL64(0), WXPAY__CL64(64),
+                                                WXPAY__CL64(128), WXPAY__CL64(192)};
+#undef WXPAY__CL
+#undef WXPAY__CL4
+#undef WXPAY__CL16
+#undef WXPAY__CL64
+#endif
+
 /* >>out: one writer for buffers and for the MAC; it counts what it could not
    write so a too-small buffer reports the size it needs */
 typedef struct wxpay__out {
@@ -1192,8 +1216,12 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
   size_t i, start = 0;
   char esc[7];
   wxpay__put(o, "\"", 1);
-  for (i = 0; s[i]; i++) {
-    unsigned char c = (unsigned char)s[i];
+  for (i = 0;; i++) {
+    unsigned char c;
+#ifndef __OPTIMIZE_SIZE__
+    while (wxpay__class[(unsigned char)s[i]] & 4) i++; /* a run of plain bytes */
+#endif
+    if ((c = (unsigned char)s[i]) == '\0') break;
     if (c == '"' || c == '\\' || c == '/' || c < 0x20) {
       wxpay__put(o, s + start, i - start);
       start = i + 1;
@@ -1243,22 +1271,6 @@ static int wxpay__needs_cdata(const char *s) {
 #endif
 }
 
-static void wxpay__xml_open(wxpay__out *o, const char *name, int cdata) {
-  wxpay__put(o, "<", 1);
-  wxpay__puts(o, name);
-  wxpay__put(o, cdata ? "><![CDATA[" : ">", cdata ? 10 : 1);
-  o->cdata = cdata;
-  o->brackets = 0;
-}
-
-static void wxpay__xml_close(wxpay__out *o, const char *name) {
-  int cdata = o->cdata;
-  o->cdata = 0;
-  wxpay__put(o, cdata ? "]]></" : "</", cdata ? 5 : 2);
-  wxpay__puts(o, name);
-  wxpay__put(o, ">", 1);
-}
-
 /* >>sign */
 static size_t wxpay__key_len(const wxpay_client *c) {
   return c->api_key ? wxpay__strnlen(c->api_key, WXPAY_KEY_LEN + 1) : 0;
@@ -1291,9 +1303,62 @@ static void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) 
    signed in); sign comes last. A NULL sub_order_list value means "built from
    sub_orders". */
 enum { WXPAY__SUB_ORDER_LIST = 5, WXPAY__REQ_SIGNED = 6, WXPAY__REQ_FIELDS = 7 };
-static const char wxpay__req_names[WXPAY__REQ_FIELDS][21] = {
-    "combine_appid", "combine_mch_id", "combine_out_trade_no", "nonce_str",
-    "sign_type",     "sub_order_list", "sign"};
+#define WXPAY__REQ_LIST(X) X(combine_appid) X(combine_mch_id) X(combine_out_trade_no) \
+  X(nonce_str) X(sign_type) X(sub_order_list) X(sign)
+#define WXPAY__REQ_NAME(n) #n,
+static const char wxpay__req_names[WXPAY__REQ_FIELDS][21] = {WXPAY__REQ_LIST(WXPAY__REQ_NAME)};
+
+/* Field i's tags, and its "&name=" in the sign string. Built for speed,
+   each is one piece from a table; built for size, pieced together. */
+#ifndef __OPTIMIZE_SIZE__
+#define WXPAY__REQ_OPEN(n) "<" #n ">",
+#define WXPAY__REQ_CLOSE(n) "</" #n ">",
+#define WXPAY__REQ_KEY(n) "&" #n "=",
+#define WXPAY__REQ_LEN(n) sizeof #n - 1,
+static const char *const wxpay__req_open[] = {WXPAY__REQ_LIST(WXPAY__REQ_OPEN)};
+static const char *const wxpay__req_close[] = {WXPAY__REQ_LIST(WXPAY__REQ_CLOSE)};
+static const char *const wxpay__req_key[] = {WXPAY__REQ_LIST(WXPAY__REQ_KEY)};
+static const unsigned char wxpay__req_len[] = {WXPAY__REQ_LIST(WXPAY__REQ_LEN)};
+
+static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
+  wxpay__raw(o, wxpay__req_open[i], wxpay__req_len[i] + 2u);
+  if (cdata) wxpay__raw(o, "<![CDATA[", 9);
+  o->cdata = cdata;
+  o->brackets = 0;
+}
+
+static void wxpay__xml_close(wxpay__out *o, unsigned i) {
+  if (o->cdata) wxpay__raw(o, "]]>", 3);
+  o->cdata = 0;
+  wxpay__raw(o, wxpay__req_close[i], wxpay__req_len[i] + 3u);
+}
+
+static void wxpay__sign_key(wxpay__out *o, unsigned i) {
+  wxpay__raw(o, wxpay__req_key[i] + !i, wxpay__req_len[i] + 2u - !i);
+}
+#else
+static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
+  wxpay__put(o, "<", 1);
+  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__put(o, cdata ? "><![CDATA[" : ">", cdata ? 10 : 1);
+  o->cdata = cdata;
+  o->brackets = 0;
+}
+
+static void wxpay__xml_close(wxpay__out *o, unsigned i) {
+  int cdata = o->cdata;
+  o->cdata = 0;
+  wxpay__put(o, cdata ? "]]></" : "</", cdata ? 5 : 2);
+  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__put(o, ">", 1);
+}
+
+static void wxpay__sign_key(wxpay__out *o, unsigned i) {
+  if (i) wxpay__put(o, "&", 1);
+  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__put(o, "=", 1);
+}
+#endif
 /* The body's order, the seed SDK's: indexes into wxpay__req_names. */
 static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
 
@@ -1319,9 +1384,7 @@ static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
                                    const char *const v[WXPAY__REQ_FIELDS], int masked) {
   unsigned i;
   for (i = 0; i < WXPAY__REQ_SIGNED; i++) {
-    if (i) wxpay__put(o, "&", 1);
-    wxpay__puts(o, wxpay__req_names[i]);
-    wxpay__put(o, "=", 1);
+    wxpay__sign_key(o, i);
     wxpay__req_value(o, req, v, i);
   }
   wxpay__key_suffix(o, c, masked);
@@ -1371,11 +1434,26 @@ static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f)
 }
 #endif
 
+#ifndef __OPTIMIZE_SIZE__
+/* "000102...FF": two digits per byte in one load, where flash is not counted */
+#define WXPAY__HROW(a) a "0" a "1" a "2" a "3" a "4" a "5" a "6" a "7" \
+  a "8" a "9" a "A" a "B" a "C" a "D" a "E" a "F"
+static const char wxpay__hex2[] = WXPAY__HROW("0") WXPAY__HROW("1") WXPAY__HROW("2")
+    WXPAY__HROW("3") WXPAY__HROW("4") WXPAY__HROW("5") WXPAY__HROW("6") WXPAY__HROW("7")
+    WXPAY__HROW("8") WXPAY__HROW("9") WXPAY__HROW("A") WXPAY__HROW("B") WXPAY__HROW("C")
+    WXPAY__HROW("D") WXPAY__HROW("E") WXPAY__HROW("F");
+#undef WXPAY__HROW
+#endif
+
 static void wxpay__hex_upper(const unsigned char *in, size_t n, char *out) {
   size_t i;
   for (i = 0; i < n; i++) {
+#ifdef __OPTIMIZE_SIZE__
     out[2 * i] = wxpay__hex[in[i] >> 4];
     out[2 * i + 1] = wxpay__hex[in[i] & 15];
+#else
+    memcpy(out + 2 * i, wxpay__hex2 + 2 * in[i], 2);
+#endif
   }
   out[2 * n] = '\0';
 }
@@ -1502,6 +1580,7 @@ enum { WXPAY__ID = 0, WXPAY__ORDER_NO = 1, WXPAY__NONCE = 2, WXPAY__V3_NONCE = 3
 static const uint32_t wxpay__charset[2][4] = {{0x00000000u, 0xFFFFFFFEu, 0xFFFFFFFFu, 0x7FFFFFFFu},
                                               {0x00000000u, 0x03FF2400u, 0x87FFFFFFu, 0x17FFFFFEu}};
 
+
 /* Ids, order numbers and nonces: 1 to 32 bytes of their character set. */
 static wxpay_err wxpay__check(const char *s, int kind) {
   const size_t max = kind & 4 ? 64 : 32;
@@ -1509,6 +1588,20 @@ static wxpay_err wxpay__check(const char *s, int kind) {
   const int nonce = kind & 2;
   size_t n;
   if (!s || !*s) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
+#ifndef __OPTIMIZE_SIZE__
+  { /* the length first (memchr), then four classes at a time */
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned all = (unsigned)(kind & 1) + 1u;
+    size_t i = 0;
+    if ((n = wxpay__strnlen(s, max + 1)) <= max) {
+      for (; i + 4 <= n; i += 4)
+        all &= wxpay__class[p[i]] & wxpay__class[p[i + 1]] & wxpay__class[p[i + 2]] &
+               wxpay__class[p[i + 3]];
+      for (; i < n; i++) all &= wxpay__class[p[i]];
+      if (all) return WXPAY_OK; /* else the loop below says what is wrong */
+    }
+  }
+#endif
   for (n = 0; s[n]; n++) {
     unsigned c = (unsigned char)s[n];
     if (n == max) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
@@ -1643,11 +1736,11 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   wxpay__raw(&o, "<xml>", 5);
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
     unsigned i = wxpay__body_order[k], splits = o.splits;
-    wxpay__xml_open(&o, wxpay__req_names[i], v[i] ? wxpay__needs_cdata(v[i]) : 1);
+    wxpay__xml_open(&o, i, v[i] ? wxpay__needs_cdata(v[i]) : 1);
     at[i] = o.len;
     wxpay__req_value(&o, req, v, i);
     vlen[i] = o.splits == splits ? o.len - at[i] : (size_t)-1;
-    wxpay__xml_close(&o, wxpay__req_names[i]);
+    wxpay__xml_close(&o, i);
   }
   wxpay__raw(&o, "<sign>", 6);
   if (o.len + 64 + 13 >= cap) { /* too small: say how much is needed */
@@ -1658,9 +1751,7 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   memset(&m, 0, sizeof m);
   m.mac = &h;
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
-    if (k) wxpay__raw(&m, "&", 1);
-    wxpay__puts(&m, wxpay__req_names[k]);
-    wxpay__raw(&m, "=", 1);
+    wxpay__sign_key(&m, k);
     if (vlen[k] != (size_t)-1) wxpay__raw(&m, out + at[k], vlen[k]);
     else wxpay__req_value(&m, req, v, k);
   }
@@ -2294,7 +2385,8 @@ static int wxpay__js_hex4(const char *p) {
 
 /* Reads the string at b[i] == '"'. With decode set, unescapes it in place
    (what it writes never passes what it has read) and ends it with a NUL over
-   the closing quote; returns its start, or NULL when malformed. */
+   the closing quote; without, only checks it (a value kept raw). Returns its
+   start, or NULL when malformed. */
 static char *wxpay__js_string(wxpay__js *j, int decode) {
   char *start = j->b + j->i + 1;
   size_t w = ++j->i;
@@ -2311,7 +2403,8 @@ static char *wxpay__js_string(wxpay__js *j, int decode) {
     if (c != '\\') {
       if (c >= 0x80 && (len = wxpay__utf8_len((const unsigned char *)j->b + j->i, j->n - j->i)) == 0)
         return NULL;
-      for (k = 0; k < len; k++) j->b[w + k] = j->b[j->i + k];
+      if (decode)
+        for (k = 0; k < len; k++) j->b[w + k] = j->b[j->i + k];
       w += len;
       j->i += len;
       continue;
@@ -2323,7 +2416,8 @@ static char *wxpay__js_string(wxpay__js *j, int decode) {
       static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
       for (k = 0; k < 8 && from[k] != (char)c; k++) {}
       if (k == 8) return NULL;
-      j->b[w++] = to[k];
+      if (decode) j->b[w] = to[k];
+      w++;
       continue;
     }
     if (j->n - j->i < 4 || (cp = (uint32_t)wxpay__js_hex4(j->b + j->i)) > 0xFFFF) return NULL;
@@ -2338,6 +2432,7 @@ static char *wxpay__js_string(wxpay__js *j, int decode) {
       cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
     }
     if (cp == 0) return NULL; /* a NUL would cut the string short */
+    if (!decode) continue; /* only checked */
     if (cp < 0x80) {
       j->b[w++] = (char)cp;
     } else if (cp < 0x800) {
@@ -2857,7 +2952,7 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
   wxpay_err e, last = WXPAY_ERR_TRANSPORT;
   wxpay_net net = WXPAY_NET_OK;
   size_t usable, hl, prefix_len, k, at;
-  int attempt, attempts, on_backup = 0, status = 0;
+  int attempt, attempts, on_backup = 0, status;
   long long wait;
   char num[12];
 
@@ -2890,7 +2985,7 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
       client->sleep(client->sleep_user, client->retry_delay_ms ? client->retry_delay_ms : 1000);
     /* the URL is the host followed by the path the build writes first; a
        fresh timestamp, nonce and signature per attempt */
-    host = on_backup ? backup : primary;
+    host = on_backup && backup ? backup : primary;
     prefix = wxpay__v3_prefix(host, &hl, &prefix_len);
     e = hl < usable ? wxpay__v3_build(client, req, prefix, prefix_len, work + hl, usable - hl, &b)
                     : WXPAY_ERR_BUFFER;

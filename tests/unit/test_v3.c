@@ -283,6 +283,11 @@ static void json_error_reader_reads_wechat_bodies(void) {
   CHECK(*code == 0 && *msg == 0);
   CHECK_ERR(json("{\"code\":\"\\ud83d\\ude00\"}", &code, NULL, NULL), WXPAY_OK);
   CHECK(strcmp(code, "\xf0\x9f\x98\x80") == 0);
+  /* detail stays byte for byte as received, escapes and all */
+  CHECK_ERR(json("{\"detail\":{\"k\\u00e9\":[\"a\\\"b\\n\\u8ba2\\ud83d\\ude00\",\"\xe8\xae\xa2\"]},"
+                 "\"code\":\"\\u0041\"}", &code, &msg, &detail), WXPAY_OK);
+  CHECK(strcmp(detail, "{\"k\\u00e9\":[\"a\\\"b\\n\\u8ba2\\ud83d\\ude00\",\"\xe8\xae\xa2\"]}") == 0);
+  CHECK(strcmp(code, "A") == 0);
   CHECK_ERR(json("{\"code\":\"A\",\"detail\":\"s\"}", &code, &msg, &detail), WXPAY_OK);
   CHECK(strcmp(detail, "\"s\"") == 0 && strcmp(code, "A") == 0);
 }
