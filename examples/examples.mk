@@ -5,12 +5,16 @@
 #   make -f examples/examples.mk config         # which transports were found
 #   make -f examples/examples.mk embedded-arm   # the Cortex-M4 build
 #   make -f examples/examples.mk WXPAY_CLI_CURL=0 WXPAY_CLI_MBEDTLS=0 \
-#        BUILD=build/socket-only                # as on a machine without them
+#        WXPAY_CLI_OPENSSL=0 BUILD=build/socket-only  # as on a machine without them
 #
-# libcurl and mbedTLS are optional: a compile probe looks for each (when its
-# adapter header is present) and the tool gets WXPAY_CLI_HAVE_CURL /
-# WXPAY_CLI_HAVE_MBEDTLS. The plain-socket transport is always built.
-# WXPAY_CLI_CURL / WXPAY_CLI_MBEDTLS: auto (default), 0 (leave out), 1 (must).
+# libcurl, mbedTLS and OpenSSL's libcrypto are optional: a compile probe
+# looks for each (when its adapter header is present) and the tool gets
+# WXPAY_CLI_HAVE_CURL / WXPAY_CLI_HAVE_MBEDTLS / WXPAY_CLI_HAVE_OPENSSL. The
+# plain-socket transport is always built. APIv3 (--api v3) signs with the
+# OpenSSL adapter when libcrypto was found, else with the mbedTLS one, else
+# it is not available (the tool then exits 7 for --api v3).
+# WXPAY_CLI_CURL / WXPAY_CLI_MBEDTLS / WXPAY_CLI_OPENSSL: auto (default),
+# 0 (leave out), 1 (must).
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -21,6 +25,7 @@ WARN     := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion \
             -Wshadow -Wstrict-prototypes -Werror
 WXPAY_CLI_CURL    ?= auto
 WXPAY_CLI_MBEDTLS ?= auto
+WXPAY_CLI_OPENSSL ?= auto
 
 HAS_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo 1)
 
@@ -54,10 +59,28 @@ $(error WXPAY_CLI_MBEDTLS=1 but mbedTLS (or adapters/wxpay_mbedtls.h) was not fo
 endif
 endif
 
+# -- OpenSSL (libcrypto: the APIv3 RSA signer) ------------------------------
+ifneq ($(WXPAY_CLI_OPENSSL),0)
+ifeq ($(HAS_PKGCONFIG),1)
+OPENSSL_CFLAGS := $(shell pkg-config --cflags libcrypto 2>/dev/null)
+OPENSSL_LIBS   := $(shell pkg-config --libs libcrypto 2>/dev/null)
+endif
+OPENSSL_LIBS   := $(if $(OPENSSL_LIBS),$(OPENSSL_LIBS),-lcrypto)
+HAVE_OPENSSL   := $(shell test -f adapters/wxpay_openssl.h && \
+  printf '#include <openssl/evp.h>\nint main(void) { EVP_MD_CTX *c = EVP_MD_CTX_new(); EVP_MD_CTX_free(c); return 0; }\n' | \
+  $(CC) -x c $(OPENSSL_CFLAGS) - -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo 1)
+ifeq ($(WXPAY_CLI_OPENSSL)$(HAVE_OPENSSL),1)
+$(error WXPAY_CLI_OPENSSL=1 but OpenSSL's libcrypto (or adapters/wxpay_openssl.h) was not found)
+endif
+endif
+
 CLI_DEFS := $(if $(HAVE_CURL),-DWXPAY_CLI_HAVE_CURL $(CURL_CFLAGS)) \
-            $(if $(HAVE_MBEDTLS),-DWXPAY_CLI_HAVE_MBEDTLS $(MBEDTLS_CFLAGS))
-CLI_LIBS := $(if $(HAVE_CURL),$(CURL_LIBS)) $(if $(HAVE_MBEDTLS),$(MBEDTLS_LIBS))
+            $(if $(HAVE_MBEDTLS),-DWXPAY_CLI_HAVE_MBEDTLS $(MBEDTLS_CFLAGS)) \
+            $(if $(HAVE_OPENSSL),-DWXPAY_CLI_HAVE_OPENSSL $(OPENSSL_CFLAGS))
+CLI_LIBS := $(if $(HAVE_CURL),$(CURL_LIBS)) $(if $(HAVE_MBEDTLS),$(MBEDTLS_LIBS)) \
+            $(if $(HAVE_OPENSSL),$(OPENSSL_LIBS))
 TRANSPORTS := $(if $(HAVE_CURL),curl )$(if $(HAVE_MBEDTLS),mbedtls )socket
+V3_SIGNER  := $(if $(HAVE_OPENSSL),openssl,$(if $(HAVE_MBEDTLS),mbedtls,none))
 
 # Rebuild when the compiler, flags or transports change, not only the sources.
 STAMP := $(BUILD)/examples/flags
@@ -75,12 +98,13 @@ config:
 	@echo "CC          $(CC)"
 	@echo "CFLAGS      $(CFLAGS)"
 	@echo "transports  $(TRANSPORTS)"
+	@echo "v3 signer   $(V3_SIGNER)"
 	@echo "libs        $(CLI_LIBS)"
 
 $(BUILD)/wxpay-close: examples/wxpay-close.c $(HEADERS) $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -I. $(CLI_DEFS) examples/wxpay-close.c -o $@ $(LDFLAGS) $(CLI_LIBS)
-	@echo "built $@ (transports: $(TRANSPORTS))"
+	@echo "built $@ (transports: $(TRANSPORTS); v3 signer: $(V3_SIGNER))"
 
 $(BUILD)/embedded: examples/embedded.c wxpay_close.h $(STAMP)
 	@mkdir -p $(@D)

@@ -5,13 +5,22 @@
    verifies the answer and says in one sentence what happened; the exit
    status tells a script what to do next. `wxpay-close --help` for the flags.
 
-   Built by `make` (examples/examples.mk), which defines WXPAY_CLI_HAVE_CURL
-   and WXPAY_CLI_HAVE_MBEDTLS when a compile probe finds those libraries. The
-   socket transport is always there.
+   Two APIs: --api v2 (the default: POST /pay/closecombinedorder, HMAC-SHA256
+   with the 32-byte APIv2 key) and --api v3 (POST /v3/combine-transactions/
+   out-trade-no/{no}/close, SHA256withRSA with the merchant's private key,
+   answers verified with the platform certificate or public key).
 
-   The key is read from $WXPAY_API_KEY or --key-file, never from argv (argv
-   shows in `ps`), is never printed (--explain shows "***"), and is wiped from
-   memory before exit. */
+   Built by `make` (examples/examples.mk), which defines WXPAY_CLI_HAVE_CURL,
+   WXPAY_CLI_HAVE_MBEDTLS and WXPAY_CLI_HAVE_OPENSSL when a compile probe
+   finds those libraries. The socket transport is always there. APIv3 signs
+   with the OpenSSL adapter (adapters/wxpay_openssl.h) when libcrypto was
+   found, else with the mbedTLS one; with neither, --api v3 exits 7.
+
+   Secrets never come from argv (argv shows in `ps`) and are never printed:
+   the APIv2 key is read from $WXPAY_API_KEY or --key-file (--explain shows
+   "***") and wiped from memory before exit; the APIv3 private key is read
+   from --private-key FILE or $WXPAY_PRIVATE_KEY (PEM) into the RSA adapter,
+   which wipes and frees it before exit. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, POSIX sockets */
 
 #include <errno.h>
@@ -33,6 +42,21 @@
 #define WXPAY_MBEDTLS_IMPLEMENTATION
 #include "adapters/wxpay_mbedtls.h"
 #endif
+#ifdef WXPAY_CLI_HAVE_OPENSSL
+#define WXPAY_OPENSSL_IMPLEMENTATION
+#include "adapters/wxpay_openssl.h"
+#endif
+
+/* The APIv3 signer: OpenSSL first (what libcurl users link already), else
+   mbedTLS, else none (--api v3 then exits EXIT_UNSUPPORTED). */
+#if defined(WXPAY_CLI_HAVE_OPENSSL)
+#define CLI_RSA_NAME "openssl"
+#elif defined(WXPAY_CLI_HAVE_MBEDTLS)
+#define CLI_RSA_NAME "mbedtls"
+#else
+#define CLI_RSA_NONE
+#define CLI_RSA_NAME "none"
+#endif
 
 #define PROG "wxpay-close"
 
@@ -44,7 +68,9 @@ enum {
   EXIT_PAID = 3,      /* ORDERPAID: never reissue, treat as paid */
   EXIT_RETRY = 4,     /* SYSTEMERROR, too early, transport failure, HTTP 5xx */
   EXIT_REJECTED = 5,  /* the server refused the request: fix it */
-  EXIT_UNTRUSTED = 6  /* bad/missing signature, malformed XML, echo mismatch */
+  EXIT_UNTRUSTED = 6, /* bad/missing signature, malformed XML, echo mismatch,
+                         an APIv3 answer unsigned, stale or of an unknown key */
+  EXIT_UNSUPPORTED = 7 /* --api v3 on a build without an RSA adapter */
 };
 
 /* Response and request buffers. A response is a few hundred bytes; a request
@@ -65,11 +91,21 @@ static const char *const g_transports =
 #endif
     "socket";
 
+/* Platform certificates one run may be given (--platform-cert, repeated). */
+#define CLI_MAX_PLATFORM_CERTS 4
+
 typedef struct cli_opts {
   int verify;                 /* the `verify` subcommand */
+  int v3;                     /* --api v3 */
   const char *appid, *mchid, *order, *sub_json, *nonce, *key_file;
-  wxpay_sub_order subs[WXPAY_MAX_SUB_ORDERS];
+  wxpay_sub_order subs[WXPAY_MAX_SUB_ORDERS];        /* --api v2 */
+  wxpay_v3_sub_order v3subs[WXPAY_MAX_SUB_ORDERS];   /* --api v3 */
   size_t nsubs;
+  /* --api v3 only */
+  const char *serial, *private_key, *platform_pub, *platform_key_id;
+  const char *platform_certs[CLI_MAX_PLATFORM_CERTS];
+  size_t ncerts;
+  long long timestamp;
   const char *endpoint, *backup, *transport, *cacert;
   unsigned timeout_ms, retry_delay_ms;
   int attempts, timeout_set, retry_delay_set;
@@ -93,19 +129,21 @@ static int g_json;            /* --json seen (also for usage errors) */
 
 /* Human output: control characters (C0, DEL, C1) are shown escaped, so a
    hostile response cannot move the cursor or retitle the terminal. */
-static void put_safe(FILE *f, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  for (; *p; p++) {
+static void put_safe_n(FILE *f, const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  for (; p < end; p++) {
     if (*p == '\n') fputs("\\n", f);
     else if (*p == '\r') fputs("\\r", f);
     else if (*p == '\t') fputs("\\t", f);
     else if (*p < 0x20 || *p == 0x7F) fprintf(f, "\\x%02X", (unsigned)*p);
-    else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) { /* U+0080..U+009F */
+    else if (*p == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9F) { /* U+0080..U+009F */
       fprintf(f, "\\u%04X", (unsigned)p[1]);
       p++;
     } else fputc(*p, f);
   }
 }
+
+static void put_safe(FILE *f, const char *s) { put_safe_n(f, s, strlen(s)); }
 
 /* JSON string. Values are valid UTF-8 (the XML reader guarantees it), so
    only quotes, backslashes and control characters need escaping; U+2028 and
@@ -159,39 +197,75 @@ static int usage_error(const char *flag, const char *fmt, const char *arg) {
   return EXIT_USAGE;
 }
 
-/* >>help */
+/* >>help (in several calls: ISO C99 compilers need not take a string
+   literal longer than 4095 bytes) */
 static void print_help(void) {
   printf(
       "usage: " PROG " --appid APPID --mchid MCHID --order COMBINE_OUT_TRADE_NO\n"
       "                   --sub SUB_MCHID:OUT_TRADE_NO [--sub ...] [options]\n"
+      "       " PROG " --api v3 --mchid MCHID --serial SERIAL --private-key FILE\n"
+      "                   --platform-cert FILE --combine-appid APPID\n"
+      "                   --combine-out-trade-no NO\n"
+      "                   --sub-order MCHID:OUT_TRADE_NO[:SUB_MCHID[:SUB_APPID]] ...\n"
+      "                   [options]\n"
       "       " PROG " verify [--appid APPID] [--mchid MCHID] [--json] < body.xml\n"
       "       " PROG " --help | --version\n"
       "\n"
-      "Closes a WeChat Pay combined order (合单关单) through the APIv2 endpoint\n"
-      "POST /pay/closecombinedorder, verifies the signed answer and says what\n"
-      "happened. The API key (the 32-byte APIv2 key, not the APIv3 key or the\n"
-      "AppSecret) comes from the environment variable WXPAY_API_KEY or from\n"
-      "--key-file FILE, never from the command line.\n"
+      "Closes a WeChat Pay combined order (合单关单), verifies the signed answer and\n"
+      "says what happened. --api v2 (the default) uses POST /pay/closecombinedorder;\n"
+      "the API key (the 32-byte APIv2 key, not the APIv3 key or the AppSecret) comes\n"
+      "from the environment variable WXPAY_API_KEY or from --key-file FILE, never\n"
+      "from the command line. --api v3 uses POST /v3/combine-transactions/\n"
+      "out-trade-no/{no}/close, signed with the merchant's RSA private key.\n"
       "\n"
       "request:\n"
-      "  --appid APPID          combine_appid (合单 appid)\n"
-      "  --mchid MCHID          combine_mch_id (合单商户号)\n"
-      "  --order NO             combine_out_trade_no (合单商户订单号)\n"
+      "  --api v2|v3            which WeChat Pay API (default v2)\n"
+      "  --appid APPID          combine_appid (合单 appid); also --combine-appid\n"
+      "  --mchid MCHID          v2: combine_mch_id (合单商户号); v3: the merchant id\n"
+      "                         that signs the request (Authorization mchid)\n"
+      "  --order NO             combine_out_trade_no (合单商户订单号); also\n"
+      "                         --combine-out-trade-no\n"
       "  --sub MCHID:NO         one sub-order: mchid and out_trade_no; 1 to %d of them,\n"
-      "                         in the order of the original combined order\n"
-      "  --sub-order-list JSON  send JSON verbatim as sub_order_list (instead of --sub)\n"
-      "  --nonce STR            fix nonce_str (1-32 printable characters); default:\n"
-      "                         32 random [0-9A-Za-z], fresh for every attempt\n"
+      "                         in the order of the original combined order; also\n"
+      "                         --sub-order, which in v3 takes\n"
+      "                         MCHID:NO[:SUB_MCHID[:SUB_APPID]] (service providers)\n"
+      "  --sub-order-list JSON  v2: send JSON verbatim as sub_order_list (instead of --sub)\n"
+      "  --nonce STR            fix nonce_str (v2: 1-32 printable characters; v3: 1-32\n"
+      "                         of 0-9 A-Z a-z _ - | * @); default: 32 random\n"
+      "                         [0-9A-Za-z], fresh for every attempt\n"
       "  --created-at UNIX      when the order was created (Unix seconds): within its\n"
       "                         first minute nothing is sent and the answer is\n"
       "                         \"retry after N s\" (exit 4)\n"
-      "  --key-file FILE        read the API key from FILE (default: $WXPAY_API_KEY)\n"
-      "\n"
+      "  --key-file FILE        v2: read the API key from FILE (default: $WXPAY_API_KEY)\n"
+      "\n",
+      WXPAY_MAX_SUB_ORDERS);
+  printf(
+      "APIv3 keys (--api v3; this build signs with: %s):\n"
+      "  --serial SERIAL        the serial number of the merchant API certificate\n"
+      "                         (Authorization serial_no)\n"
+      "  --private-key FILE     the merchant's private key, PEM (apiclient_key.pem);\n"
+      "                         default: the PEM text in $WXPAY_PRIVATE_KEY. Never\n"
+      "                         printed; wiped and freed before exit\n"
+      "  --platform-cert FILE   a platform certificate (PEM): answers signed under its\n"
+      "                         serial are verified with it; up to %d (key rotation)\n"
+      "  --platform-public-key FILE  a platform public key (PEM), with\n"
+      "  --platform-key-id ID   its id (PUB_KEY_ID_...), the Wechatpay-Serial of the\n"
+      "                         answers it signs. A platform key is required, except\n"
+      "                         with --dry-run\n"
+      "  --timestamp UNIX       fix the request timestamp (default: now), e.g. for\n"
+      "                         reproducible --dry-run output; WeChat refuses one more\n"
+      "                         than 5 minutes off\n"
+      "\n",
+      CLI_RSA_NAME, CLI_MAX_PLATFORM_CERTS);
+  printf(
       "sending:\n"
-      "  --endpoint URL         default " WXPAY_ENDPOINT "\n"
+      "  --endpoint URL         v2: the URL, default " WXPAY_ENDPOINT "\n"
+      "                         v3: the host, default " WXPAY_V3_HOST ";\n"
+      "                         a path after the host goes before /v3/... and is signed\n"
       "  --backup-endpoint URL  where the next attempt goes after a DNS, connect, TLS\n"
       "                         or timeout failure; default (only when --endpoint is\n"
       "                         not given) " WXPAY_BACKUP_ENDPOINT "\n"
+      "                         (v3: " WXPAY_V3_BACKUP_HOST ")\n"
       "  --transport NAME       one of the built-in transports: %s\n"
       "                         (default: curl, else mbedtls, else socket; the socket\n"
       "                         transport speaks plain http:// only)\n"
@@ -200,38 +274,50 @@ static void print_help(void) {
       "                         connecting alone: at most 6000)\n"
       "  --attempts N           attempts in all, 1 to 10 (default 3)\n"
       "  --retry-delay MS       pause between attempts (default 1000)\n"
-      "\n"
+      "\n",
+      g_transports);
+  printf(
       "output:\n"
-      "  --dry-run              print exactly the request body that would be POSTed\n"
-      "                         (the bytes, no newline) and send nothing\n"
-      "  --explain              print the signed string too (key as ***), on stderr\n"
+      "  --dry-run              send nothing; v2: print exactly the request body that\n"
+      "                         would be POSTed (the bytes, no newline); v3: print the\n"
+      "                         request line (POST URL), the headers (Authorization\n"
+      "                         included), a blank line and the body\n"
+      "  --explain              print the signed string too (v2: key as ***; v3: the\n"
+      "                         message the RSA signature covers), on stderr\n"
       "  --json                 print one JSON object on stdout: outcome, exit, error,\n"
-      "                         message, and every response field received (\"fields\")\n"
+      "                         message, and every response field received (\"fields\";\n"
+      "                         v3: code, message, detail of an error answer)\n"
       "  --verbose              log each attempt and the fields received on stderr\n"
       "                         (never the key)\n"
       "\n"
-      "verify: reads a response body on stdin, checks its signature with the key (and,\n"
-      "when given, the echoed --appid and --mchid), prints every field and the outcome,\n"
-      "and exits with the same statuses as a real close.\n"
-      "\n"
-      "exit status:\n"
-      "  0  closed, or already closed (ORDERCLOSED): done\n"
+      "verify (APIv2 only): reads a response body on stdin, checks its signature with\n"
+      "the key (and, when given, the echoed --appid and --mchid), prints every field\n"
+      "and the outcome, and exits with the same statuses as a real close.\n"
+      "\n");
+  fputs(
+      "exit status (the same for v2 and v3):\n"
+      "  0  closed, or already closed (ORDERCLOSED, v3 ORDER_CLOSED): done\n"
       "  2  usage error or invalid input (a one-line message; nothing was sent)\n"
       "  3  the order is PAID (ORDERPAID): do not reissue it, treat it as paid\n"
-      "  4  retry later with the same order: SYSTEMERROR, FREQUENCY_LIMITED, too\n"
-      "     early (\"retry after N s\"), or a transport failure or HTTP 5xx on every\n"
-      "     attempt\n"
+      "  4  retry later with the same order: SYSTEMERROR (v3 SYSTEM_ERROR),\n"
+      "     FREQUENCY_LIMITED, too early (\"retry after N s\"), or a transport failure\n"
+      "     or HTTP 5xx on every attempt\n"
       "  5  rejected by the server: SIGNERROR, NOAUTH, PARAM_ERROR, ORDERNOTEXIST,\n"
-      "     another err_code, return_code FAIL or HTTP 4xx: fix the request\n"
+      "     another err_code, return_code FAIL or HTTP 4xx (v3: SIGN_ERROR, NO_AUTH,\n"
+      "     PARAM_ERROR, INVALID_REQUEST, ORDER_NOT_EXIST, ...): fix the request\n"
       "  6  untrustworthy response: bad or missing signature, malformed XML, echo\n"
-      "     mismatch, oversized body: nothing can be concluded about the order\n"
+      "     mismatch, oversized body; v3 also: unsigned, stale (Wechatpay-Timestamp\n"
+      "     over 5 minutes off), signed by an unknown platform key: nothing can be\n"
+      "     concluded about the order\n"
+      "  7  --api v3 on a build without an RSA adapter (rebuild with OpenSSL's\n"
+      "     libcrypto or mbedTLS)\n"
       "  1  internal error (no secure random source, out of buffer): a bug\n",
-      WXPAY_MAX_SUB_ORDERS, g_transports);
+      stdout);
 }
 
 static void print_version(void) {
-  printf(PROG " %s (wxpay_close.h %s; sha256: %s; transports: %s)\n", WXPAY_VERSION,
-         WXPAY_VERSION, wxpay_sha256_backend(), g_transports);
+  printf(PROG " %s (wxpay_close.h %s; sha256: %s; v3 signer: %s; transports: %s)\n",
+         WXPAY_VERSION, WXPAY_VERSION, wxpay_sha256_backend(), CLI_RSA_NAME, g_transports);
 }
 
 /* >>args */
@@ -264,17 +350,23 @@ static int flag_value(int argc, char **argv, int *i, const char *name, const cha
   return 1;
 }
 
-/* SUB_MCHID:OUT_TRADE_NO. An out_trade_no never holds ':' (its alphabet is
-   0-9 A-Z a-z _-|*@), so the last ':' splits, whatever the mchid holds. */
-static int parse_sub(cli_opts *o, char *arg) {
+static int too_many_subs(const char *flag) {
+  char msg[128];
+  snprintf(msg, sizeof msg, "too many %s: a combined order has at most %d sub-orders", flag,
+           WXPAY_MAX_SUB_ORDERS);
+  return usage_error(flag, "%s", msg);
+}
+
+/* v2: SUB_MCHID:OUT_TRADE_NO. An out_trade_no never holds ':' (its alphabet
+   is 0-9 A-Z a-z _-|*@), so the last ':' splits, whatever the mchid holds. */
+static int parse_sub(cli_opts *o, char *arg, const char *flag) {
   char *colon = strrchr(arg, ':');
-  if (!colon || colon == arg || !colon[1])
-    return usage_error("--sub", "malformed --sub '%s': expected SUB_MCHID:OUT_TRADE_NO", arg);
-  if (o->nsubs >= WXPAY_MAX_SUB_ORDERS) {
-    char msg[64];
-    snprintf(msg, sizeof msg, "%d", WXPAY_MAX_SUB_ORDERS);
-    return usage_error("--sub", "too many --sub: a combined order has at most %s sub-orders", msg);
+  char msg[600];
+  if (!colon || colon == arg || !colon[1]) {
+    snprintf(msg, sizeof msg, "malformed %s '%s': expected SUB_MCHID:OUT_TRADE_NO", flag, arg);
+    return usage_error(flag, "%s", msg);
   }
+  if (o->nsubs >= WXPAY_MAX_SUB_ORDERS) return too_many_subs(flag);
   *colon = '\0';
   o->subs[o->nsubs].mchid = arg;
   o->subs[o->nsubs].out_trade_no = colon + 1;
@@ -282,10 +374,62 @@ static int parse_sub(cli_opts *o, char *arg) {
   return 0;
 }
 
+/* v3: MCHID:OUT_TRADE_NO[:SUB_MCHID[:SUB_APPID]], split at every ':' (a
+   merchant id is digits; an appid is wx and hex). SUB_MCHID may be empty
+   when SUB_APPID follows; nothing else may be. */
+static int parse_v3_sub(cli_opts *o, char *arg, const char *flag) {
+  char *part[4];
+  size_t n = 0, k;
+  char *p = arg, msg[700];
+  int bad = 0;
+  for (;;) {
+    char *colon = strchr(p, ':');
+    part[n++] = p;
+    if (!colon) break;
+    if (n == 4) { bad = 1; break; } /* a fifth part: left as it is */
+    *colon = '\0';
+    p = colon + 1;
+  }
+  for (k = 0; k < n && !bad; k++)
+    if (!*part[k] && k != 2) bad = 1;
+  if (bad || n < 2 || (n == 3 && !*part[2])) {
+    for (k = 1; k < n; k++) part[k][-1] = ':'; /* the argument as given */
+    snprintf(msg, sizeof msg, "malformed %s '%s': expected MCHID:OUT_TRADE_NO[:SUB_MCHID[:SUB_APPID]]",
+             flag, arg);
+    return usage_error(flag, "%s", msg);
+  }
+  if (o->nsubs >= WXPAY_MAX_SUB_ORDERS) return too_many_subs(flag);
+  o->v3subs[o->nsubs].mchid = part[0];
+  o->v3subs[o->nsubs].out_trade_no = part[1];
+  o->v3subs[o->nsubs].sub_mchid = n > 2 && *part[2] ? part[2] : NULL;
+  o->v3subs[o->nsubs].sub_appid = n > 3 ? part[3] : NULL;
+  o->nsubs++;
+  return 0;
+}
+
+#ifdef CLI_RSA_NONE
+/* One line on stderr (and the JSON object with --json): this build cannot
+   do APIv3 at all. */
+static int unsupported_v3(void) {
+  const char *msg = "--api v3 needs an RSA adapter, and this " PROG " was built without "
+                    "OpenSSL (libcrypto) and without mbedTLS: rebuild with one of them "
+                    "(Debian: libssl-dev or libmbedtls-dev)";
+  fprintf(stderr, PROG ": %s\n", msg);
+  if (g_json) {
+    fputs("{\"outcome\":\"unsupported\",\"exit\":7,\"error\":\"NO_RSA\",\"message\":", stdout);
+    put_json_str(stdout, msg);
+    fputs(",\"flag\":\"--api\"}\n", stdout);
+  }
+  return EXIT_UNSUPPORTED;
+}
+#endif
+
 static int parse_args(int argc, char **argv, cli_opts *o) {
   int i = 1, r;
   const char *v;
   unsigned long long n;
+  struct { char *arg; const char *flag; } raw[WXPAY_MAX_SUB_ORDERS + 1];
+  size_t nraw = 0, k;
   memset(o, 0, sizeof *o);
   if (argc > 1 && strcmp(argv[1], "verify") == 0) { o->verify = 1; i = 2; }
   for (; i < argc; i++) {
@@ -299,8 +443,10 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
       continue;                                                               \
     }
     STR_FLAG("--appid", appid)
+    STR_FLAG("--combine-appid", appid)
     STR_FLAG("--mchid", mchid)
     STR_FLAG("--order", order)
+    STR_FLAG("--combine-out-trade-no", order)
     STR_FLAG("--sub-order-list", sub_json)
     STR_FLAG("--nonce", nonce)
     STR_FLAG("--key-file", key_file)
@@ -308,11 +454,52 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     STR_FLAG("--backup-endpoint", backup)
     STR_FLAG("--transport", transport)
     STR_FLAG("--cacert", cacert)
+    STR_FLAG("--serial", serial)
+    STR_FLAG("--platform-public-key", platform_pub)
+    STR_FLAG("--platform-key-id", platform_key_id)
 #undef STR_FLAG
-    if ((r = flag_value(argc, argv, &i, "--sub", &v)) != 0) {
-      if (r < 0) return usage_error("--sub", "%s needs a value", "--sub");
-      if ((r = parse_sub(o, (char *)v)) != 0) return r; /* argv is writable */
+    if ((r = flag_value(argc, argv, &i, "--api", &v)) != 0) {
+      if (r < 0 || (strcmp(v, "v2") != 0 && strcmp(v, "v3") != 0))
+        return usage_error("--api", "--api wants v2 or v3 (got '%s')", r < 0 ? "" : v);
+      o->v3 = v[1] == '3';
       continue;
+    }
+    if ((r = flag_value(argc, argv, &i, "--private-key", &v)) != 0) {
+      if (r < 0) return usage_error("--private-key", "%s needs a value", "--private-key");
+      if (!*v) return usage_error("--private-key", "%s must not be empty", "--private-key");
+      if (strstr(v, "-----BEGIN") || strchr(v, '\n'))
+        return usage_error("--private-key", "%s",
+                           "--private-key takes the FILE that holds the key, never the key itself "
+                           "(it would show in ps); or set WXPAY_PRIVATE_KEY to the PEM text");
+      o->private_key = v;
+      continue;
+    }
+    if ((r = flag_value(argc, argv, &i, "--platform-cert", &v)) != 0) {
+      if (r < 0) return usage_error("--platform-cert", "%s needs a value", "--platform-cert");
+      if (!*v) return usage_error("--platform-cert", "%s must not be empty", "--platform-cert");
+      if (o->ncerts >= CLI_MAX_PLATFORM_CERTS) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "%d", CLI_MAX_PLATFORM_CERTS);
+        return usage_error("--platform-cert", "too many --platform-cert: at most %s", msg);
+      }
+      o->platform_certs[o->ncerts++] = v;
+      continue;
+    }
+    {
+      const char *flag = NULL;
+      if ((r = flag_value(argc, argv, &i, "--sub", &v)) != 0) flag = "--sub";
+      else if ((r = flag_value(argc, argv, &i, "--sub-order", &v)) != 0) flag = "--sub-order";
+      if (flag) {
+        if (r < 0) return usage_error(flag, "%s needs a value", flag);
+        /* parsed once --api is known; the first one past the limit is kept
+           so that it is judged (malformed, else "too many") as before */
+        if (nraw <= WXPAY_MAX_SUB_ORDERS) {
+          raw[nraw].arg = (char *)v; /* argv is writable */
+          raw[nraw].flag = flag;
+          nraw++;
+        }
+        continue;
+      }
     }
     if ((r = flag_value(argc, argv, &i, "--timeout", &v)) != 0) {
       if (r < 0 || parse_ull(v, 600000, &n) != 0 || n == 0)
@@ -340,6 +527,12 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
       o->created_at = (long long)n;
       continue;
     }
+    if ((r = flag_value(argc, argv, &i, "--timestamp", &v)) != 0) {
+      if (r < 0 || parse_ull(v, 253402300799ULL, &n) != 0 || n == 0)
+        return usage_error("--timestamp", "--timestamp wants Unix seconds (got '%s')", v);
+      o->timestamp = (long long)n;
+      continue;
+    }
     if (strcmp(a, "--dry-run") == 0) { o->dry_run = 1; continue; }
     if (strcmp(a, "--explain") == 0) { o->explain = 1; continue; }
     if (strcmp(a, "--json") == 0) { o->json = 1; continue; }
@@ -353,23 +546,79 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     if (a[0] == '-') return usage_error(a, "unknown option '%s'", a);
     return usage_error(NULL, "unexpected argument '%s'", a);
   }
+  for (k = 0; k < nraw; k++) {
+    r = o->v3 ? parse_v3_sub(o, raw[k].arg, raw[k].flag) : parse_sub(o, raw[k].arg, raw[k].flag);
+    if (r != 0) return r;
+  }
   if (o->verify) {
+    if (o->v3)
+      return usage_error("--api", "%s", "verify checks APIv2 answers only (drop --api v3)");
     if (o->order || o->nsubs || o->sub_json || o->nonce || o->endpoint || o->backup ||
         o->transport || o->cacert || o->timeout_set || o->retry_delay_set || o->attempts ||
-        o->created_at || o->dry_run || o->explain)
+        o->created_at || o->dry_run || o->explain || o->serial || o->private_key ||
+        o->ncerts || o->platform_pub || o->platform_key_id || o->timestamp)
       return usage_error(NULL, "%s", "verify takes only --appid, --mchid, --key-file, --json and --verbose");
     return 0;
   }
-  if (!o->appid) return usage_error("--appid", "%s", "missing --appid (combine_appid)");
-  if (!o->mchid) return usage_error("--mchid", "%s", "missing --mchid (combine_mch_id)");
-  if (!o->order) return usage_error("--order", "%s", "missing --order (combine_out_trade_no)");
-  if (!o->nsubs && !o->sub_json)
-    return usage_error("--sub", "%s", "missing --sub SUB_MCHID:OUT_TRADE_NO (at least one sub-order)");
-  if (o->nsubs && o->sub_json)
-    return usage_error("--sub-order-list", "%s", "give --sub or --sub-order-list, not both");
+  if (!o->v3) {
+    static const char *const v3_only[] = {"--serial", "--private-key", "--platform-cert",
+                                          "--platform-public-key", "--platform-key-id",
+                                          "--timestamp"};
+    const int given[] = {o->serial != NULL, o->private_key != NULL, o->ncerts != 0,
+                         o->platform_pub != NULL, o->platform_key_id != NULL, o->timestamp != 0};
+    for (k = 0; k < sizeof given / sizeof given[0]; k++)
+      if (given[k]) return usage_error(v3_only[k], "%s is for --api v3", v3_only[k]);
+    if (!o->appid) return usage_error("--appid", "%s", "missing --appid (combine_appid)");
+    if (!o->mchid) return usage_error("--mchid", "%s", "missing --mchid (combine_mch_id)");
+    if (!o->order) return usage_error("--order", "%s", "missing --order (combine_out_trade_no)");
+    if (!o->nsubs && !o->sub_json)
+      return usage_error("--sub", "%s", "missing --sub SUB_MCHID:OUT_TRADE_NO (at least one sub-order)");
+    if (o->nsubs && o->sub_json)
+      return usage_error("--sub-order-list", "%s", "give --sub or --sub-order-list, not both");
+    if (o->dry_run && o->json)
+      return usage_error("--json", "%s", "--dry-run prints the body bytes only; drop --json");
+    return 0;
+  }
+#ifdef CLI_RSA_NONE
+  return unsupported_v3();
+#else
+  if (o->key_file)
+    return usage_error("--key-file", "%s",
+                       "--key-file holds the APIv2 key; --api v3 signs with --private-key FILE");
+  if (o->sub_json)
+    return usage_error("--sub-order-list", "%s",
+                       "--sub-order-list is APIv2 only; give --sub-order for each sub-order");
+  if (!o->appid) return usage_error("--combine-appid", "%s", "missing --combine-appid (combine_appid)");
+  if (!o->mchid)
+    return usage_error("--mchid", "%s", "missing --mchid (the merchant id that signs the request)");
+  if (!o->order)
+    return usage_error("--combine-out-trade-no", "%s",
+                       "missing --combine-out-trade-no (combine_out_trade_no)");
+  if (!o->nsubs)
+    return usage_error("--sub-order", "%s",
+                       "missing --sub-order MCHID:OUT_TRADE_NO (at least one sub-order)");
+  if (!o->serial)
+    return usage_error("--serial", "%s",
+                       "missing --serial (the serial number of the merchant API certificate)");
+  if (!o->private_key && !(getenv("WXPAY_PRIVATE_KEY") && *getenv("WXPAY_PRIVATE_KEY")))
+    return usage_error("--private-key", "%s",
+                       "missing --private-key FILE (the merchant's apiclient_key.pem), or set "
+                       "WXPAY_PRIVATE_KEY to its PEM text");
+  if (o->platform_pub && !o->platform_key_id)
+    return usage_error("--platform-key-id", "%s",
+                       "--platform-public-key needs --platform-key-id ID (the PUB_KEY_ID_... "
+                       "WeChat Pay gives that key)");
+  if (o->platform_key_id && !o->platform_pub)
+    return usage_error("--platform-public-key", "%s",
+                       "--platform-key-id needs --platform-public-key FILE");
+  if (!o->ncerts && !o->platform_pub && !o->dry_run)
+    return usage_error("--platform-cert", "%s",
+                       "missing --platform-cert FILE (or --platform-public-key FILE with "
+                       "--platform-key-id ID): the answers' signatures are checked with it");
   if (o->dry_run && o->json)
-    return usage_error("--json", "%s", "--dry-run prints the body bytes only; drop --json");
+    return usage_error("--json", "%s", "--dry-run prints the request only; drop --json");
   return 0;
+#endif
 }
 
 /* >>key: from a file or the environment, exactly 32 bytes, wiped at exit */
@@ -675,11 +924,16 @@ static void print_result(const cli_opts *o, const cli_result *res, const wxpay_c
 static const char *flag_of(const char *field, const cli_opts *o) {
   if (!field) return "?";
   if (!strcmp(field, "api_key")) return o->key_file ? "--key-file" : "WXPAY_API_KEY";
-  if (!strcmp(field, "combine_appid")) return "--appid";
+  if (!strcmp(field, "combine_appid")) return o->v3 ? "--combine-appid" : "--appid";
   if (!strcmp(field, "combine_mch_id")) return "--mchid";
-  if (!strcmp(field, "combine_out_trade_no")) return "--order";
+  if (!strcmp(field, "combine_out_trade_no")) return o->v3 ? "--combine-out-trade-no" : "--order";
   if (!strcmp(field, "nonce_str")) return "--nonce";
   if (!strcmp(field, "created_at")) return "--created-at";
+  if (!strcmp(field, "mchid")) return "--mchid";         /* v3: the signing merchant */
+  if (!strcmp(field, "serial_no")) return "--serial";
+  if (!strcmp(field, "v3_sign")) return "--private-key";
+  if (!strcmp(field, "v3_verify")) return "--platform-cert";
+  if (o->v3) return "--sub-order";
   if (!strcmp(field, "sub_order_list")) return o->sub_json ? "--sub-order-list" : "--sub";
   return "--sub";
 }
@@ -688,12 +942,14 @@ static int invalid_field(const cli_opts *o, wxpay_err e, const char *field, size
   char msg[700];
   const char *flag = flag_of(field, o);
   if (field && !strncmp(field, "sub_orders.", 11))
-    snprintf(msg, sizeof msg, "invalid --sub #%lu (%s): %s", (unsigned long)index + 1,
+    snprintf(msg, sizeof msg, "invalid %s #%lu (%s): %s", flag, (unsigned long)index + 1,
              field + 11, wxpay_strerror(e));
   else if (field && !strcmp(field, "nonce_str"))
-    snprintf(msg, sizeof msg, "invalid --nonce: 1 to 32 printable ASCII characters, no spaces");
+    snprintf(msg, sizeof msg, "invalid --nonce: %s",
+             o->v3 ? "1 to 32 of 0-9 A-Z a-z _ - | * @"
+                   : "1 to 32 printable ASCII characters, no spaces");
   else if (field && !strcmp(field, "sub_orders"))
-    snprintf(msg, sizeof msg, "invalid --sub: %s", wxpay_strerror(e));
+    snprintf(msg, sizeof msg, "invalid %s: %s", flag, wxpay_strerror(e));
   else
     snprintf(msg, sizeof msg, "invalid %s (%s): %s", flag, field ? field : "?", wxpay_strerror(e));
   return usage_error(flag, "%s", msg);
@@ -926,6 +1182,435 @@ static int run_close(const cli_opts *o) {
   return res.exit_code;
 }
 
+/* >>v3: --api v3, through the RSA adapter built in */
+#ifndef CLI_RSA_NONE
+
+#if defined(WXPAY_CLI_HAVE_OPENSSL)
+typedef wxpay_openssl_rsa cli_rsa_keys;
+#define CLI_RSA(fn) wxpay_openssl_##fn
+#else
+typedef wxpay_mbedtls_rsa cli_rsa_keys;
+#define CLI_RSA(fn) wxpay_mbedtls_##fn
+#endif
+
+/* The signer's and verifier's user data. */
+typedef struct cli_v3 {
+  cli_rsa_keys keys;          /* the merchant private key, the platform keys */
+  int loaded;                 /* keys holds something: free it at exit */
+  int explain;                /* --explain: print every message signed */
+  char serial_seen[80];       /* the Wechatpay-Serial last verified against */
+} cli_v3;
+
+static cli_v3 g_v3;
+
+/* A wxpay_v3_sign_fn over the adapter's that shows, with --explain, each
+   message it signs (a fresh timestamp and nonce every attempt). */
+static int cli_v3_sign(void *user, const unsigned char *msg, size_t msg_len,
+                       const unsigned char digest[32], unsigned char *sig, size_t sig_cap,
+                       size_t *sig_len) {
+  cli_v3 *v = (cli_v3 *)user;
+  if (v->explain) {
+    fputs("message signed (SHA256withRSA with the merchant private key): ", stderr);
+    put_safe_n(stderr, (const char *)msg, msg_len);
+    fputc('\n', stderr);
+  }
+  return CLI_RSA(sign)(&v->keys, msg, msg_len, digest, sig, sig_cap, sig_len);
+}
+
+/* A wxpay_v3_verify_fn over the adapter's that remembers the serial asked
+   about, for the sentence about an unknown platform key. */
+static int cli_v3_verify(void *user, const char *serial, const unsigned char digest[32],
+                         const unsigned char *sig, size_t sig_len) {
+  cli_v3 *v = (cli_v3 *)user;
+  snprintf(v->serial_seen, sizeof v->serial_seen, "%s", serial ? serial : "");
+  return CLI_RSA(verify)(&v->keys, serial, digest, sig, sig_len);
+}
+
+static int key_error(const char *flag, const char *path, int code) {
+  char msg[900];
+  snprintf(msg, sizeof msg, "cannot use %s '%s': %s", flag, path, CLI_RSA(rsa_strerror)(code));
+  return usage_error(flag, "%s", msg);
+}
+
+/* 0 when path can be opened for reading, else a usage error naming flag. */
+static int readable(const char *flag, const char *path) {
+  char msg[900];
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    fclose(f);
+    return 0;
+  }
+  snprintf(msg, sizeof msg, "cannot read %s '%s': %s", flag, path, strerror(errno));
+  return usage_error(flag, "%s", msg);
+}
+
+/* The merchant private key and the platform keys into g_v3.keys. Every
+   failure is a usage error (exit 2) naming the flag and the file; the key
+   text is never printed. */
+static int load_v3_keys(const cli_opts *o) {
+  int code, rc;
+  size_t k;
+  CLI_RSA(rsa_init)(&g_v3.keys);
+  g_v3.loaded = 1;
+  if (o->private_key) {
+    if ((rc = readable("--private-key", o->private_key)) != 0) return rc;
+    if ((code = CLI_RSA(load_private_key_file)(&g_v3.keys, o->private_key)) != 0)
+      return key_error("--private-key", o->private_key, code);
+  } else {
+    const char *pem = getenv("WXPAY_PRIVATE_KEY");
+    if ((code = CLI_RSA(load_private_key)(&g_v3.keys, pem, 0)) != 0)
+      return usage_error("WXPAY_PRIVATE_KEY",
+                         "WXPAY_PRIVATE_KEY does not hold a usable private key: %s",
+                         CLI_RSA(rsa_strerror)(code));
+  }
+  for (k = 0; k < o->ncerts; k++) {
+    if ((rc = readable("--platform-cert", o->platform_certs[k])) != 0) return rc;
+    if ((code = CLI_RSA(add_platform_cert_file)(&g_v3.keys, o->platform_certs[k])) != 0)
+      return key_error("--platform-cert", o->platform_certs[k], code);
+  }
+  if (o->platform_pub) {
+    if ((rc = readable("--platform-public-key", o->platform_pub)) != 0) return rc;
+    code = CLI_RSA(add_platform_public_key_file)(&g_v3.keys, o->platform_key_id, o->platform_pub);
+    if (code == WXPAY_RSA_ERR_SERIAL)
+      return usage_error("--platform-key-id", "invalid --platform-key-id '%s': 1 to 64 of "
+                         "0-9 A-Z a-z _ -, as WeChat Pay gives it (PUB_KEY_ID_...)",
+                         o->platform_key_id);
+    if (code != 0) return key_error("--platform-public-key", o->platform_pub, code);
+  }
+  return 0;
+}
+
+static void free_v3_keys(void) {
+  if (g_v3.loaded) CLI_RSA(rsa_free)(&g_v3.keys); /* frees and wipes the keys */
+  g_v3.loaded = 0;
+  wipe(&g_v3, sizeof g_v3);
+}
+
+/* --endpoint for v3 is the host, optionally with a path (a gateway's
+   prefix) that the library sends, and signs, before /v3/... Refused: a
+   query, and what looks like the URL of the call itself. *origin_len: the
+   bytes of scheme and authority. */
+static int v3_host(const char *flag, const char *url, size_t *origin_len) {
+  const char *p = strstr(url, "://"), *path;
+  int rc;
+  if ((rc = check_url(flag, url)) != 0) return rc;
+  path = p ? p + 3 + strcspn(p + 3, "/") : url + strlen(url);
+  *origin_len = (size_t)(path - url);
+  if (strpbrk(url, "?#") || strstr(path, "/v3/") || strstr(path, "closecombinedorder")) {
+    char msg[1200];
+    snprintf(msg, sizeof msg, "with --api v3, %s is the host (default %s), not the URL of the "
+             "call, and has no ?query (got '%.900s')", flag, WXPAY_V3_HOST, url);
+    return usage_error(flag, "%s", msg);
+  }
+  return 0;
+}
+
+static const char *v3_hint(const wxpay_v3_close_resp *r) {
+  const char *c = r->code;
+  if (!strcmp(c, "SIGN_ERROR"))
+    return "check --private-key, --serial and --mchid (the key must be the one of the "
+           "certificate with that serial)";
+  if (!strcmp(c, "NO_AUTH"))
+    return "the merchant lacks the combined-payment permission, or the appid is not its own";
+  if (!strcmp(c, "PARAM_ERROR"))
+    return "check --combine-out-trade-no and the sub-orders";
+  if (!strcmp(c, "INVALID_REQUEST"))
+    return "check --combine-appid and the sub-orders (they must match the original order "
+           "exactly, sub_mchid and sub_appid included)";
+  if (r->outcome == WXPAY_OUTCOME_NOT_FOUND)
+    return "no such combined order: check --combine-out-trade-no and --mchid";
+  return "fix the request";
+}
+
+static void conclude_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *r,
+                        long long retry_after, const char *url, const char *backup,
+                        cli_result *res) {
+  char why[700];
+  const char *tries = r->attempts == 1 ? "attempt" : "attempts";
+  const char *unsigned_note = r->verified ? "" : " (unsigned answer)";
+  res->error = e == WXPAY_OK ? NULL : wxpay_err_name(e);
+  snprintf(why, sizeof why, "%s%s%.500s", r->code, *r->message ? " " : "", r->message);
+  if (e == WXPAY_OK) {
+    switch (r->outcome) {
+    case WXPAY_OUTCOME_CLOSED:
+      res->exit_code = EXIT_DONE;
+      res->outcome = "closed";
+      set_msg(res, "closed: combined order %s is closed", o->order);
+      return;
+    case WXPAY_OUTCOME_ALREADY_CLOSED:
+      res->exit_code = EXIT_DONE;
+      res->outcome = "already_closed";
+      set_msg(res, "already closed: it was closed before (%s); nothing to do", r->code);
+      return;
+    case WXPAY_OUTCOME_PAID:
+      res->exit_code = EXIT_PAID;
+      res->outcome = "paid";
+      set_msg(res, "order is PAID — do not reissue, treat as paid (%s)", r->code);
+      return;
+    case WXPAY_OUTCOME_RETRY:
+      res->exit_code = EXIT_RETRY;
+      res->outcome = "retry";
+      set_msg(res, "retry later: %s — close again with the same order (%d %s made)%s", why,
+              r->attempts, tries, unsigned_note);
+      return;
+    case WXPAY_OUTCOME_NOT_FOUND:
+    case WXPAY_OUTCOME_REJECTED:
+      res->exit_code = EXIT_REJECTED;
+      res->outcome = r->outcome == WXPAY_OUTCOME_NOT_FOUND ? "not_found" : "rejected";
+      set_msg(res, "rejected: %s — %s%s", why, v3_hint(r), unsigned_note);
+      return;
+    default:
+      res->exit_code = EXIT_INTERNAL;
+      res->outcome = "error";
+      set_msg(res, "internal error: no outcome");
+      return;
+    }
+  }
+  res->exit_code = EXIT_UNTRUSTED;
+  res->outcome = "untrusted";
+  switch (e) {
+  case WXPAY_ERR_TOO_EARLY:
+    res->exit_code = EXIT_RETRY;
+    res->outcome = "retry";
+    set_msg(res, "retry after %lld s: the order is less than a minute old and WeChat "
+                 "refuses to close it before then (nothing was sent)", retry_after);
+    return;
+  case WXPAY_ERR_TRANSPORT:
+    res->exit_code = EXIT_RETRY;
+    res->outcome = "retry";
+    set_msg(res, "retry later: could not complete the exchange with %s%s (last failure: %s) "
+                 "after %d %s", url, backup ? " or its backup" : "", wxpay_net_name(r->net),
+            r->attempts, tries);
+    return;
+  case WXPAY_ERR_HTTP_STATUS:
+    if (r->http_status >= 500 || r->http_status == 429) {
+      res->exit_code = EXIT_RETRY;
+      res->outcome = "retry";
+      set_msg(res, "retry later: the server answered HTTP %d after %d %s", r->http_status,
+              r->attempts, tries);
+    } else {
+      res->exit_code = EXIT_REJECTED;
+      res->outcome = "rejected";
+      set_msg(res, "rejected: the server answered HTTP %d without a WeChat Pay error body — "
+                   "check --endpoint", r->http_status);
+    }
+    return;
+  case WXPAY_ERR_NO_SIGNATURE:
+    set_msg(res, "untrustworthy response: HTTP %d without a platform signature (%s) — nothing "
+                 "is known about the order; check --endpoint", r->http_status, wxpay_err_name(e));
+    return;
+  case WXPAY_ERR_SIGNATURE:
+    if (*g_v3.serial_seen)
+      set_msg(res, "untrustworthy response: its signature does not verify with the platform "
+                   "key %s (%s) — nothing is known about the order; check --platform-cert and "
+                   "--endpoint", g_v3.serial_seen, wxpay_err_name(e));
+    else
+      set_msg(res, "untrustworthy response: its Wechatpay-Signature or Wechatpay-Nonce is "
+                   "malformed (%s) — nothing is known about the order; check --endpoint",
+              wxpay_err_name(e));
+    return;
+  case WXPAY_ERR_UNKNOWN_SERIAL:
+    set_msg(res, "untrustworthy response: signed with platform key %s, which was not given "
+                 "(%s) — nothing is known about the order; add that platform certificate "
+                 "with --platform-cert (or --platform-public-key)",
+            *g_v3.serial_seen ? g_v3.serial_seen : "(no valid Wechatpay-Serial)",
+            wxpay_err_name(e));
+    return;
+  case WXPAY_ERR_STALE:
+    set_msg(res, "untrustworthy response: its Wechatpay-Timestamp is more than 5 minutes from "
+                 "this machine's clock (%s): a replayed answer, or a wrong clock — nothing is "
+                 "known about the order; check the system clock", wxpay_err_name(e));
+    return;
+  case WXPAY_ERR_TOO_LARGE:
+  case WXPAY_ERR_JSON:
+  case WXPAY_ERR_UTF8:
+    set_msg(res, "untrustworthy response: %s (%s) — nothing is known about the order",
+            wxpay_strerror(e), wxpay_err_name(e));
+    return;
+  case WXPAY_ERR_MISSING_FIELD:
+  case WXPAY_ERR_FIELD_TOO_LONG:
+  case WXPAY_ERR_BAD_CHARS:
+  case WXPAY_ERR_SUB_ORDER_COUNT:
+  case WXPAY_ERR_NONCE:
+    res->exit_code = EXIT_USAGE;
+    res->outcome = "invalid";
+    set_msg(res, "invalid input: %s", wxpay_strerror(e));
+    return;
+  default: /* SIGNER, CLOCK, RANDOM, BUFFER, V3_CONFIG: not the server's doing */
+    res->exit_code = EXIT_INTERNAL;
+    res->outcome = "error";
+    set_msg(res, "internal error: %s (%s)", wxpay_strerror(e), wxpay_err_name(e));
+    return;
+  }
+}
+
+static void print_result_v3(const cli_opts *o, const cli_result *res,
+                            const wxpay_v3_close_resp *r) {
+  if (!o->json) {
+    put_safe(stdout, res->message);
+    putchar('\n');
+    return;
+  }
+  printf("{\"api\":\"v3\",\"outcome\":");
+  put_json_str(stdout, res->outcome);
+  printf(",\"exit\":%d,\"error\":", res->exit_code);
+  put_json_str_or_null(stdout, res->error);
+  printf(",\"message\":");
+  put_json_str(stdout, res->message);
+  printf(",\"verified\":%s,\"order\":", r->verified ? "true" : "false");
+  put_json_str(stdout, o->order);
+  printf(",\"transport\":");
+  put_json_str_or_null(stdout, res->transport);
+  printf(",\"signer\":\"" CLI_RSA_NAME "\",\"attempts\":%d,\"http_status\":%d,\"net\":",
+         r->attempts, r->http_status);
+  put_json_str(stdout, wxpay_net_name(r->net));
+  printf(",\"retry_after\":%lld,\"request_id\":", r->retry_after);
+  put_json_str(stdout, r->request_id);
+  printf(",\"platform_serial\":");
+  put_json_str_or_null(stdout, *g_v3.serial_seen ? g_v3.serial_seen : NULL);
+  printf(",\"fields\":{");
+  {
+    const char *names[3] = {"code", "message", "detail"};
+    const char *values[3];
+    int k, first = 1;
+    values[0] = r->code;
+    values[1] = r->message;
+    values[2] = r->detail;
+    for (k = 0; k < 3; k++) {
+      if (!*values[k]) continue;
+      if (!first) putchar(',');
+      first = 0;
+      put_json_str(stdout, names[k]);
+      putchar(':');
+      put_json_str(stdout, values[k]);
+    }
+  }
+  printf("}}\n");
+}
+
+static void empty_v3_resp(wxpay_v3_close_resp *r) {
+  memset(r, 0, sizeof *r);
+  r->code = r->message = r->detail = r->request_id = "";
+}
+
+static int run_close_v3(const cli_opts *o) {
+  wxpay_client cli;
+  wxpay_v3_close_req req;
+  wxpay_v3_close_resp resp;
+  cli_result res;
+  const char *field = NULL, *primary, *backup;
+  size_t index = 0, origin_len = sizeof WXPAY_V3_HOST - 1, ignored;
+  wxpay_err e;
+  int rc;
+
+  memset(&cli, 0, sizeof cli);
+  memset(&req, 0, sizeof req);
+  memset(&res, 0, sizeof res);
+  empty_v3_resp(&resp);
+  if (o->endpoint && (rc = v3_host("--endpoint", o->endpoint, &origin_len)) != 0) return rc;
+  if (o->backup && (rc = v3_host("--backup-endpoint", o->backup, &ignored)) != 0) return rc;
+  primary = o->endpoint ? o->endpoint : WXPAY_V3_HOST;
+  backup = o->backup ? o->backup : o->endpoint ? NULL : WXPAY_V3_BACKUP_HOST;
+  g_v3.explain = o->explain;
+
+  cli.mchid = o->mchid;
+  cli.serial_no = o->serial;
+  cli.v3_sign = cli_v3_sign;
+  cli.v3_sign_user = &g_v3;
+  cli.v3_verify = cli_v3_verify;
+  cli.v3_verify_user = &g_v3;
+  cli.v3_host = o->endpoint;
+  cli.v3_backup_host = o->backup;
+  cli.clock = cli_clock;
+  cli.sleep = cli_sleep;
+  cli.attempts = o->attempts;
+  if (o->retry_delay_set) cli.retry_delay_ms = o->retry_delay_ms ? o->retry_delay_ms : 1;
+  if (o->timeout_set) {
+    cli.timeout_ms = o->timeout_ms;
+    cli.connect_timeout_ms = o->timeout_ms < 6000 ? o->timeout_ms : 6000;
+  }
+  cli.user_agent = "wxpay-close/" WXPAY_VERSION " (wxpay_close.h)";
+  if (o->verbose) cli.log = cli_log;
+  req.combine_appid = o->appid;
+  req.combine_out_trade_no = o->order;
+  req.sub_orders = o->v3subs;
+  req.sub_order_count = o->nsubs;
+  req.nonce_str = o->nonce;
+  req.timestamp = o->timestamp;
+  req.created_at = o->created_at;
+
+  e = wxpay_v3_close_validate(&cli, &req, &field, &index);
+  if (e == WXPAY_ERR_TOO_EARLY) {
+    /* there is no v3 twin of wxpay_close_wait_seconds(); the rule is the same */
+    wxpay_close_req v2;
+    memset(&v2, 0, sizeof v2);
+    v2.created_at = o->created_at;
+    resp.retry_after = wxpay_close_wait_seconds(&cli, &v2);
+    resp.outcome = WXPAY_OUTCOME_RETRY;
+    conclude_v3(o, e, &resp, resp.retry_after, NULL, NULL, &res);
+    print_result_v3(o, &res, &resp);
+    return res.exit_code;
+  }
+  if (e != WXPAY_OK) return invalid_field(o, e, field, index);
+
+  if (o->dry_run) {
+    wxpay_v3_request b;
+    if ((e = wxpay_v3_close_build(&cli, &req, g_work, sizeof g_work, &b)) != WXPAY_OK) {
+      fprintf(stderr, PROG ": %s (%s)\n", wxpay_strerror(e), wxpay_err_name(e));
+      return EXIT_INTERNAL;
+    }
+    /* b.path holds the endpoint's own path too */
+    printf("POST %.*s%s\n", (int)origin_len, primary, b.path);
+    printf("Authorization: %s\n", b.authorization);
+    printf("Content-Type: application/json\nAccept: application/json\nUser-Agent: %s\n\n",
+           cli.user_agent);
+    fwrite(b.body, 1, b.body_len, stdout);
+    putchar('\n');
+    fflush(stdout);
+    return EXIT_DONE;
+  }
+
+  if ((rc = setup_transport(o, primary, backup)) != 0) return rc;
+  if (o->cacert && !strcmp(g_net.name, "socket"))
+    fprintf(stderr, PROG ": note: --cacert is ignored by the socket transport (no TLS)\n");
+  cli.transport = g_net.fn;
+  cli.transport_user = g_net.user;
+  res.transport = g_net.name;
+  if (o->verbose)
+    fprintf(stderr, PROG ": APIv3; transport %s; signer " CLI_RSA_NAME "; host %s; backup %s; "
+            "%d attempt(s) at most\n", g_net.name, primary, backup ? backup : "none",
+            o->attempts ? o->attempts : 3);
+
+  e = wxpay_v3_close(&cli, &req, &resp, g_work, sizeof g_work);
+  conclude_v3(o, e, &resp, resp.retry_after, primary, backup, &res);
+  if (o->verbose && resp.http_status) {
+    fprintf(stderr, PROG ": HTTP %d, %s", resp.http_status,
+            resp.verified ? "signature verified, platform key " : "not verified");
+    if (resp.verified) put_safe(stderr, g_v3.serial_seen);
+    fputs("; Request-ID: ", stderr);
+    put_safe(stderr, *resp.request_id ? resp.request_id : "(none)");
+    fputc('\n', stderr);
+    if (*resp.code) {
+      fputs("    code: ", stderr);
+      put_safe(stderr, resp.code);
+      fputs("\n    message: ", stderr);
+      put_safe(stderr, resp.message);
+      fputs("\n    detail: ", stderr);
+      put_safe(stderr, resp.detail);
+      fputc('\n', stderr);
+    }
+  }
+#ifdef WXPAY_CLI_HAVE_CURL
+  if (o->verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(g_net.name, "curl") && g_net.curl.error[0])
+    fprintf(stderr, PROG ": libcurl: %s\n", g_net.curl.error);
+#endif
+  print_result_v3(o, &res, &resp);
+  teardown_transport();
+  return res.exit_code;
+}
+
+#endif /* CLI_RSA_NONE */
+
 /* >>verify */
 
 static int run_verify(const cli_opts *o) {
@@ -983,6 +1668,14 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   if ((rc = parse_args(argc, argv, &o)) != 0) return rc;
+#ifndef CLI_RSA_NONE
+  if (o.v3) {
+    if ((rc = load_v3_keys(&o)) == 0) rc = run_close_v3(&o);
+    free_v3_keys(); /* the private key: freed and wiped by the adapter */
+    wipe(g_work, sizeof g_work);
+    return rc;
+  }
+#endif
   if ((rc = load_key(&o)) != 0) {
     wipe(g_key, sizeof g_key);
     return rc;

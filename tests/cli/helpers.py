@@ -10,6 +10,8 @@
   helpers.py emu URL reset|stats|requests|add JSON        talk to the emulator
   helpers.py freeport                                     a loopback port nobody holds
   helpers.py json-fields FILE                             check JSON output (see below)
+  helpers.py v3dry FILE EXPECT                            check a --api v3 --dry-run (see below)
+  helpers.py pem-middle FILE                              a line from the middle of a PEM body
 
 The request builder here is written from SPEC sections 1 and 2 alone and is
 a second opinion next to tests/emulator/wxpay_ref.py: `body` prints our
@@ -25,6 +27,7 @@ import sys
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
 try:
     import wxpay_ref  # noqa: E402
@@ -348,9 +351,161 @@ def cmd_json_fields(args):
     return 0
 
 
+# ------------------------------------------------------------- APIv3 (SPEC 6) --
+
+V3_SCHEME = "WECHATPAY2-SHA256-RSA2048"
+V3_HEADERS = ["Authorization", "Content-Type", "Accept", "User-Agent"]
+V3_AUTH_KEYS = {"mchid", "serial_no", "timestamp", "nonce_str", "signature"}
+
+
+def openssl_verify(pub_pem, message, sig):
+    """True when `openssl dgst -sha256 -verify` accepts sig over message."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="wxpay-cli-") as d:
+        sig_path = os.path.join(d, "sig")
+        with open(sig_path, "wb") as fh:
+            fh.write(sig)
+        p = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub_pem, "-signature", sig_path],
+                           input=message, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p.returncode == 0 and b"Verified OK" in p.stdout
+
+
+def cmd_v3dry(args):
+    """v3dry FILE EXPECT: FILE holds the stdout of `wxpay-close --api v3
+    --dry-run`. EXPECT (JSON): url, mchid, serial, appid, subs ([mchid,
+    out_trade_no, sub_mchid or null, sub_appid or null]...), pub (the
+    merchant public key, PEM path), and optionally timestamp and nonce
+    (else: now within 120 s, and 32 of [0-9A-Za-z]). Checks the request line,
+    the header names and values, the Authorization items, the body parsed
+    with json field by field, and the signature with the openssl command
+    over POST\nPATH\nTIMESTAMP\nNONCE\nBODY\n (SPEC 6)."""
+    import base64
+    import re
+    import time
+    import urllib.parse
+    exp = json.loads(args[1])
+    raw = open(args[0], "rb").read()
+    head, sep, rest = raw.partition(b"\n\n")
+    if not sep or not rest.endswith(b"\n") or rest.count(b"\n") != 1:
+        print("want request line, headers, a blank line and the body on one line: %r" % raw[:300])
+        return 1
+    body = rest[:-1]
+    lines = head.decode("utf-8").split("\n")
+    if lines[0] != "POST " + exp["url"]:
+        print("request line %r, want %r" % (lines[0], "POST " + exp["url"]))
+        return 1
+    headers = []
+    for line in lines[1:]:
+        name, colon, value = line.partition(": ")
+        if not colon:
+            print("not a header line: %r" % line)
+            return 1
+        headers.append((name, value))
+    names = [n for n, _ in headers]
+    if names != V3_HEADERS:
+        print("header names %r, want %r" % (names, V3_HEADERS))
+        return 1
+    h = dict(headers)
+    if h["Content-Type"] != "application/json" or h["Accept"] != "application/json":
+        print("Content-Type %r / Accept %r" % (h["Content-Type"], h["Accept"]))
+        return 1
+    if not h["User-Agent"].startswith("wxpay-close/"):
+        print("User-Agent %r" % h["User-Agent"])
+        return 1
+    auth = h["Authorization"]
+    if not auth.startswith(V3_SCHEME + " "):
+        print("Authorization scheme: %r" % auth[:40])
+        return 1
+    items = re.findall(r'([a-z_]+)="([^"]*)"', auth[len(V3_SCHEME) + 1:])
+    rebuilt = ",".join('%s="%s"' % kv for kv in items)
+    if rebuilt != auth[len(V3_SCHEME) + 1:] or set(k for k, _ in items) != V3_AUTH_KEYS or len(items) != 5:
+        print("Authorization items malformed: %r" % auth)
+        return 1
+    a = dict(items)
+    if a["mchid"] != exp["mchid"] or a["serial_no"] != exp["serial"]:
+        print("mchid %r / serial_no %r" % (a["mchid"], a["serial_no"]))
+        return 1
+    if exp.get("timestamp") is not None:
+        if a["timestamp"] != str(exp["timestamp"]):
+            print("timestamp %r, want %r" % (a["timestamp"], exp["timestamp"]))
+            return 1
+    elif not re.fullmatch(r"[0-9]{10}", a["timestamp"]) or abs(int(a["timestamp"]) - time.time()) > 120:
+        print("timestamp %r is not now" % a["timestamp"])
+        return 1
+    if exp.get("nonce") is not None:
+        if a["nonce_str"] != exp["nonce"]:
+            print("nonce_str %r, want %r" % (a["nonce_str"], exp["nonce"]))
+            return 1
+    elif not re.fullmatch(r"[0-9A-Za-z]{32}", a["nonce_str"]):
+        print("drawn nonce_str %r is not 32 of [0-9A-Za-z]" % a["nonce_str"])
+        return 1
+    # the body, parsed: exact members, in order, no duplicates
+    try:
+        doc = json.loads(body.decode("utf-8"), object_pairs_hook=lambda p: p)
+    except (UnicodeDecodeError, ValueError) as e:
+        print("body is not JSON: %s: %r" % (e, body[:200]))
+        return 1
+    want_subs = []
+    for m, o, sm, sa in exp["subs"]:
+        d = [("mchid", m), ("out_trade_no", o)]
+        if sm:
+            d.append(("sub_mchid", sm))
+        if sa:
+            d.append(("sub_appid", sa))
+        want_subs.append(d)
+    if [k for k, _ in doc] != ["combine_appid", "sub_orders"]:
+        print("body members %r" % [k for k, _ in doc])
+        return 1
+    got = dict(doc)
+    if got["combine_appid"] != exp["appid"]:
+        print("combine_appid %r, want %r" % (got["combine_appid"], exp["appid"]))
+        return 1
+    if not isinstance(got["sub_orders"], list) or len(got["sub_orders"]) != len(want_subs):
+        print("sub_orders %r" % (got["sub_orders"],))
+        return 1
+    for i, (g, w) in enumerate(zip(got["sub_orders"], want_subs)):
+        if list(g) != w:
+            print("sub_orders[%d] is %r, want %r" % (i, g, w))
+            return 1
+    # the signature over the request target that is sent
+    target = urllib.parse.urlsplit(exp["url"])
+    path = target.path + ("?" + target.query if target.query else "")
+    msg = b"POST\n" + path.encode() + b"\n" + a["timestamp"].encode() + b"\n" + \
+        a["nonce_str"].encode() + b"\n" + body + b"\n"
+    try:
+        sig = base64.b64decode(a["signature"], validate=True)
+    except ValueError:
+        print("signature is not Base64: %r" % a["signature"][:40])
+        return 1
+    if not openssl_verify(exp["pub"], msg, sig):
+        print("openssl dgst -sha256 -verify refuses the signature over %r" % msg[:200])
+        return 1
+    # and the emulator author's reference, when present, builds the same path
+    try:
+        import wxpay_v3_ref
+    except ImportError:
+        wxpay_v3_ref = None
+    if wxpay_v3_ref is not None and "order" in exp:
+        want_path = wxpay_v3_ref.close_path(exp["order"], exp.get("prefix", ""))
+        if want_path != path:
+            print("path %r, wxpay_v3_ref.close_path says %r" % (path, want_path))
+            return 1
+    return 0
+
+
+def cmd_pem_middle(args):
+    """A Base64 line from the middle of a PEM file's body: text that no
+    output may hold."""
+    lines = [l.strip() for l in open(args[0]) if l.strip() and not l.startswith("-----")]
+    print(lines[len(lines) // 2])
+    return 0
+
+
 def main(argv):
     cmds = {"body": cmd_body, "drycheck": cmd_drycheck, "responses": cmd_responses, "signstring": cmd_signstring, "response": cmd_response,
-            "emu": cmd_emu, "freeport": cmd_freeport, "json-fields": cmd_json_fields}
+            "emu": cmd_emu, "freeport": cmd_freeport, "json-fields": cmd_json_fields,
+            "v3dry": cmd_v3dry, "pem-middle": cmd_pem_middle}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2

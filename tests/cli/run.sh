@@ -1,7 +1,10 @@
 #!/bin/sh
 # tests/cli/run.sh -- the wxpay-close tool end to end against the local
 # emulator (every exit status), --dry-run byte for byte against an
-# independent Python builder, `verify` on good, tampered and hostile bodies,
+# independent Python builder, `--api v3` (every outcome and every answer
+# signature failure, --dry-run checked with Python's json and the openssl
+# command, with the OpenSSL and the mbedTLS signer), `verify` on good,
+# tampered and hostile bodies,
 # the examples (embedded, also for Cortex-M4), the README's C examples, the
 # demo, `make install` + a pkg-config consumer, and a CMake consumer.
 #
@@ -100,11 +103,29 @@ echo "transports built in: $TRANSPORTS"
 has_transport() { case " $TRANSPORTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 if make -s --no-print-directory -f examples/examples.mk WXPAY_CLI_CURL=0 WXPAY_CLI_MBEDTLS=0 \
-  BUILD=$B/socket-only "$SOCK_CLI" >"$B/build-sock.log" 2>&1 &&
-  "$SOCK_CLI" --version | grep -q 'transports: socket)'; then
-  pass cli_builds_socket_only_without_libcurl_or_mbedtls
+  WXPAY_CLI_OPENSSL=0 BUILD=$B/socket-only "$SOCK_CLI" >"$B/build-sock.log" 2>&1 &&
+  "$SOCK_CLI" --version | grep -q 'v3 signer: none; transports: socket)'; then
+  pass cli_builds_socket_only_without_libcurl_mbedtls_or_openssl
 else
-  fail cli_builds_socket_only_without_libcurl_or_mbedtls "$(peek "$B/build-sock.log")"
+  fail cli_builds_socket_only_without_libcurl_mbedtls_or_openssl "$(peek "$B/build-sock.log")"
+fi
+
+# APIv3 signs with OpenSSL when libcrypto is there, else mbedTLS: the second
+# build is the mbedTLS signer, as on a machine without libcrypto
+V3SIGNER=$(make -s --no-print-directory -f examples/examples.mk BUILD=$B config | sed -n 's/^v3 signer *//p')
+echo "APIv3 signer of $CLI: ${V3SIGNER:-?}"
+MB_CLI=
+if has_transport mbedtls; then
+  if make -s --no-print-directory -f examples/examples.mk WXPAY_CLI_OPENSSL=0 BUILD=$B/mbedtls-rsa \
+    "$B/mbedtls-rsa/wxpay-close" >"$B/build-mbrsa.log" 2>&1 &&
+    "$B/mbedtls-rsa/wxpay-close" --version | grep -q 'v3 signer: mbedtls;'; then
+    MB_CLI=$B/mbedtls-rsa/wxpay-close
+    pass cli_builds_with_the_mbedtls_signer_without_openssl
+  else
+    fail cli_builds_with_the_mbedtls_signer_without_openssl "$(peek "$B/build-mbrsa.log")"
+  fi
+else
+  skip cli_builds_with_the_mbedtls_signer_without_openssl "mbedTLS not installed (Debian: libmbedtls-dev)"
 fi
 
 if command -v clang >/dev/null 2>&1; then
@@ -296,6 +317,13 @@ if [ $rc -eq 0 ] && [ "$(tail -c 6 "$B/dry_nl.out")" = "</xml>" ] && [ ! -s "$B/
 else
   fail dry_run_prints_the_bytes_only_no_newline "$(peek "$B/dry_nl.out")"
 fi
+x dry_alias "$CLI" --appid $APPID --mchid $MCHID --combine-out-trade-no D1 --sub-order 1900009001:D1_A \
+  --dry-run --nonce abc
+if [ $rc -eq 0 ] && cmp -s "$B/dry_alias.out" "$B/dry_nl.out"; then
+  pass dry_run_v2_takes_the_v3_spellings_of_order_and_sub
+else
+  fail dry_run_v2_takes_the_v3_spellings_of_order_and_sub "exit $rc: $(peek "$B/dry_alias.err")"
+fi
 x dry_rand "$CLI" $(W D2) --dry-run
 nonce=$(sed -n 's/.*<nonce_str>\([0-9A-Za-z]*\)<\/nonce_str>.*/\1/p' "$B/dry_rand.out")
 $H body "$KEY" "$nonce" $APPID $MCHID D2 1900009001:D2_A >"$B/dry_rand.ref" 2>/dev/null
@@ -461,6 +489,386 @@ for t in curl mbedtls; do
   fi
 done
 
+# ==================================================================== APIv3
+
+# The keys of mkcerts.sh: merchant.key (signs requests), merchant_pub.pem,
+# merchant.serial; platform.pem/.serial/_pub.pem (the emulator signs its
+# answers with platform.key), platform2.* (an unrelated platform key).
+K=$B/certs
+V3_OK=
+if [ "$V3SIGNER" = none ] || [ -z "$V3SIGNER" ]; then
+  V3_WHY="this build has no RSA adapter (install libssl-dev or libmbedtls-dev)"
+elif [ ! -f "$K/merchant.key" ] || [ ! -f "$K/platform.serial" ]; then
+  V3_WHY="no APIv3 test keys (openssl missing, or mkcerts.sh does not make merchant.key/platform.*)"
+else
+  V3_OK=1
+fi
+# v3skip NAME...: a loud SKIP line for each test that cannot run
+v3skip() { for t in "$@"; do skip "$t" "$V3_WHY"; done; }
+
+x v3_nors "$SOCK_CLI" --api v3 --mchid $MCHID --serial 0A --private-key "$K/merchant.key" \
+  --platform-cert "$K/platform.pem" --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1:a
+if [ $rc -eq 7 ] && [ ! -s "$B/v3_nors.out" ] && [ "$(wc -l <"$B/v3_nors.err")" -eq 1 ] &&
+  grep -q "needs an RSA adapter" "$B/v3_nors.err"; then
+  pass v3_on_a_build_without_rsa_adapter_exits_7_with_one_line
+else
+  fail v3_on_a_build_without_rsa_adapter_exits_7_with_one_line "exit $rc: $(peek "$B/v3_nors.err")"
+fi
+x v3_nors_json "$SOCK_CLI" --api v3 --json
+jcheck v3_without_rsa_adapter_json_says_unsupported '{"outcome": "unsupported", "exit": 7, "error": "NO_RSA"}'
+if grep -q -- '--api v2|v3' "$B/help.out" && grep -q '^  7  ' "$B/help.out" &&
+  grep -q -- '--private-key FILE' "$B/help.out" && grep -q 'WXPAY_PRIVATE_KEY' "$B/help.out" &&
+  grep -q "this build signs with: $V3SIGNER" "$B/help.out"; then
+  pass help_documents_api_v3_its_keys_and_exit_7
+else
+  fail help_documents_api_v3_its_keys_and_exit_7 "$(grep -n 'v3' "$B/help.out" | head -3 | tr '\n' ' ')"
+fi
+
+if [ -z "$V3_OK" ]; then
+  v3skip v3_usage_errors v3_dry_run v3_close_end_to_end
+else
+  SERIAL=$(cat "$K/merchant.serial")
+  PSERIAL=$(cat "$K/platform.serial")
+  P2SERIAL=$(cat "$K/platform2.serial")
+  V3K="--api v3 --mchid $MCHID --serial $SERIAL --private-key $K/merchant.key"
+  V3P="--platform-cert $K/platform.pem"
+  # V3 NO: the close arguments for order NO (sub-order 1900009001:NO_A)
+  V3() { echo "$V3K $V3P --combine-appid $APPID --combine-out-trade-no $1 --sub-order 1900009001:$1_A"; }
+  # the private key's text, which no output may ever hold
+  PEMLINE=$($H pem-middle "$K/merchant.key")
+
+  # ---------------------------------------------------------- usage errors
+  before=$(reqs)
+  x v3u_serial -u WXPAY_PRIVATE_KEY "$CLI" --api v3 --mchid $MCHID --private-key "$K/merchant.key" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_missing_serial_is_named "missing --serial"
+  x v3u_key -u WXPAY_PRIVATE_KEY "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_missing_private_key_is_named "missing --private-key FILE"
+  x v3u_keyempty WXPAY_PRIVATE_KEY= "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_empty_private_key_variable_is_missing "missing --private-key FILE"
+  x v3u_plat "$CLI" $V3K --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A \
+    --endpoint "$BASE"
+  usage v3_usage_missing_platform_key_is_named "missing --platform-cert FILE"
+  x v3u_appid "$CLI" $V3K $V3P --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_missing_combine_appid_is_named "missing --combine-appid"
+  x v3u_order "$CLI" $V3K $V3P --combine-appid $APPID --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_missing_combine_out_trade_no_is_named "missing --combine-out-trade-no"
+  x v3u_mchid "$CLI" --api v3 --serial "$SERIAL" --private-key "$K/merchant.key" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_missing_mchid_is_named "missing --mchid"
+  x v3u_sub0 "$CLI" $V3K $V3P --combine-appid $APPID --combine-out-trade-no U1 --endpoint "$BASE"
+  usage v3_usage_missing_sub_order_is_named "missing --sub-order"
+  x v3u_sub1 "$CLI" $(V3 U1) --sub-order 1900009001 --endpoint "$BASE"
+  usage v3_usage_sub_order_without_colon "malformed --sub-order '1900009001'"
+  x v3u_sub2 "$CLI" $(V3 U1) --sub-order a:b:c:d:e --endpoint "$BASE"
+  usage v3_usage_sub_order_with_five_parts_is_shown_as_given "malformed --sub-order 'a:b:c:d:e'"
+  x v3u_sub3 "$CLI" $(V3 U1) --sub-order 1900009001:OD1: --endpoint "$BASE"
+  usage v3_usage_sub_order_with_empty_sub_mchid "malformed --sub-order '1900009001:OD1:'"
+  x v3u_sub4 "$CLI" $(V3 U1) --sub-order '1900009001:OD2:19 01' --endpoint "$BASE"
+  usage v3_usage_bad_sub_mchid_names_which_sub_order "invalid --sub-order #2 (sub_mchid)"
+  x v3u_sub5 "$CLI" $(V3 U1) --sub-order '1900009001:OD2:1900000201:wx 1' --endpoint "$BASE"
+  usage v3_usage_bad_sub_appid_names_which_sub_order "invalid --sub-order #2 (sub_appid)"
+  x v3u_sub11 "$CLI" $V3K $V3P --combine-appid $APPID --combine-out-trade-no U1 --endpoint "$BASE" \
+    --sub-order 1:a1 --sub-order 1:a2 --sub-order 1:a3 --sub-order 1:a4 --sub-order 1:a5 --sub-order 1:a6 \
+    --sub-order 1:a7 --sub-order 1:a8 --sub-order 1:a9 --sub-order 1:a10 --sub-order 1:a11
+  usage v3_usage_more_than_ten_sub_orders "at most 10"
+  x v3u_otn "$CLI" $(V3 'P2015/../x') --endpoint "$BASE"
+  usage v3_usage_order_number_that_would_change_the_path "invalid --combine-out-trade-no (combine_out_trade_no)"
+  x v3u_serialq "$CLI" --api v3 --mchid $MCHID --serial 'AB"CD' --private-key "$K/merchant.key" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_serial_that_would_break_the_header "invalid --serial (serial_no)"
+  x v3u_nonce "$CLI" $(V3 U1) --nonce 'a"b' --endpoint "$BASE"
+  usage v3_usage_bad_nonce_is_named "invalid --nonce"
+  x v3u_pem "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$(cat "$K/merchant.key")" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_private_key_text_on_the_command_line_is_refused "never the key itself"
+  x v3u_nofile "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$B/no-such.key" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_unreadable_private_key_is_named "cannot read --private-key"
+  x v3u_notkey "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$K/platform.pem" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_certificate_given_as_private_key_is_refused "cannot use --private-key"
+  x v3u_notcert "$CLI" $V3K --platform-cert "$K/merchant.key" --combine-appid $APPID \
+    --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_private_key_given_as_platform_cert_is_refused "cannot use --platform-cert"
+  x v3u_envbad WXPAY_PRIVATE_KEY=not-a-pem "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_bad_private_key_variable_is_named "WXPAY_PRIVATE_KEY does not hold a usable private key"
+  x v3u_keyid "$CLI" $V3K --platform-key-id PUB_KEY_ID_1 --combine-appid $APPID \
+    --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_platform_key_id_needs_the_public_key "--platform-key-id needs --platform-public-key"
+  x v3u_pub "$CLI" $V3K --platform-public-key "$K/platform_pub.pem" --combine-appid $APPID \
+    --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_usage_platform_public_key_needs_its_id "needs --platform-key-id"
+  x v3u_keyfile "$CLI" $(V3 U1) --key-file "$B/key.txt" --endpoint "$BASE"
+  usage v3_usage_apiv2_key_file_refused "--key-file holds the APIv2 key"
+  x v3u_sol "$CLI" $V3K $V3P --combine-appid $APPID --combine-out-trade-no U1 --sub-order-list '[]' \
+    --endpoint "$BASE"
+  usage v3_usage_sub_order_list_refused "--sub-order-list is APIv2 only"
+  x v3u_v2serial "$CLI" $(W U1) --endpoint "$E" --serial "$SERIAL"
+  usage v3_usage_v3_flags_refused_with_api_v2 "--serial is for --api v3"
+  x v3u_v2pk "$CLI" $(W U1) --endpoint "$E" --private-key "$K/merchant.key"
+  usage v3_usage_private_key_refused_with_api_v2 "--private-key is for --api v3"
+  x v3u_api "$CLI" $(W U1) --endpoint "$E" --api v4
+  usage v3_usage_unknown_api_is_named "--api wants v2 or v3 (got 'v4')"
+  x v3u_verify "$CLI" verify --api v3 <"$B/key.txt"
+  usage v3_usage_verify_is_apiv2_only "verify checks APIv2 answers only"
+  x v3u_url "$CLI" $(V3 U1) --endpoint "$BASE/v3/combine-transactions/out-trade-no/U1/close"
+  usage v3_usage_endpoint_is_the_host_not_the_url_of_the_call "is the host"
+  x v3u_url2 "$CLI" $(V3 U1) --endpoint "$BASE/gw?x=1"
+  usage v3_usage_endpoint_with_a_query_refused "is the host"
+  x v3u_bk "$CLI" $(V3 U1) --endpoint "$BASE" --backup-endpoint "$BASE/pay/closecombinedorder"
+  usage v3_usage_backup_endpoint_of_apiv2_refused "is the host"
+  x v3u_sock "$CLI" $(V3 U1) --transport socket
+  usage v3_socket_transport_refuses_the_default_https_host "plain http:// only"
+  x v3u_dryjson "$CLI" $(V3 U1) --dry-run --json
+  if [ $rc -eq 2 ] && grep -q "drop --json" "$B/v3u_dryjson.err"; then pass v3_usage_dry_run_with_json_refused; else fail v3_usage_dry_run_with_json_refused "exit $rc"; fi
+  x v3u_json "$CLI" $V3K --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1:a --json --endpoint "$BASE"
+  jcheck v3_usage_error_with_json_prints_a_json_object '{"outcome": "invalid", "exit": 2, "error": "USAGE", "flag": "--platform-cert"}'
+  after=$(reqs)
+  if [ "$before" = "$after" ]; then
+    pass v3_usage_errors_send_nothing
+  else
+    fail v3_usage_errors_send_nothing "the emulator saw $((after - before)) request(s)"
+  fi
+
+  # ----------------------------------------------------------- --dry-run
+  # v3dry TEST URL_PREFIX ORDER EXPECT_EXTRA CLI_ARGS... : --dry-run checked
+  # by helpers.py v3dry (request line, header names, body parsed with json,
+  # signature with the openssl command)
+  v3dry() {
+    t=$1 prefix=$2 order=$3 extra=$4
+    shift 4
+    x "$t" "$CLI" "$@" --dry-run
+    if [ $rc -ne 0 ]; then
+      fail "$t" "exit $rc: $(peek "$B/$t.err")"
+      return
+    fi
+    url=$BASE$prefix$($PY -c 'import sys, urllib.parse; print("/v3/combine-transactions/out-trade-no/%s/close" % urllib.parse.quote(sys.argv[1], safe="*@-_"))' "$order")
+    if why=$($H v3dry "$B/$t.out" "{\"url\": \"$url\", \"mchid\": \"$MCHID\", \"serial\": \"$SERIAL\", \"pub\": \"$K/merchant_pub.pem\", \"order\": \"$order\", \"prefix\": \"$prefix\", $extra}"); then
+      pass "$t"
+    else
+      fail "$t" "$why"
+    fi
+  }
+  before=$(reqs)
+  v3dry v3_dry_run_one_sub_order_fixed_nonce_and_timestamp "" V3D1 \
+    '"appid": "wx8888888888888888", "timestamp": 1554208460, "nonce": "593BEC0C930BF1AFEB40B4A08C8FB242", "subs": [["1900009001", "OD_V3D1", null, null]]' \
+    $V3K --combine-appid $APPID --combine-out-trade-no V3D1 --sub-order 1900009001:OD_V3D1 \
+    --nonce 593BEC0C930BF1AFEB40B4A08C8FB242 --timestamp 1554208460 --endpoint "$BASE"
+  v3dry v3_dry_run_ten_sub_orders_with_service_provider_fields "" 'V3D_10|*@-_x' \
+    '"appid": "wxd678efh567hg6787", "subs": [["1900000109", "S1", "1900000201", "wx2010000000000201"], ["1900000109", "S2", "1900000202", null], ["1900000109", "S3", null, "wx2010000000000203"], ["4", "S-4", null, null], ["5", "S_5", "55", null], ["6", "S|6", null, null], ["7", "S*7", "77", "wx77"], ["8", "S@8", null, null], ["9", "S9", null, null], ["10", "S10", "1010", "wx1010"]]' \
+    $V3K --combine-appid wxd678efh567hg6787 --combine-out-trade-no 'V3D_10|*@-_x' \
+    --sub-order 1900000109:S1:1900000201:wx2010000000000201 --sub-order 1900000109:S2:1900000202 \
+    --sub-order 1900000109:S3::wx2010000000000203 --sub-order 4:S-4 --sub-order 5:S_5:55 \
+    --sub-order '6:S|6' --sub-order '7:S*7:77:wx77' --sub-order 8:S@8 --sub-order 9:S9 \
+    --sub-order 10:S10:1010:wx1010 --endpoint "$BASE"
+  v3dry v3_dry_run_json_escapes_in_ids_parse_back_exactly "" V3D3 \
+    '"appid": "wx\"q\\b/s", "subs": [["a\"b\\c/d", "OD1", "x/y", "{}[],"]]' \
+    $V3K --combine-appid 'wx"q\b/s' --combine-out-trade-no V3D3 --sub-order 'a"b\c/d:OD1:x/y:{}[],' \
+    --endpoint "$BASE"
+  v3dry v3_dry_run_signs_the_endpoint_path_before_v3 /delay-1/chunked V3D4 \
+    '"appid": "wx8888888888888888", "subs": [["1900009001", "OD4", null, null]]' \
+    $V3K --combine-appid $APPID --combine-out-trade-no V3D4 --sub-order 1900009001:OD4 \
+    --endpoint "$BASE/delay-1/chunked/"
+  v3dry v3_dry_run_aliases_appid_order_and_sub_of_v2 "" V3D5 \
+    '"appid": "wx8888888888888888", "subs": [["1900009001", "OD5", null, null]]' \
+    $V3K --appid $APPID --order V3D5 --sub 1900009001:OD5 --endpoint "$BASE"
+  x v3dry_a "$CLI" $(V3 V3D6) --endpoint "$BASE" --dry-run --nonce abc --timestamp 1700000000
+  x v3dry_b "$CLI" $(V3 V3D6) --endpoint "$BASE" --dry-run --nonce abc --timestamp 1700000000
+  x v3dry_c "$CLI" $(V3 V3D6) --endpoint "$BASE" --dry-run
+  x v3dry_d "$CLI" $(V3 V3D6) --endpoint "$BASE" --dry-run
+  if cmp -s "$B/v3dry_a.out" "$B/v3dry_b.out" && ! cmp -s "$B/v3dry_c.out" "$B/v3dry_d.out"; then
+    pass v3_dry_run_is_reproducible_with_nonce_and_timestamp_fresh_without
+  else
+    fail v3_dry_run_is_reproducible_with_nonce_and_timestamp_fresh_without "$(peek "$B/v3dry_c.out")"
+  fi
+  x v3dry_env WXPAY_PRIVATE_KEY="$(cat "$K/merchant.key")" "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" \
+    $V3P --combine-appid $APPID --combine-out-trade-no V3D6 --sub-order 1900009001:V3D6_A --endpoint "$BASE" \
+    --dry-run --nonce abc --timestamp 1700000000
+  if [ $rc -eq 0 ] && cmp -s "$B/v3dry_env.out" "$B/v3dry_a.out"; then
+    pass v3_private_key_from_the_environment_signs_like_the_file
+  else
+    fail v3_private_key_from_the_environment_signs_like_the_file "exit $rc: $(peek "$B/v3dry_env.err")"
+  fi
+  x v3dry_noplat "$CLI" $V3K --combine-appid $APPID --combine-out-trade-no V3D6 --sub-order 1900009001:V3D6_A \
+    --endpoint "$BASE" --dry-run --nonce abc --timestamp 1700000000
+  if [ $rc -eq 0 ] && cmp -s "$B/v3dry_noplat.out" "$B/v3dry_a.out"; then
+    pass v3_dry_run_needs_no_platform_key
+  else
+    fail v3_dry_run_needs_no_platform_key "exit $rc: $(peek "$B/v3dry_noplat.err")"
+  fi
+  x v3dry_explain "$CLI" $(V3 V3D6) --endpoint "$BASE" --dry-run --nonce abc --timestamp 1700000000 --explain
+  if [ $rc -eq 0 ] && cmp -s "$B/v3dry_explain.out" "$B/v3dry_a.out" &&
+    grep -qF 'message signed (SHA256withRSA with the merchant private key): POST\n/v3/combine-transactions/out-trade-no/V3D6/close\n1700000000\nabc\n{"combine_appid":"wx8888888888888888","sub_orders":[{"mchid":"1900009001","out_trade_no":"V3D6_A"}]}\n' "$B/v3dry_explain.err"; then
+    pass v3_explain_prints_the_signed_message_on_stderr
+  else
+    fail v3_explain_prints_the_signed_message_on_stderr "$(peek "$B/v3dry_explain.err")"
+  fi
+  if [ -n "$MB_CLI" ]; then
+    x v3dry_mb "$MB_CLI" $(V3 V3D6) --endpoint "$BASE" --dry-run --nonce abc --timestamp 1700000000
+    if [ $rc -eq 0 ] && cmp -s "$B/v3dry_mb.out" "$B/v3dry_a.out"; then
+      pass v3_dry_run_mbedtls_signer_gives_the_openssl_signers_bytes
+    else
+      fail v3_dry_run_mbedtls_signer_gives_the_openssl_signers_bytes "exit $rc: $(peek "$B/v3dry_mb.out")"
+    fi
+  else
+    skip v3_dry_run_mbedtls_signer_gives_the_openssl_signers_bytes "no mbedTLS signer build"
+  fi
+  x v3dry_guard "$CLI" $(V3 V3G1) --endpoint "$BASE" --created-at $(($(date +%s) - 18))
+  if [ $rc -eq 4 ] && grep -q "^retry after 4[0-3] s" "$B/v3dry_guard.out"; then
+    pass v3_created_at_within_a_minute_says_retry_after_n_s_exit_4
+  else
+    fail v3_created_at_within_a_minute_says_retry_after_n_s_exit_4 "exit $rc: $(peek "$B/v3dry_guard.out")"
+  fi
+  after=$(reqs)
+  if [ "$before" = "$after" ]; then
+    pass v3_dry_run_and_the_one_minute_guard_send_nothing
+  else
+    fail v3_dry_run_and_the_one_minute_guard_send_nothing "the emulator saw $((after - before)) request(s)"
+  fi
+
+  # ------------------------------------------------------ end to end: close
+  # v3e2e SUFFIX CLI N: every outcome and every answer-signature failure with
+  # that build of the tool (names end in SUFFIX); N: the /systemerror-N to use
+  # (its count is kept per prefix by the emulator, so one N per run)
+  v3e2e() {
+    s=$1 cli=$2 sysn=$3
+    neworder "V3C1$s"
+    x "v3c1$s" "$cli" $(V3 "V3C1$s") --endpoint "$BASE"
+    check "v3_close_open_order_says_closed_exit_0$s" 0 "^closed: combined order V3C1$s is closed"
+    x "v3c2$s" "$cli" $(V3 "V3C1$s") --endpoint "$BASE"
+    check "v3_close_again_says_already_closed_exit_0$s" 0 "^already closed: it was closed before (ORDER_CLOSED)"
+    x "v3paid$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAID_0001 \
+      --sub-order 1900009001:OD_V3_PAID_0001 --endpoint "$BASE"
+    check "v3_close_paid_order_says_paid_do_not_reissue_exit_3$s" 3 "order is PAID — do not reissue, treat as paid (ORDER_PAID)"
+    x "v3nf$s" "$cli" $(V3 "V3NOPE$s") --endpoint "$BASE"
+    check "v3_close_unknown_order_not_found_exit_5$s" 5 "^rejected: ORDER_NOT_EXIST .* check --combine-out-trade-no and --mchid"
+    neworder "V3M1$s"
+    x "v3mm$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no "V3M1$s" \
+      --sub-order 1900009001:OTHER --endpoint "$BASE"
+    check "v3_close_with_wrong_sub_orders_rejected_invalid_request_exit_5$s" 5 "^rejected: INVALID_REQUEST .* must match the original order"
+    x "v3sk$s" "$cli" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$K/platform2.key" $V3P \
+      --combine-appid $APPID --combine-out-trade-no "V3M1$s" --sub-order "1900009001:V3M1${s}_A" --endpoint "$BASE"
+    check "v3_close_signed_with_another_key_rejected_sign_error_exit_5$s" 5 "^rejected: SIGN_ERROR .* check --private-key, --serial and --mchid"
+    neworder "V3S1$s"
+    r0=$(reqs)
+    x "v3sys$s" "$cli" $(V3 "V3S1$s") --endpoint "$BASE/systemerror-$sysn" --attempts $((sysn + 1)) \
+      --retry-delay 10 --json
+    r1=$(reqs)
+    if $H json-fields "$B/v3sys$s.out" "{\"outcome\": \"closed\", \"exit\": 0, \"attempts\": $((sysn + 1)), \"verified\": true, \"http_status\": 204}" >"$B/v3sys$s.why" &&
+      [ $((r1 - r0)) -eq $((sysn + 1)) ]; then
+      pass "v3_close_retries_after_system_error_and_closes$s"
+    else
+      fail "v3_close_retries_after_system_error_and_closes$s" "$((r1 - r0)) requests; $(cat "$B/v3sys$s.why")"
+    fi
+    x "v3sysall$s" "$cli" $(V3 "V3S1$s") --endpoint "$BASE/systemerror" --attempts 2 --retry-delay 10
+    check "v3_close_system_error_on_every_attempt_exit_4$s" 4 "^retry later: SYSTEM_ERROR .*(2 attempts made)"
+    # answers that cannot be trusted: exit 6, never "closed"
+    neworder "V3U1$s"
+    x "v3nosign$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3nosign"
+    check "v3_unsigned_answer_refused_exit_6$s" 6 "^untrustworthy response: HTTP 204 without a platform signature (NO_SIGNATURE)"
+    x "v3nosign2$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE"
+    check "v3_unsigned_204_was_not_taken_for_closed_the_next_close_says_already$s" 0 "^already closed"
+    x "v3badsign$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3badsign"
+    check "v3_bad_signature_refused_exit_6$s" 6 "^untrustworthy response: its signature does not verify with the platform key $PSERIAL (SIGNATURE)"
+    x "v3wrongkey$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3wrongkey"
+    check "v3_answer_signed_by_another_key_refused_exit_6$s" 6 "(SIGNATURE)"
+    x "v3stale$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3stale"
+    check "v3_stale_answer_refused_exit_6$s" 6 "^untrustworthy response: its Wechatpay-Timestamp is more than 5 minutes .*(STALE)"
+    x "v3future$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3future"
+    check "v3_answer_from_the_future_refused_exit_6$s" 6 "(STALE)"
+    x "v3replay$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3replay"
+    check "v3_replayed_204_refused_exit_6$s" 6 "(STALE)"
+    x "v3unknown$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3unknownserial" --json
+    jcheck "v3_unknown_platform_serial_refused_exit_6$s" "{\"outcome\": \"untrusted\", \"exit\": 6, \"error\": \"UNKNOWN_SERIAL\", \"verified\": false, \"platform_serial\": \"$P2SERIAL\"}"
+    if grep -q "signed with platform key $P2SERIAL, which was not given" "$B/v3unknown$s.out"; then
+      pass "v3_unknown_serial_sentence_names_the_serial$s"
+    else
+      fail "v3_unknown_serial_sentence_names_the_serial$s" "$(peek "$B/v3unknown$s.out")"
+    fi
+    x "v3rotated$s" "$cli" $V3K --platform-cert "$K/platform.pem" --platform-cert "$K/platform2.pem" \
+      --combine-appid $APPID --combine-out-trade-no "V3U1$s" --sub-order "1900009001:V3U1${s}_A" \
+      --endpoint "$BASE/v3unknownserial" --json
+    jcheck "v3_second_platform_cert_verifies_the_rotated_key$s" "{\"outcome\": \"already_closed\", \"exit\": 0, \"verified\": true, \"platform_serial\": \"$P2SERIAL\"}"
+    x "v3signtest$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3signtest"
+    check "v3_signtest_probe_signature_refused_exit_6$s" 6 "(SIGNATURE)"
+    neworder "V3K1$s"
+    x "v3pub$s" "$cli" $V3K --platform-public-key "$K/platform_pub.pem" --platform-key-id "$PSERIAL" \
+      --combine-appid $APPID --combine-out-trade-no "V3K1$s" --sub-order "1900009001:V3K1${s}_A" --endpoint "$BASE" --json
+    jcheck "v3_platform_public_key_mode_closes$s" '{"api": "v3", "outcome": "closed", "exit": 0, "verified": true}'
+  }
+  v3e2e "" "$CLI" 2
+  if [ -n "$MB_CLI" ]; then
+    v3e2e _mbedtls "$MB_CLI" 3
+  else
+    skip v3_close_end_to_end_mbedtls "no mbedTLS signer build"
+  fi
+
+  neworder V3J1
+  x v3json "$CLI" $(V3 V3J1) --endpoint "$BASE" --json
+  jcheck v3_json_has_outcome_transport_signer_and_status \
+    "{\"api\": \"v3\", \"outcome\": \"closed\", \"exit\": 0, \"error\": null, \"verified\": true, \"order\": \"V3J1\", \"transport\": \"$(echo "$TRANSPORTS" | awk '{print $1}')\", \"signer\": \"$V3SIGNER\", \"attempts\": 1, \"http_status\": 204, \"platform_serial\": \"$PSERIAL\", \"fields\": []}"
+  if $PY -c 'import json,sys,re; d=json.load(open(sys.argv[1])); sys.exit(0 if re.fullmatch(r"[0-9a-f]{32}", d["request_id"]) else 1)' "$B/v3json.out"; then
+    pass v3_json_carries_the_request_id
+  else
+    fail v3_json_carries_the_request_id "$(peek "$B/v3json.out")"
+  fi
+  x v3json2 "$CLI" $(V3 V3J1) --endpoint "$BASE" --json
+  jcheck v3_json_lists_the_error_body_fields '{"outcome": "already_closed", "exit": 0, "field_values": {"code": "ORDER_CLOSED", "message": "订单已关闭 (the order is already closed)"}}'
+  x v3h500 "$CLI" $(V3 V3J1) --endpoint "$BASE/http500" --attempts 2 --retry-delay 10 --json
+  jcheck v3_http_500_without_json_after_all_attempts_exit_4 '{"outcome": "retry", "exit": 4, "error": "HTTP_STATUS", "http_status": 500, "attempts": 2, "fields": []}'
+  x v3rate "$CLI" $(V3 V3J1) --endpoint "$BASE/ratelimit"
+  check v3_rate_limited_exit_4 4 "^retry later: FREQUENCY_LIMITED"
+  x v3drop "$CLI" $(V3 V3J1) --endpoint "$BASE/drop" --attempts 2 --retry-delay 10
+  check v3_dropped_connection_exit_4 4 "^retry later: could not complete the exchange"
+  x v3refused "$CLI" $(V3 V3J1) --endpoint "http://127.0.0.1:$DEAD" --attempts 1
+  check v3_connection_refused_exit_4 4 "CONNECT"
+  x v3h404 "$CLI" $(V3 V3J1) --endpoint "$BASE/no/such" --attempts 1
+  check v3_http_404_not_from_wechat_is_rejected_exit_5 5 "HTTP 404 without a WeChat Pay error body"
+  x v3chunked "$CLI" $(V3 V3J1) --endpoint "$BASE/chunked"
+  check v3_chunked_answer_is_read_and_verified 0 "^already closed"
+  neworder V3F1
+  x v3failover "$CLI" $(V3 V3F1) --endpoint "http://127.0.0.1:$DEAD" --backup-endpoint "$BASE" \
+    --retry-delay 10 --json
+  jcheck v3_fails_over_to_the_backup_endpoint '{"outcome": "closed", "exit": 0, "attempts": 2}'
+  neworder V3F2
+  x v3failover2 "$CLI" $(V3 V3F2) --endpoint "http://127.0.0.1:$DEAD/gw" --backup-endpoint "$BASE/delay-1/" \
+    --retry-delay 10 --json
+  jcheck v3_backup_endpoint_signs_its_own_path '{"outcome": "closed", "exit": 0, "attempts": 2, "verified": true}'
+  neworder V3V1
+  x v3verbose "$CLI" $(V3 V3V1) --endpoint "$BASE" --verbose
+  if [ $rc -eq 0 ] && grep -q "attempt 1: POST $BASE/v3/combine-transactions/out-trade-no/V3V1/close" "$B/v3verbose.err" &&
+    grep -q "HTTP 204, signature verified, platform key $PSERIAL; Request-ID: [0-9a-f]" "$B/v3verbose.err"; then
+    pass v3_verbose_logs_each_attempt_and_the_verification
+  else
+    fail v3_verbose_logs_each_attempt_and_the_verification "$(peek "$B/v3verbose.err")"
+  fi
+  for t in curl mbedtls; do
+    if ! has_transport $t; then
+      skip "v3_close_over_https_with_${t}" "$t not built in (install its development package)"
+      continue
+    fi
+    if [ -z "$HTTPS" ]; then
+      skip "v3_close_over_https_with_${t}" "no test certificates (openssl missing)"
+      continue
+    fi
+    neworder "V3TLS_$t"
+    x "v3tls_$t" "$CLI" $(V3 "V3TLS_$t") --endpoint "https://localhost:$HTTPS" --transport $t \
+      --cacert "$B/certs/ca.pem" --json
+    jcheck "v3_close_over_https_with_${t}" "{\"outcome\": \"closed\", \"exit\": 0, \"transport\": \"$t\", \"verified\": true}"
+  done
+
+  # the private key's text never shows, whatever happened
+  if grep -rlF "$PEMLINE" "$B"/*.out "$B"/*.err >"$B/pem-leaks.txt" 2>/dev/null; then
+    fail v3_private_key_never_appears_in_any_output "found in $(tr '\n' ' ' <"$B/pem-leaks.txt")"
+  else
+    pass v3_private_key_never_appears_in_any_output
+  fi
+fi
+
 # ================================================================== verify
 
 $H responses "$B" "$KEY" closed already paid systemerror notexist noauth unsigned-fail extra \
@@ -606,11 +1014,26 @@ else
   fail readme_split_example_compiles "$(peek "$B/readme_split.log")"
 fi
 
+# the tool's flags: in README.md or in examples/README.md (the tool's own
+# page, which documents --api v3 in full)
 missing=
 for f in $(grep -o -- '--[a-z][a-z-]*' "$B/help.out" | sort -u); do
-  grep -q -- "\`$f" README.md || missing="$missing $f"
+  grep -q -- "\`$f" README.md || grep -q -- "\`$f" examples/README.md || missing="$missing $f"
 done
 if [ -z "$missing" ]; then pass readme_documents_every_cli_flag; else fail readme_documents_every_cli_flag "missing:$missing"; fi
+missing=
+for f in $(sed -n '/^APIv3 keys/,/^sending:/p' "$B/help.out" | grep -o -- '--[a-z][a-z-]*' | sort -u) \
+  --api --combine-appid --combine-out-trade-no --sub-order --endpoint --dry-run; do
+  grep -q -- "\`$f" examples/README.md || missing="$missing $f"
+done
+for s in 0 1 2 3 4 5 6 7; do
+  grep -q "^| $s |" examples/README.md || missing="$missing exit-$s"
+done
+if [ -z "$missing" ]; then
+  pass examples_readme_documents_api_v3_flags_and_every_exit_status
+else
+  fail examples_readme_documents_api_v3_flags_and_every_exit_status "missing:$missing"
+fi
 missing=
 for s in 0 1 2 3 4 5 6; do
   grep -q "^| $s |" README.md || missing="$missing $s"

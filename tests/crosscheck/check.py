@@ -654,7 +654,9 @@ def run_node(node_dir, reqs):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     if p.returncode != 0:
         raise RuntimeError("node_oracle.js exited %d: %s" % (p.returncode, p.stderr.decode()[-500:]))
-    out = [json.loads(x) for x in p.stdout.decode().splitlines()]
+    # one answer a line: split at "\n" only (str.splitlines() would also cut
+    # at U+2028 and other separators, which JSON.stringify leaves raw)
+    out = [json.loads(x) for x in p.stdout.decode().split("\n") if x]
     if len(out) != len(reqs):
         raise RuntimeError("node_oracle.js answered %d of %d lines" % (len(out), len(reqs)))
     return out

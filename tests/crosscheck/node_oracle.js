@@ -16,6 +16,15 @@
 //   {"op":"parse","body":STR}                -> {"fields": Transformer.toObject(body)}
 //   {"op":"resign","key":HEX,"body":STR}
 //        -> {"fields": toObject(body), "sign": Hash.sign of those fields}
+// APIv3 (lib/formatter.js, lib/rsa.js; key files are read once):
+//   {"op":"v3req","path","ts","nonce","body","mchid","serial","sig","keyfile","obj","base"}
+//        -> {"message": Formatter.request('POST', path, ts, nonce, body),
+//            "authorization": Formatter.authorization(mchid, nonce, sig, ts, serial),
+//            "signature": Rsa.sign(message, private key of keyfile),
+//            "json": JSON.stringify(obj), "pathname": new URL(path, base).pathname}
+//   {"op":"v3resp","ts","nonce","body","keyfile"}
+//        -> {"message": Formatter.response(ts, nonce, body),
+//            "signature": Rsa.sign(message, private key of keyfile)}
 // An exception is answered with {"error": message}.
 'use strict';
 
@@ -26,6 +35,8 @@ const root = path.resolve(process.argv[2] || 'node_modules');
 const pkg = path.join(root, 'wechatpay-axios-plugin');
 const Hash = require(path.join(pkg, 'lib', 'hash'));
 const Transformer = require(path.join(pkg, 'lib', 'transformer'));
+const Formatter = require(path.join(pkg, 'lib', 'formatter'));
+const Rsa = require(path.join(pkg, 'lib', 'rsa'));
 const { version } = require(path.join(pkg, 'package.json'));
 
 const HMAC = Hash.ALGO_HMAC_SHA256;
@@ -62,6 +73,12 @@ function build(req) {
   return Transformer.toXml.call(config, signed);
 }
 
+const keys = new Map();
+function privateKey(file) {
+  if (!keys.has(file)) keys.set(file, Rsa.from(`file://${file}`, Rsa.KEY_TYPE_PRIVATE));
+  return keys.get(file);
+}
+
 function answer(req) {
   switch (req.op) {
     case 'version':
@@ -75,6 +92,20 @@ function answer(req) {
     case 'resign': {
       const fields = Transformer.toObject.call({}, req.body);
       return { fields, sign: Hash.sign(HMAC, fields, Buffer.from(req.key, 'hex')) };
+    }
+    case 'v3req': {
+      const message = Formatter.request('POST', req.path, req.ts, req.nonce, req.body);
+      return {
+        message,
+        authorization: Formatter.authorization(req.mchid, req.nonce, req.sig, req.ts, req.serial),
+        signature: Rsa.sign(message, privateKey(req.keyfile)),
+        json: JSON.stringify(req.obj),
+        pathname: new URL(req.path, req.base).pathname,
+      };
+    }
+    case 'v3resp': {
+      const message = Formatter.response(req.ts, req.nonce, req.body);
+      return { message, signature: Rsa.sign(message, privateKey(req.keyfile)) };
     }
     default:
       return { error: `unknown op ${req.op}` };

@@ -2,6 +2,8 @@
 # Cross-check suite: wxpay_close.h against independent implementations
 # (a Python reference written from SPEC.md, tests/emulator/wxpay_ref.py,
 # hashlib/hmac, the openssl command line, and the WeChat Pay Node SDK).
+# APIv2: check.py with driver.c. APIv3: check_v3.py with v3driver.c (the
+# header and the OpenSSL adapter; keys made with the openssl command).
 #
 #   sh tests/crosscheck/run.sh
 #
@@ -11,6 +13,9 @@
 #   CROSSCHECK_SCALE=X    multiply the case counts (e.g. 10 for a long run)
 #   CROSSCHECK_NO_NPM=1   do not install the Node SDK (its checks SKIP)
 #   CC                    the C compiler (default cc)
+#
+# The APIv3 checks need OpenSSL's libcrypto (headers and library) and the
+# openssl command; without them they print SKIP lines saying so.
 #
 # Prints PASS/FAIL/SKIP lines (tests/CONVENTIONS.md). Build output, the npm
 # install (build/crosscheck/node, never committed) and a full list of
@@ -75,6 +80,36 @@ if [ -n "$node_skip" ]; then
 else
   set -- "$@" --node-modules "$PWD/$node_modules"
 fi
-rm -f "$out/failures.txt"
+rm -f "$out/failures.txt" "$out/failures-v3.txt"
 python3 tests/crosscheck/check.py "$@" | tee "$out/results.txt"
+
+# ---- APIv3: the C driver links the OpenSSL adapter ----
+v3_skip=
+if ! command -v openssl > /dev/null 2>&1; then
+  v3_skip="no openssl command (apt-get install openssl)"
+else
+  crypto_cflags=$(pkg-config --cflags libcrypto 2> /dev/null)
+  crypto_libs=$(pkg-config --libs libcrypto 2> /dev/null || echo -lcrypto)
+  # shellcheck disable=SC2086  # the flags split into arguments on purpose
+  if ! $CC -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Werror -I. \
+      -O1 -g $crypto_cflags -o "$out/v3driver" tests/crosscheck/v3driver.c $crypto_libs \
+      2> "$out/v3driver.log"; then
+    if printf '#include <openssl/evp.h>\nint main(void) { return 0; }\n' |
+        $CC -x c $crypto_cflags - -o /dev/null $crypto_libs > /dev/null 2>&1; then
+      echo "FAIL crosscheck_v3_driver_builds: $CC failed: $(head -c 600 "$out/v3driver.log" | tr '\n' ' ')" |
+        tee -a "$out/results.txt"
+    else
+      v3_skip="OpenSSL's libcrypto not installed (apt-get install libssl-dev)"
+    fi
+  fi
+fi
+if [ -n "$v3_skip" ]; then
+  for n in v3_build_matches_python_reference_node_sdk_and_openssl v3_parse_accepts_signed_answers; do
+    echo "SKIP $n: $v3_skip" | tee -a "$out/results.txt"
+  done
+elif [ -x "$out/v3driver" ]; then
+  shift 4  # --driver and --failures of check.py; the Node arguments stay
+  python3 tests/crosscheck/check_v3.py --driver "$out/v3driver" --keys "$out/v3keys" \
+    --failures "$out/failures-v3.txt" "$@" | tee -a "$out/results.txt"
+fi
 ! grep -q '^FAIL ' "$out/results.txt"
