@@ -452,6 +452,7 @@ typedef struct wxpay_v3_close_resp {
   const char *message;       /* error body "message", "" when absent */
   const char *detail;        /* error body "detail" as raw JSON, "" when absent */
   const char *request_id;    /* wxpay_v3_close(): the Request-ID header, or "" */
+  const char *serial;        /* the Wechatpay-Serial received, or "" */
   wxpay_outcome outcome;
   int verified;              /* 1: the platform signature checked out */
   int http_status;
@@ -467,6 +468,10 @@ WXPAY_DEF wxpay_err wxpay_v3_close_validate(const wxpay_client *client,
                                             const wxpay_v3_close_req *req,
                                             const char **bad_field,
                                             size_t *bad_index);
+
+/* As wxpay_close_wait_seconds(), for a v3 request. */
+WXPAY_DEF long long wxpay_v3_close_wait_seconds(const wxpay_client *client,
+                                                const wxpay_v3_close_req *req);
 
 /* Builds path, body, the signed message and the Authorization header into
    out[0..cap), calling client->v3_sign once. The path is what the request
@@ -2654,6 +2659,11 @@ fail:
   return e;
 }
 
+WXPAY_DEF long long wxpay_v3_close_wait_seconds(const wxpay_client *client,
+                                                const wxpay_v3_close_req *req) {
+  return client && req ? wxpay__wait(client, req->created_at) : 0;
+}
+
 WXPAY_DEF wxpay_err wxpay_v3_close_validate(const wxpay_client *client,
                                             const wxpay_v3_close_req *req,
                                             const char **bad_field, size_t *bad_index) {
@@ -2818,7 +2828,7 @@ WXPAY_DEF wxpay_err wxpay_v3_close_build(const wxpay_client *client,
 
 static void wxpay__v3_resp_clear(wxpay_v3_close_resp *resp) {
   memset(resp, 0, sizeof *resp);
-  resp->code = resp->message = resp->detail = resp->request_id = "";
+  resp->code = resp->message = resp->detail = resp->request_id = resp->serial = "";
 }
 
 /* 1 when s is one of the NUL-separated names in list (which ends with an
@@ -2893,6 +2903,7 @@ static wxpay_err wxpay__v3_parse(const wxpay_client *c, int status,
   if (!c || (!body && len)) return WXPAY_ERR_ARG;
   if (!c->v3_verify) return WXPAY_ERR_V3_CONFIG;
   resp->http_status = status;
+  if (h && h->serial) resp->serial = h->serial;
   if (h && (h->timestamp || h->nonce || h->signature || h->serial)) {
     if ((e = wxpay__v3_verify(c, h, body, len)) != WXPAY_OK) return e;
     resp->verified = 1;

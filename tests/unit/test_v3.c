@@ -199,6 +199,10 @@ static void v3_validate_names_the_bad_field(void) {
   r = v3_req();
   r.created_at = NOW - 10;
   CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_ERR_TOO_EARLY);
+  CHECK(wxpay_v3_close_wait_seconds(&c, &r) == 50);
+  r.created_at = 0;
+  CHECK(wxpay_v3_close_wait_seconds(&c, &r) == 0 && wxpay_v3_close_wait_seconds(NULL, &r) == 0);
+  r.created_at = NOW - 10;
   CHECK_ERR(wxpay_v3_close_validate(NULL, &r, NULL, NULL), WXPAY_ERR_ARG);
 }
 
@@ -358,6 +362,7 @@ static void v3_parse_204_needs_a_fresh_valid_signature(void) {
   sign_answer(&a, NOW, "");
   CHECK_ERR(parse(204, &a.h, "", &resp), WXPAY_OK);
   CHECK(resp.outcome == WXPAY_OUTCOME_CLOSED && resp.verified == 1 && resp.http_status == 204);
+  CHECK(strcmp(resp.serial, PLATFORM) == 0);
   CHECK_ERR(parse(204, NULL, "", &resp), WXPAY_ERR_NO_SIGNATURE);
   CHECK(resp.outcome == WXPAY_OUTCOME_NONE && resp.verified == 0);
   a.h.nonce = NULL; /* some headers but not all */
@@ -371,6 +376,7 @@ static void v3_parse_204_needs_a_fresh_valid_signature(void) {
   sign_answer(&a, NOW, "");
   a.h.serial = "0000";
   CHECK_ERR(parse(204, &a.h, "", &resp), WXPAY_ERR_UNKNOWN_SERIAL);
+  CHECK(strcmp(resp.serial, "0000") == 0); /* says which key was missing */
   sign_answer(&a, NOW - WXPAY_V3_MAX_SKEW - 1, "");
   CHECK_ERR(parse(204, &a.h, "", &resp), WXPAY_ERR_STALE);
   CHECK(resp.outcome == WXPAY_OUTCOME_NONE);
