@@ -2,7 +2,9 @@
 # make demo -- the main job, on the bundled default: start the local WeChat
 # Pay emulator (tests/emulator/) on a free loopback port, close a combined
 # order through wxpay-close (a real HTTP exchange: signed request, verified
-# answer), show a second close, a paid order and two too-early closes, and
+# answer), show a second close, a paid order and two too-early closes, then
+# the same over APIv3 when the tool has an RSA signer and the openssl command
+# is there to make throw-away keys (else it says why it skips that part), and
 # stop the emulator again. Needs only what `make` built, and python3.
 #
 # WXPAY_CLI=path/to/wxpay-close picks another build of the tool (the tests
@@ -22,9 +24,28 @@ fi
 # a private scratch directory: two demos (or a demo and the tests) never meet
 dir=$(mktemp -d "${TMPDIR:-/tmp}/wxpay-demo.XXXXXX") || exit 1
 
+# APIv3 needs an RSA signer built into the tool and throw-away keys for the
+# merchant and the emulated platform (made by the openssl command)
+v3_skip=
+case $("$cli" --version) in
+  *"v3 signer: none"*) v3_skip="this wxpay-close has no RSA signer (libssl-dev or libmbedtls-dev was missing at build time)" ;;
+esac
+if [ -z "$v3_skip" ] && ! command -v openssl >/dev/null 2>&1; then
+  v3_skip="the openssl command, which makes the demo's throw-away keys, is missing"
+fi
+certs=
+if [ -z "$v3_skip" ]; then
+  if sh tests/emulator/mkcerts.sh "$dir/certs" >"$dir/mkcerts.log" 2>&1; then
+    certs="--certs $dir/certs"
+  else
+    v3_skip="making the throw-away keys failed (see tests/emulator/mkcerts.sh)"
+  fi
+fi
+
 # The emulator picks free ports itself and writes them to the port file;
 # --lifetime makes sure it goes away even if this script is killed hard.
-python3 tests/emulator/emulator.py --port-file "$dir/ports.json" --lifetime 600 \
+# shellcheck disable=SC2086 # $certs is empty or two words
+python3 tests/emulator/emulator.py --port-file "$dir/ports.json" --lifetime 600 $certs \
   >"$dir/emulator.out" 2>"$dir/emulator.log" &
 emu=$!
 stop_emulator() {
@@ -106,6 +127,40 @@ step "6. The same for a script: --json (a three-sub-order close)" 0 \
   --order DEMO_MULTI_0001 --sub 1900009001:OD_MULTI_0001_A --sub 1900009002:OD_MULTI_0001_B \
   --sub 1900009003:OD_MULTI_0001_C --endpoint "$endpoint" --json
 
+# step3 TITLE EXPECTED_EXIT ARGS... : the same for --api v3
+step3() {
+  title=$1 want=$2
+  shift 2
+  echo
+  echo "== $title"
+  echo "\$ wxpay-close --api v3 --mchid $mchid --serial \$(cat merchant.serial) --private-key merchant.key --platform-cert platform.pem --combine-appid $appid $*"
+  "$cli" --api v3 --mchid "$mchid" --serial "$(cat "$dir/certs/merchant.serial")" \
+    --private-key "$dir/certs/merchant.key" --platform-cert "$dir/certs/platform.pem" \
+    --combine-appid "$appid" "$@" >"$dir/stdout" 2>"$dir/stderr"
+  rc=$?
+  sed 's/^/  | /' "$dir/stderr"
+  cat "$dir/stdout"
+  echo "(exit $rc)"
+  if [ "$rc" -ne "$want" ]; then
+    echo "demo: expected exit $want" >&2
+    status=1
+  fi
+}
+
+if [ -z "$v3_skip" ]; then
+  v3host="http://127.0.0.1:$port"
+  step3 "7. APIv3: close an order (RSA-signed request; the answer's platform signature is checked)" 0 \
+    --combine-out-trade-no V3_OPEN_0001 --sub-order 1900009001:OD_V3_OPEN_0001 --endpoint "$v3host"
+  step3 "8. APIv3: close it again (ORDER_CLOSED: already closed)" 0 \
+    --combine-out-trade-no V3_OPEN_0001 --sub-order 1900009001:OD_V3_OPEN_0001 --endpoint "$v3host"
+  step3 "9. APIv3: an answer without the platform's signature is not believed" 6 \
+    --combine-out-trade-no V3_MULTI_0001 --sub-order 1900009001:OD_V3_MULTI_0001_A \
+    --sub-order 1900009002:OD_V3_MULTI_0001_B --endpoint "$v3host/v3nosign"
+else
+  echo
+  echo "== APIv3 part skipped: $v3_skip"
+fi
+
 stop_emulator
 echo
 if [ "$transport" = socket ]; then
@@ -116,5 +171,6 @@ else
   echo "Transport used: ${transport:-unknown} (plain HTTP here, to the local emulator)."
 fi
 echo "Emulator stopped. Exit statuses: 0 closed/already closed, 2 usage, 3 paid,"
-echo "4 retry later, 5 rejected, 6 untrustworthy response (see wxpay-close --help)."
+echo "4 retry later, 5 rejected, 6 untrustworthy response, 7 no APIv3 signer built in"
+echo "(see wxpay-close --help)."
 exit "$status"
