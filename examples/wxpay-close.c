@@ -181,8 +181,12 @@ static void put_json_str_or_null(FILE *f, const char *s) {
 
 /* >>errors: one line on stderr, exit 2, nothing sent */
 
-static void json_usage(const char *msg, const char *flag) {
-  fputs("{\"outcome\":\"invalid\",\"exit\":2,\"error\":\"USAGE\",\"message\":", stdout);
+/* The --json object of a run refused before anything was sent: a usage
+   error, or --api v3 on a build that cannot sign. */
+static void json_refusal(const char *outcome, int exit_code, const char *error,
+                         const char *msg, const char *flag) {
+  printf("{\"outcome\":\"%s\",\"exit\":%d,\"error\":\"%s\",\"message\":", outcome, exit_code,
+         error);
   put_json_str(stdout, msg);
   fputs(",\"flag\":", stdout);
   put_json_str_or_null(stdout, flag);
@@ -190,10 +194,10 @@ static void json_usage(const char *msg, const char *flag) {
 }
 
 static int usage_error(const char *flag, const char *fmt, const char *arg) {
-  char msg[512];
-  snprintf(msg, sizeof msg, fmt, arg ? arg : "");
+  char msg[512]; /* a longer message is cut short: its start names the problem */
+  if (snprintf(msg, sizeof msg, fmt, arg ? arg : "") < 0) msg[0] = '\0';
   fprintf(stderr, PROG ": %s (see " PROG " --help)\n", msg);
-  if (g_json) json_usage(msg, flag);
+  if (g_json) json_refusal("invalid", EXIT_USAGE, "USAGE", msg, flag);
   return EXIT_USAGE;
 }
 
@@ -350,6 +354,29 @@ static int flag_value(int argc, char **argv, int *i, const char *name, const cha
   return 1;
 }
 
+/* A flag whose value must not be empty. Returns 1 when argv[*i] is this
+   flag, with *rc 0 and *val set, or *rc the usage error; 0 when it is not. */
+static int str_flag(int argc, char **argv, int *i, const char *name, const char **val, int *rc) {
+  int r = flag_value(argc, argv, i, name, val);
+  if (r == 0) return 0;
+  if (r < 0) *rc = usage_error(name, "%s needs a value", name);
+  else if (!**val) *rc = usage_error(name, "%s must not be empty", name);
+  else *rc = 0;
+  return 1;
+}
+
+/* A flag whose value is a whole number from lo to hi. Returns 1 when argv[*i]
+   is this flag, with *rc 0 and *out set, or *rc the usage error fmt (its %s:
+   the value given); 0 when it is not. */
+static int num_flag(int argc, char **argv, int *i, const char *name, unsigned long long lo,
+                    unsigned long long hi, const char *fmt, unsigned long long *out, int *rc) {
+  const char *v = NULL;
+  int r = flag_value(argc, argv, i, name, &v);
+  if (r == 0) return 0;
+  *rc = r < 0 || parse_ull(v, hi, out) != 0 || *out < lo ? usage_error(name, fmt, v) : 0;
+  return 1;
+}
+
 static int too_many_subs(const char *flag) {
   char msg[128];
   snprintf(msg, sizeof msg, "too many %s: a combined order has at most %d sub-orders", flag,
@@ -415,11 +442,7 @@ static int unsupported_v3(void) {
                     "OpenSSL (libcrypto) and without mbedTLS: rebuild with one of them "
                     "(Debian: libssl-dev or libmbedtls-dev)";
   fprintf(stderr, PROG ": %s\n", msg);
-  if (g_json) {
-    fputs("{\"outcome\":\"unsupported\",\"exit\":7,\"error\":\"NO_RSA\",\"message\":", stdout);
-    put_json_str(stdout, msg);
-    fputs(",\"flag\":\"--api\"}\n", stdout);
-  }
+  if (g_json) json_refusal("unsupported", EXIT_UNSUPPORTED, "NO_RSA", msg, "--api");
   return EXIT_UNSUPPORTED;
 }
 #endif
@@ -436,9 +459,8 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     const char *a = argv[i];
     v = NULL;
 #define STR_FLAG(name, field)                                                 \
-    if ((r = flag_value(argc, argv, &i, name, &v)) != 0) {                    \
-      if (r < 0) return usage_error(name, "%s needs a value", name);          \
-      if (!*v) return usage_error(name, "%s must not be empty", name);        \
+    if (str_flag(argc, argv, &i, name, &v, &r)) {                             \
+      if (r) return r;                                                        \
       o->field = v;                                                           \
       continue;                                                               \
     }
@@ -464,9 +486,8 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
       o->v3 = v[1] == '3';
       continue;
     }
-    if ((r = flag_value(argc, argv, &i, "--private-key", &v)) != 0) {
-      if (r < 0) return usage_error("--private-key", "%s needs a value", "--private-key");
-      if (!*v) return usage_error("--private-key", "%s must not be empty", "--private-key");
+    if (str_flag(argc, argv, &i, "--private-key", &v, &r)) {
+      if (r) return r;
       if (strstr(v, "-----BEGIN") || strchr(v, '\n'))
         return usage_error("--private-key", "%s",
                            "--private-key takes the FILE that holds the key, never the key itself "
@@ -474,9 +495,8 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
       o->private_key = v;
       continue;
     }
-    if ((r = flag_value(argc, argv, &i, "--platform-cert", &v)) != 0) {
-      if (r < 0) return usage_error("--platform-cert", "%s needs a value", "--platform-cert");
-      if (!*v) return usage_error("--platform-cert", "%s must not be empty", "--platform-cert");
+    if (str_flag(argc, argv, &i, "--platform-cert", &v, &r)) {
+      if (r) return r;
       if (o->ncerts >= CLI_MAX_PLATFORM_CERTS) {
         char msg[64];
         snprintf(msg, sizeof msg, "%d", CLI_MAX_PLATFORM_CERTS);
@@ -501,35 +521,36 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
         continue;
       }
     }
-    if ((r = flag_value(argc, argv, &i, "--timeout", &v)) != 0) {
-      if (r < 0 || parse_ull(v, 600000, &n) != 0 || n == 0)
-        return usage_error("--timeout", "--timeout wants milliseconds, 1 to 600000 (got '%s')", v);
+    if (num_flag(argc, argv, &i, "--timeout", 1, 600000,
+                 "--timeout wants milliseconds, 1 to 600000 (got '%s')", &n, &r)) {
+      if (r) return r;
       o->timeout_ms = (unsigned)n;
       o->timeout_set = 1;
       continue;
     }
-    if ((r = flag_value(argc, argv, &i, "--retry-delay", &v)) != 0) {
-      if (r < 0 || parse_ull(v, 600000, &n) != 0)
-        return usage_error("--retry-delay", "--retry-delay wants milliseconds, 0 to 600000 (got '%s')", v);
+    if (num_flag(argc, argv, &i, "--retry-delay", 0, 600000,
+                 "--retry-delay wants milliseconds, 0 to 600000 (got '%s')", &n, &r)) {
+      if (r) return r;
       o->retry_delay_ms = (unsigned)n;
       o->retry_delay_set = 1;
       continue;
     }
-    if ((r = flag_value(argc, argv, &i, "--attempts", &v)) != 0) {
-      if (r < 0 || parse_ull(v, 10, &n) != 0 || n == 0)
-        return usage_error("--attempts", "--attempts wants a number from 1 to 10 (got '%s')", v);
+    if (num_flag(argc, argv, &i, "--attempts", 1, 10,
+                 "--attempts wants a number from 1 to 10 (got '%s')", &n, &r)) {
+      if (r) return r;
       o->attempts = (int)n;
       continue;
     }
-    if ((r = flag_value(argc, argv, &i, "--created-at", &v)) != 0) {
-      if (r < 0 || parse_ull(v, 253402300799ULL, &n) != 0 || n == 0)
-        return usage_error("--created-at", "--created-at wants Unix seconds (got '%s')", v);
+    /* Unix seconds: 1 to 9999-12-31T23:59:59Z */
+    if (num_flag(argc, argv, &i, "--created-at", 1, 253402300799ULL,
+                 "--created-at wants Unix seconds (got '%s')", &n, &r)) {
+      if (r) return r;
       o->created_at = (long long)n;
       continue;
     }
-    if ((r = flag_value(argc, argv, &i, "--timestamp", &v)) != 0) {
-      if (r < 0 || parse_ull(v, 253402300799ULL, &n) != 0 || n == 0)
-        return usage_error("--timestamp", "--timestamp wants Unix seconds (got '%s')", v);
+    if (num_flag(argc, argv, &i, "--timestamp", 1, 253402300799ULL,
+                 "--timestamp wants Unix seconds (got '%s')", &n, &r)) {
+      if (r) return r;
       o->timestamp = (long long)n;
       continue;
     }
@@ -575,50 +596,51 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
       return usage_error("--sub", "%s", "missing --sub SUB_MCHID:OUT_TRADE_NO (at least one sub-order)");
     if (o->nsubs && o->sub_json)
       return usage_error("--sub-order-list", "%s", "give --sub or --sub-order-list, not both");
-    if (o->dry_run && o->json)
-      return usage_error("--json", "%s", "--dry-run prints the body bytes only; drop --json");
-    return 0;
-  }
+  } else {
 #ifdef CLI_RSA_NONE
-  return unsupported_v3();
+    return unsupported_v3();
 #else
-  if (o->key_file)
-    return usage_error("--key-file", "%s",
-                       "--key-file holds the APIv2 key; --api v3 signs with --private-key FILE");
-  if (o->sub_json)
-    return usage_error("--sub-order-list", "%s",
-                       "--sub-order-list is APIv2 only; give --sub-order for each sub-order");
-  if (!o->appid) return usage_error("--combine-appid", "%s", "missing --combine-appid (combine_appid)");
-  if (!o->mchid)
-    return usage_error("--mchid", "%s", "missing --mchid (the merchant id that signs the request)");
-  if (!o->order)
-    return usage_error("--combine-out-trade-no", "%s",
-                       "missing --combine-out-trade-no (combine_out_trade_no)");
-  if (!o->nsubs)
-    return usage_error("--sub-order", "%s",
-                       "missing --sub-order MCHID:OUT_TRADE_NO (at least one sub-order)");
-  if (!o->serial)
-    return usage_error("--serial", "%s",
-                       "missing --serial (the serial number of the merchant API certificate)");
-  if (!o->private_key && !(getenv("WXPAY_PRIVATE_KEY") && *getenv("WXPAY_PRIVATE_KEY")))
-    return usage_error("--private-key", "%s",
-                       "missing --private-key FILE (the merchant's apiclient_key.pem), or set "
-                       "WXPAY_PRIVATE_KEY to its PEM text");
-  if (o->platform_pub && !o->platform_key_id)
-    return usage_error("--platform-key-id", "%s",
-                       "--platform-public-key needs --platform-key-id ID (the PUB_KEY_ID_... "
-                       "WeChat Pay gives that key)");
-  if (o->platform_key_id && !o->platform_pub)
-    return usage_error("--platform-public-key", "%s",
-                       "--platform-key-id needs --platform-public-key FILE");
-  if (!o->ncerts && !o->platform_pub && !o->dry_run)
-    return usage_error("--platform-cert", "%s",
-                       "missing --platform-cert FILE (or --platform-public-key FILE with "
-                       "--platform-key-id ID): the answers' signatures are checked with it");
-  if (o->dry_run && o->json)
-    return usage_error("--json", "%s", "--dry-run prints the request only; drop --json");
-  return 0;
+    if (o->key_file)
+      return usage_error("--key-file", "%s",
+                         "--key-file holds the APIv2 key; --api v3 signs with --private-key FILE");
+    if (o->sub_json)
+      return usage_error("--sub-order-list", "%s",
+                         "--sub-order-list is APIv2 only; give --sub-order for each sub-order");
+    if (!o->appid)
+      return usage_error("--combine-appid", "%s", "missing --combine-appid (combine_appid)");
+    if (!o->mchid)
+      return usage_error("--mchid", "%s",
+                         "missing --mchid (the merchant id that signs the request)");
+    if (!o->order)
+      return usage_error("--combine-out-trade-no", "%s",
+                         "missing --combine-out-trade-no (combine_out_trade_no)");
+    if (!o->nsubs)
+      return usage_error("--sub-order", "%s",
+                         "missing --sub-order MCHID:OUT_TRADE_NO (at least one sub-order)");
+    if (!o->serial)
+      return usage_error("--serial", "%s",
+                         "missing --serial (the serial number of the merchant API certificate)");
+    if (!o->private_key && !(getenv("WXPAY_PRIVATE_KEY") && *getenv("WXPAY_PRIVATE_KEY")))
+      return usage_error("--private-key", "%s",
+                         "missing --private-key FILE (the merchant's apiclient_key.pem), or set "
+                         "WXPAY_PRIVATE_KEY to its PEM text");
+    if (o->platform_pub && !o->platform_key_id)
+      return usage_error("--platform-key-id", "%s",
+                         "--platform-public-key needs --platform-key-id ID (the PUB_KEY_ID_... "
+                         "WeChat Pay gives that key)");
+    if (o->platform_key_id && !o->platform_pub)
+      return usage_error("--platform-public-key", "%s",
+                         "--platform-key-id needs --platform-public-key FILE");
+    if (!o->ncerts && !o->platform_pub && !o->dry_run)
+      return usage_error("--platform-cert", "%s",
+                         "missing --platform-cert FILE (or --platform-public-key FILE with "
+                         "--platform-key-id ID): the answers' signatures are checked with it");
 #endif
+  }
+  if (o->dry_run && o->json)
+    return usage_error("--json", "--dry-run prints the %s only; drop --json",
+                       o->v3 ? "request" : "body bytes");
+  return 0;
 }
 
 /* >>key: from a file or the environment, exactly 32 bytes, wiped at exit */
@@ -702,6 +724,160 @@ static void cli_log(void *user, wxpay_log_id id, int attempt, const char *detail
 
 /* >>outcome: from (error, response) to exit status, outcome and sentence */
 
+/* What the sentence and the --json object need of an answer, whichever API
+   gave it: report_v2() and report_v3() fill it, conclude() and json_open()
+   read it. */
+typedef struct cli_summary {
+  wxpay_outcome outcome;
+  int verified, http_status, attempts;
+  wxpay_net net;
+  long long retry_after;      /* too early: the seconds to wait */
+  const char *code;           /* named by "already closed" and "PAID" */
+  const char *why;            /* the reason a retry or rejected answer gave */
+  const char *hint;           /* what to check when rejected */
+  const char *note;           /* ends a retry or rejected sentence */
+  int http_retry;             /* http_status means "retry later" */
+  const char *http_note;      /* after "answered HTTP N" when it rejects */
+  char untrusted[1024];       /* the sentence when the error makes the answer
+                                 untrustworthy (each API words its own); "" */
+} cli_summary;
+
+/* What both APIs' responses tell alike; the rest is each API's to fill. */
+static void summary_init(cli_summary *s, wxpay_outcome outcome, int verified, int http_status,
+                         int attempts, wxpay_net net, long long retry_after) {
+  memset(s, 0, sizeof *s);
+  s->outcome = outcome;
+  s->verified = verified;
+  s->http_status = http_status;
+  s->attempts = attempts;
+  s->net = net;
+  s->retry_after = retry_after;
+}
+
+static void set_result(cli_result *res, int exit_code, const char *outcome, const char *fmt, ...) {
+  va_list ap;
+  res->exit_code = exit_code;
+  res->outcome = outcome;
+  va_start(ap, fmt);
+  vsnprintf(res->message, sizeof res->message, fmt, ap);
+  va_end(ap);
+}
+
+/* The exit status, outcome word and sentence for error e, or for the answer
+   when e is WXPAY_OK; url and backup: where the close went (NULL when
+   nothing was sent). */
+static void conclude(const cli_opts *o, wxpay_err e, const cli_summary *s, const char *url,
+                     const char *backup, cli_result *res) {
+  const char *tries = s->attempts == 1 ? "attempt" : "attempts";
+  res->error = e == WXPAY_OK ? NULL : wxpay_err_name(e);
+  if (*s->untrusted) {
+    set_result(res, EXIT_UNTRUSTED, "untrusted", "%s", s->untrusted);
+    return;
+  }
+  if (e == WXPAY_OK) {
+    switch (s->outcome) {
+    case WXPAY_OUTCOME_CLOSED:
+      if (o->order)
+        set_result(res, EXIT_DONE, "closed", "closed: combined order %s is closed", o->order);
+      else
+        set_result(res, EXIT_DONE, "closed", "closed"); /* verify: no order given */
+      return;
+    case WXPAY_OUTCOME_ALREADY_CLOSED:
+      set_result(res, EXIT_DONE, "already_closed",
+                 "already closed: it was closed before (%s); nothing to do", s->code);
+      return;
+    case WXPAY_OUTCOME_PAID:
+      set_result(res, EXIT_PAID, "paid", "order is PAID — do not reissue, treat as paid (%s)",
+                 s->code);
+      return;
+    case WXPAY_OUTCOME_RETRY:
+      if (o->verify)
+        set_result(res, EXIT_RETRY, "retry", "retry later: %s — close again with the same order",
+                   s->why);
+      else
+        set_result(res, EXIT_RETRY, "retry",
+                   "retry later: %s — close again with the same order (%d %s made)%s", s->why,
+                   s->attempts, tries, s->note);
+      return;
+    case WXPAY_OUTCOME_NOT_FOUND:
+    case WXPAY_OUTCOME_REJECTED:
+      set_result(res, EXIT_REJECTED,
+                 s->outcome == WXPAY_OUTCOME_NOT_FOUND ? "not_found" : "rejected",
+                 "rejected: %s — %s%s", s->why, s->hint, s->note);
+      return;
+    default:
+      set_result(res, EXIT_INTERNAL, "error", "internal error: no outcome");
+      return;
+    }
+  }
+  switch (e) {
+  case WXPAY_ERR_TOO_EARLY:
+    set_result(res, EXIT_RETRY, "retry", "retry after %lld s: the order is less than a minute old "
+               "and WeChat refuses to close it before then (nothing was sent)", s->retry_after);
+    return;
+  case WXPAY_ERR_TRANSPORT:
+    set_result(res, EXIT_RETRY, "retry", "retry later: could not complete the exchange with %s%s "
+               "(last failure: %s) after %d %s", url, backup ? " or its backup" : "",
+               wxpay_net_name(s->net), s->attempts, tries);
+    return;
+  case WXPAY_ERR_HTTP_STATUS:
+    if (s->http_retry)
+      set_result(res, EXIT_RETRY, "retry", "retry later: the server answered HTTP %d after %d %s",
+                 s->http_status, s->attempts, tries);
+    else
+      set_result(res, EXIT_REJECTED, "rejected", "rejected: the server answered HTTP %d%s — check "
+                 "--endpoint", s->http_status, s->http_note);
+    return;
+  case WXPAY_ERR_KEY:
+  case WXPAY_ERR_MISSING_FIELD:
+  case WXPAY_ERR_FIELD_TOO_LONG:
+  case WXPAY_ERR_BAD_CHARS:
+  case WXPAY_ERR_SUB_ORDER_COUNT:
+  case WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG:
+  case WXPAY_ERR_NONCE:
+    set_result(res, EXIT_USAGE, "invalid", "invalid input: %s", wxpay_strerror(e));
+    return;
+  default: /* SIGNER, CLOCK, RANDOM, BUFFER, V3_CONFIG: not the server's doing */
+    set_result(res, EXIT_INTERNAL, "error", "internal error: %s (%s)", wxpay_strerror(e),
+               wxpay_err_name(e));
+    return;
+  }
+}
+
+/* The --json object up to "retry_after", the same for both APIs ("api" and
+   "signer": v3 only; what was sent where: not for verify). The caller adds
+   its own members and "fields", and closes the object. */
+static void json_open(const cli_opts *o, const cli_result *res, const cli_summary *s) {
+  printf("{%s\"outcome\":", o->v3 ? "\"api\":\"v3\"," : "");
+  put_json_str(stdout, res->outcome);
+  printf(",\"exit\":%d,\"error\":", res->exit_code);
+  put_json_str_or_null(stdout, res->error);
+  printf(",\"message\":");
+  put_json_str(stdout, res->message);
+  printf(",\"verified\":%s", s->verified ? "true" : "false");
+  if (!o->verify) {
+    printf(",\"order\":");
+    put_json_str(stdout, o->order);
+    printf(",\"transport\":");
+    put_json_str_or_null(stdout, res->transport);
+    if (o->v3) printf(",\"signer\":\"" CLI_RSA_NAME "\"");
+    printf(",\"attempts\":%d,\"http_status\":%d,\"net\":", s->attempts, s->http_status);
+    put_json_str(stdout, wxpay_net_name(s->net));
+  }
+  printf(",\"retry_after\":%lld", s->retry_after);
+}
+
+/* One "name":"value" member of "fields", after a comma unless the first. */
+static void json_field(int *first, const char *name, const char *value) {
+  if (!*first) putchar(',');
+  *first = 0;
+  put_json_str(stdout, name);
+  putchar(':');
+  put_json_str(stdout, value);
+}
+
+/* >>v2: what an APIv2 answer means */
+
 static const char *reject_hint(const wxpay_close_resp *r) {
   const char *c = r->err_code;
   if (!strcmp(r->return_code, "FAIL")) {
@@ -722,13 +898,6 @@ static const char *reject_hint(const wxpay_close_resp *r) {
   return "fix the request";
 }
 
-static void set_msg(cli_result *res, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(res->message, sizeof res->message, fmt, ap);
-  va_end(ap);
-}
-
 /* The reason WeChat gave, for a sentence: "SIGNERROR 签名错误". */
 static void reason_of(const wxpay_close_resp *r, char *out, size_t cap) {
   if (*r->err_code)
@@ -739,123 +908,34 @@ static void reason_of(const wxpay_close_resp *r, char *out, size_t cap) {
     snprintf(out, cap, "return_code %s", r->return_code);
 }
 
-static void conclude(const cli_opts *o, wxpay_err e, const wxpay_close_resp *r,
-                     long long retry_after, const char *url, const char *backup,
-                     cli_result *res) {
-  char why[600];
-  const char *tries = r->attempts == 1 ? "attempt" : "attempts";
-  res->error = e == WXPAY_OK ? NULL : wxpay_err_name(e);
-  if (e == WXPAY_OK) {
-    reason_of(r, why, sizeof why);
-    switch (r->outcome) {
-    case WXPAY_OUTCOME_CLOSED:
-      res->exit_code = EXIT_DONE;
-      res->outcome = "closed";
-      set_msg(res, "closed: combined order %s is closed", o->order ? o->order : "");
-      if (!o->order) set_msg(res, "closed");
-      return;
-    case WXPAY_OUTCOME_ALREADY_CLOSED:
-      res->exit_code = EXIT_DONE;
-      res->outcome = "already_closed";
-      set_msg(res, "already closed: it was closed before (ORDERCLOSED); nothing to do");
-      return;
-    case WXPAY_OUTCOME_PAID:
-      res->exit_code = EXIT_PAID;
-      res->outcome = "paid";
-      set_msg(res, "order is PAID — do not reissue, treat as paid (ORDERPAID)");
-      return;
-    case WXPAY_OUTCOME_RETRY:
-      res->exit_code = EXIT_RETRY;
-      res->outcome = "retry";
-      if (o->verify) set_msg(res, "retry later: %s — close again with the same order", why);
-      else set_msg(res, "retry later: %s — close again with the same order (%d %s made)",
-                   why, r->attempts, tries);
-      return;
-    case WXPAY_OUTCOME_NOT_FOUND:
-      res->exit_code = EXIT_REJECTED;
-      res->outcome = "not_found";
-      set_msg(res, "rejected: %s — %s", why, reject_hint(r));
-      return;
-    case WXPAY_OUTCOME_REJECTED:
-      res->exit_code = EXIT_REJECTED;
-      res->outcome = "rejected";
-      set_msg(res, "rejected: %s — %s", why, reject_hint(r));
-      return;
-    default:
-      res->exit_code = EXIT_INTERNAL;
-      res->outcome = "error";
-      set_msg(res, "internal error: no outcome");
-      return;
-    }
-  }
+/* The sentence for an error that makes a v2 answer untrustworthy; "" for
+   any other error. */
+static void untrusted_v2(wxpay_err e, const wxpay_close_resp *r, char *out, size_t cap) {
   switch (e) {
-  case WXPAY_ERR_TOO_EARLY:
-    res->exit_code = EXIT_RETRY;
-    res->outcome = "retry";
-    set_msg(res, "retry after %lld s: the order is less than a minute old and WeChat "
-                 "refuses to close it before then (nothing was sent)", retry_after);
-    return;
-  case WXPAY_ERR_TRANSPORT:
-    res->exit_code = EXIT_RETRY;
-    res->outcome = "retry";
-    set_msg(res, "retry later: could not complete the exchange with %s%s (last failure: %s) "
-                 "after %d %s", url, backup ? " or its backup" : "", wxpay_net_name(r->net),
-            r->attempts, tries);
-    return;
-  case WXPAY_ERR_HTTP_STATUS:
-    if (r->http_status >= 500) {
-      res->exit_code = EXIT_RETRY;
-      res->outcome = "retry";
-      set_msg(res, "retry later: the server answered HTTP %d after %d %s", r->http_status,
-              r->attempts, tries);
-    } else {
-      res->exit_code = EXIT_REJECTED;
-      res->outcome = "rejected";
-      set_msg(res, "rejected: the server answered HTTP %d — check --endpoint", r->http_status);
-    }
-    return;
   case WXPAY_ERR_TOO_LARGE:
+    snprintf(out, cap, "untrustworthy response: %s — nothing is known about the order",
+             wxpay_strerror(e));
+    return;
   case WXPAY_ERR_XML:
   case WXPAY_ERR_XML_FORBIDDEN:
   case WXPAY_ERR_XML_NESTED:
   case WXPAY_ERR_XML_DUPLICATE:
   case WXPAY_ERR_XML_LIMIT:
   case WXPAY_ERR_UTF8:
-    res->exit_code = EXIT_UNTRUSTED;
-    res->outcome = "untrusted";
-    if (e == WXPAY_ERR_TOO_LARGE)
-      set_msg(res, "untrustworthy response: %s — nothing is known about the order",
-              wxpay_strerror(e));
-    else
-      set_msg(res, "untrustworthy response: %s (%s, at byte %lu) — nothing is known about the order",
-              wxpay_strerror(e), wxpay_err_name(e), (unsigned long)r->error_offset);
+    snprintf(out, cap, "untrustworthy response: %s (%s, at byte %lu) — nothing is known about the "
+             "order", wxpay_strerror(e), wxpay_err_name(e), (unsigned long)r->error_offset);
     return;
   case WXPAY_ERR_RESPONSE:
   case WXPAY_ERR_NO_SIGNATURE:
   case WXPAY_ERR_SIGNATURE:
   case WXPAY_ERR_ECHO_MISMATCH:
-    res->exit_code = EXIT_UNTRUSTED;
-    res->outcome = "untrusted";
-    set_msg(res, "untrustworthy response: %s (%s) — nothing is known about the order; %s",
-            wxpay_strerror(e), wxpay_err_name(e),
-            e == WXPAY_ERR_ECHO_MISMATCH ? "check --appid and --mchid"
-                                         : "check the API key and the endpoint");
-    return;
-  case WXPAY_ERR_KEY:
-  case WXPAY_ERR_MISSING_FIELD:
-  case WXPAY_ERR_FIELD_TOO_LONG:
-  case WXPAY_ERR_BAD_CHARS:
-  case WXPAY_ERR_SUB_ORDER_COUNT:
-  case WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG:
-  case WXPAY_ERR_NONCE:
-    res->exit_code = EXIT_USAGE;
-    res->outcome = "invalid";
-    set_msg(res, "invalid input: %s", wxpay_strerror(e));
+    snprintf(out, cap, "untrustworthy response: %s (%s) — nothing is known about the order; %s",
+             wxpay_strerror(e), wxpay_err_name(e),
+             e == WXPAY_ERR_ECHO_MISMATCH ? "check --appid and --mchid"
+                                          : "check the API key and the endpoint");
     return;
   default:
-    res->exit_code = EXIT_INTERNAL;
-    res->outcome = "error";
-    set_msg(res, "internal error: %s (%s)", wxpay_strerror(e), wxpay_err_name(e));
+    *out = '\0';
     return;
   }
 }
@@ -878,36 +958,32 @@ static void print_fields(FILE *f, const wxpay_fields *fields, const char *indent
   }
 }
 
-static void print_result(const cli_opts *o, const cli_result *res, const wxpay_close_resp *r,
-                         long long retry_after) {
+/* Concludes a v2 close or verify (error e, answer r, url and backup as for
+   conclude()) and prints the result; returns the exit status. */
+static int report_v2(const cli_opts *o, wxpay_err e, const wxpay_close_resp *r, const char *url,
+                     const char *backup, cli_result *res) {
+  cli_summary s;
+  char why[600];
+  summary_init(&s, r->outcome, r->verified, r->http_status, r->attempts, r->net, r->retry_after);
+  s.code = r->outcome == WXPAY_OUTCOME_PAID ? "ORDERPAID" : "ORDERCLOSED";
+  s.note = "";
+  s.http_retry = r->http_status >= 500;
+  s.http_note = "";
+  if (e == WXPAY_OK) { /* the answer's strings are set */
+    reason_of(r, why, sizeof why);
+    s.why = why;
+    s.hint = reject_hint(r);
+  }
+  untrusted_v2(e, r, s.untrusted, sizeof s.untrusted);
+  conclude(o, e, &s, url, backup, res);
   if (o->json) {
     const char *cur = NULL, *name, *value;
     int first = 1;
-    printf("{\"outcome\":");
-    put_json_str(stdout, res->outcome);
-    printf(",\"exit\":%d,\"error\":", res->exit_code);
-    put_json_str_or_null(stdout, res->error);
-    printf(",\"message\":");
-    put_json_str(stdout, res->message);
-    printf(",\"verified\":%s", r->verified ? "true" : "false");
-    if (!o->verify) {
-      printf(",\"order\":");
-      put_json_str(stdout, o->order);
-      printf(",\"transport\":");
-      put_json_str_or_null(stdout, res->transport);
-      printf(",\"attempts\":%d,\"http_status\":%d,\"net\":", r->attempts, r->http_status);
-      put_json_str(stdout, wxpay_net_name(r->net));
-    }
-    printf(",\"retry_after\":%lld,\"fields\":{", retry_after);
-    while (wxpay_fields_next(&r->fields, &cur, &name, &value)) {
-      if (!first) putchar(',');
-      first = 0;
-      put_json_str(stdout, name);
-      putchar(':');
-      put_json_str(stdout, value);
-    }
+    json_open(o, res, &s);
+    printf(",\"fields\":{");
+    while (wxpay_fields_next(&r->fields, &cur, &name, &value)) json_field(&first, name, value);
     printf("}}\n");
-    return;
+    return res->exit_code;
   }
   if (o->verify && r->fields.count) {
     print_fields(stdout, &r->fields, "  ");
@@ -917,6 +993,7 @@ static void print_result(const cli_opts *o, const cli_result *res, const wxpay_c
   }
   put_safe(stdout, res->message);
   putchar('\n');
+  return res->exit_code;
 }
 
 /* >>validate: name the flag behind a bad field */
@@ -1063,6 +1140,61 @@ static void teardown_transport(void) {
 #endif
 }
 
+/* Where a close goes: --endpoint, else the API's default; and where the
+   next attempt goes after a network failure: --backup-endpoint, else the
+   default backup when --endpoint was not given, else nowhere (NULL). */
+static void pick_endpoints(const cli_opts *o, const char *def, const char *def_backup,
+                           const char **primary, const char **backup) {
+  *primary = o->endpoint ? o->endpoint : def;
+  *backup = o->backup ? o->backup : o->endpoint ? NULL : def_backup;
+}
+
+/* Sets up the transport for primary and backup, hands it to cli and names
+   it in res; with --verbose, says where the close goes. */
+static int open_transport(const cli_opts *o, wxpay_client *cli, cli_result *res,
+                          const char *primary, const char *backup) {
+  int rc = setup_transport(o, primary, backup);
+  if (rc != 0) return rc;
+  if (o->cacert && !strcmp(g_net.name, "socket"))
+    fprintf(stderr, PROG ": note: --cacert is ignored by the socket transport (no TLS)\n");
+  cli->transport = g_net.fn;
+  cli->transport_user = g_net.user;
+  res->transport = g_net.name;
+  if (o->verbose)
+    fprintf(stderr, PROG ": %stransport %s%s; %s %s; backup %s; %d attempt(s) at most\n",
+            o->v3 ? "APIv3; " : "", g_net.name, o->v3 ? "; signer " CLI_RSA_NAME : "",
+            o->v3 ? "host" : "endpoint", primary, backup ? backup : "none",
+            o->attempts ? o->attempts : 3);
+  return 0;
+}
+
+/* With --verbose, what libcurl said about a transport failure. */
+static void log_transport_error(const cli_opts *o, wxpay_err e) {
+#ifdef WXPAY_CLI_HAVE_CURL
+  if (o->verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(g_net.name, "curl") && g_net.curl.error[0])
+    fprintf(stderr, PROG ": libcurl: %s\n", g_net.curl.error);
+#else
+  (void)o;
+  (void)e;
+#endif
+}
+
+/* >>client: what both APIs set the same way */
+
+static void client_defaults(const cli_opts *o, wxpay_client *cli) {
+  memset(cli, 0, sizeof *cli);
+  cli->clock = cli_clock;
+  cli->sleep = cli_sleep;
+  cli->attempts = o->attempts;
+  if (o->retry_delay_set) cli->retry_delay_ms = o->retry_delay_ms ? o->retry_delay_ms : 1;
+  if (o->timeout_set) {
+    cli->timeout_ms = o->timeout_ms;
+    cli->connect_timeout_ms = o->timeout_ms < 6000 ? o->timeout_ms : 6000;
+  }
+  cli->user_agent = "wxpay-close/" WXPAY_VERSION " (wxpay_close.h)";
+  if (o->verbose) cli->log = cli_log;
+}
+
 /* >>close */
 
 static int run_close(const cli_opts *o) {
@@ -1077,22 +1209,12 @@ static int run_close(const cli_opts *o) {
   wxpay_err e;
   int rc;
 
-  memset(&cli, 0, sizeof cli);
+  client_defaults(o, &cli);
   memset(&req, 0, sizeof req);
   memset(&res, 0, sizeof res);
   cli.api_key = g_key;
-  cli.clock = cli_clock;
-  cli.sleep = cli_sleep;
   cli.endpoint = o->endpoint;
   cli.backup_endpoint = o->backup;
-  cli.attempts = o->attempts;
-  if (o->retry_delay_set) cli.retry_delay_ms = o->retry_delay_ms ? o->retry_delay_ms : 1;
-  if (o->timeout_set) {
-    cli.timeout_ms = o->timeout_ms;
-    cli.connect_timeout_ms = o->timeout_ms < 6000 ? o->timeout_ms : 6000;
-  }
-  cli.user_agent = "wxpay-close/" WXPAY_VERSION " (wxpay_close.h)";
-  if (o->verbose) cli.log = cli_log;
   req.combine_appid = o->appid;
   req.combine_mch_id = o->mchid;
   req.combine_out_trade_no = o->order;
@@ -1108,12 +1230,8 @@ static int run_close(const cli_opts *o) {
   e = wxpay_close_validate(&cli, &req, &field, &index);
   if (e == WXPAY_ERR_TOO_EARLY) {
     empty_resp(&resp);
-    {
-      long long wait = wxpay_close_wait_seconds(&cli, &req);
-      conclude(o, e, &resp, wait, NULL, NULL, &res);
-      print_result(o, &res, &resp, wait);
-    }
-    return res.exit_code;
+    resp.retry_after = wxpay_close_wait_seconds(&cli, &req);
+    return report_v2(o, e, &resp, NULL, NULL, &res);
   }
   if (e != WXPAY_OK) return invalid_field(o, e, field, index);
   if ((e = wxpay_client_init(&cli)) != WXPAY_OK) {
@@ -1150,36 +1268,23 @@ static int run_close(const cli_opts *o) {
     return EXIT_DONE;
   }
 
-  primary = o->endpoint ? o->endpoint : WXPAY_ENDPOINT;
-  backup = o->backup ? o->backup : o->endpoint ? NULL : WXPAY_BACKUP_ENDPOINT;
-  if ((rc = setup_transport(o, primary, backup)) != 0) {
+  pick_endpoints(o, WXPAY_ENDPOINT, WXPAY_BACKUP_ENDPOINT, &primary, &backup);
+  if ((rc = open_transport(o, &cli, &res, primary, backup)) != 0) {
     wxpay_client_wipe(&cli);
     return rc;
   }
-  if (o->cacert && !strcmp(g_net.name, "socket"))
-    fprintf(stderr, PROG ": note: --cacert is ignored by the socket transport (no TLS)\n");
-  cli.transport = g_net.fn;
-  cli.transport_user = g_net.user;
-  res.transport = g_net.name;
-  if (o->verbose)
-    fprintf(stderr, PROG ": transport %s; endpoint %s; backup %s; %d attempt(s) at most\n",
-            g_net.name, primary, backup ? backup : "none", o->attempts ? o->attempts : 3);
 
   e = wxpay_close(&cli, &req, &resp, g_work, sizeof g_work);
   wxpay_client_wipe(&cli);
-  conclude(o, e, &resp, resp.retry_after, primary, backup, &res);
   if (o->verbose && resp.fields.count) {
     fprintf(stderr, PROG ": HTTP %d, %s; fields received:\n", resp.http_status,
             resp.verified ? "signature verified" : "not verified");
     print_fields(stderr, &resp.fields, "    ");
   }
-#ifdef WXPAY_CLI_HAVE_CURL
-  if (o->verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(g_net.name, "curl") && g_net.curl.error[0])
-    fprintf(stderr, PROG ": libcurl: %s\n", g_net.curl.error);
-#endif
-  print_result(o, &res, &resp, resp.retry_after);
+  log_transport_error(o, e);
+  rc = report_v2(o, e, &resp, primary, backup, &res);
   teardown_transport();
-  return res.exit_code;
+  return rc;
 }
 
 /* >>v3: --api v3, through the RSA adapter built in */
@@ -1322,170 +1427,82 @@ static const char *v3_hint(const wxpay_v3_close_resp *r) {
   return "fix the request";
 }
 
-static void conclude_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *r,
-                        long long retry_after, const char *url, const char *backup,
-                        cli_result *res) {
-  char why[700];
-  const char *tries = r->attempts == 1 ? "attempt" : "attempts";
-  const char *unsigned_note = r->verified ? "" : " (unsigned answer)";
-  res->error = e == WXPAY_OK ? NULL : wxpay_err_name(e);
-  snprintf(why, sizeof why, "%s%s%.500s", r->code, *r->message ? " " : "", r->message);
-  if (e == WXPAY_OK) {
-    switch (r->outcome) {
-    case WXPAY_OUTCOME_CLOSED:
-      res->exit_code = EXIT_DONE;
-      res->outcome = "closed";
-      set_msg(res, "closed: combined order %s is closed", o->order);
-      return;
-    case WXPAY_OUTCOME_ALREADY_CLOSED:
-      res->exit_code = EXIT_DONE;
-      res->outcome = "already_closed";
-      set_msg(res, "already closed: it was closed before (%s); nothing to do", r->code);
-      return;
-    case WXPAY_OUTCOME_PAID:
-      res->exit_code = EXIT_PAID;
-      res->outcome = "paid";
-      set_msg(res, "order is PAID — do not reissue, treat as paid (%s)", r->code);
-      return;
-    case WXPAY_OUTCOME_RETRY:
-      res->exit_code = EXIT_RETRY;
-      res->outcome = "retry";
-      set_msg(res, "retry later: %s — close again with the same order (%d %s made)%s", why,
-              r->attempts, tries, unsigned_note);
-      return;
-    case WXPAY_OUTCOME_NOT_FOUND:
-    case WXPAY_OUTCOME_REJECTED:
-      res->exit_code = EXIT_REJECTED;
-      res->outcome = r->outcome == WXPAY_OUTCOME_NOT_FOUND ? "not_found" : "rejected";
-      set_msg(res, "rejected: %s — %s%s", why, v3_hint(r), unsigned_note);
-      return;
-    default:
-      res->exit_code = EXIT_INTERNAL;
-      res->outcome = "error";
-      set_msg(res, "internal error: no outcome");
-      return;
-    }
-  }
-  res->exit_code = EXIT_UNTRUSTED;
-  res->outcome = "untrusted";
+/* The sentence for an error that makes a v3 answer untrustworthy; "" for
+   any other error. */
+static void untrusted_v3(wxpay_err e, const wxpay_v3_close_resp *r, char *out, size_t cap) {
   switch (e) {
-  case WXPAY_ERR_TOO_EARLY:
-    res->exit_code = EXIT_RETRY;
-    res->outcome = "retry";
-    set_msg(res, "retry after %lld s: the order is less than a minute old and WeChat "
-                 "refuses to close it before then (nothing was sent)", retry_after);
-    return;
-  case WXPAY_ERR_TRANSPORT:
-    res->exit_code = EXIT_RETRY;
-    res->outcome = "retry";
-    set_msg(res, "retry later: could not complete the exchange with %s%s (last failure: %s) "
-                 "after %d %s", url, backup ? " or its backup" : "", wxpay_net_name(r->net),
-            r->attempts, tries);
-    return;
-  case WXPAY_ERR_HTTP_STATUS:
-    if (r->http_status >= 500 || r->http_status == 429) {
-      res->exit_code = EXIT_RETRY;
-      res->outcome = "retry";
-      set_msg(res, "retry later: the server answered HTTP %d after %d %s", r->http_status,
-              r->attempts, tries);
-    } else {
-      res->exit_code = EXIT_REJECTED;
-      res->outcome = "rejected";
-      set_msg(res, "rejected: the server answered HTTP %d without a WeChat Pay error body — "
-                   "check --endpoint", r->http_status);
-    }
-    return;
   case WXPAY_ERR_NO_SIGNATURE:
-    set_msg(res, "untrustworthy response: HTTP %d without a platform signature (%s) — nothing "
-                 "is known about the order; check --endpoint", r->http_status, wxpay_err_name(e));
+    snprintf(out, cap, "untrustworthy response: HTTP %d without a platform signature (%s) — "
+             "nothing is known about the order; check --endpoint", r->http_status,
+             wxpay_err_name(e));
     return;
   case WXPAY_ERR_SIGNATURE:
     if (*g_v3.serial_seen)
-      set_msg(res, "untrustworthy response: its signature does not verify with the platform "
-                   "key %s (%s) — nothing is known about the order; check --platform-cert and "
-                   "--endpoint", g_v3.serial_seen, wxpay_err_name(e));
+      snprintf(out, cap, "untrustworthy response: its signature does not verify with the platform "
+               "key %s (%s) — nothing is known about the order; check --platform-cert and "
+               "--endpoint", g_v3.serial_seen, wxpay_err_name(e));
     else
-      set_msg(res, "untrustworthy response: its Wechatpay-Signature or Wechatpay-Nonce is "
-                   "malformed (%s) — nothing is known about the order; check --endpoint",
-              wxpay_err_name(e));
+      snprintf(out, cap, "untrustworthy response: its Wechatpay-Signature or Wechatpay-Nonce is "
+               "malformed (%s) — nothing is known about the order; check --endpoint",
+               wxpay_err_name(e));
     return;
   case WXPAY_ERR_UNKNOWN_SERIAL:
-    set_msg(res, "untrustworthy response: signed with platform key %s, which was not given "
-                 "(%s) — nothing is known about the order; add that platform certificate "
-                 "with --platform-cert (or --platform-public-key)",
-            *g_v3.serial_seen ? g_v3.serial_seen : "(no valid Wechatpay-Serial)",
-            wxpay_err_name(e));
+    snprintf(out, cap, "untrustworthy response: signed with platform key %s, which was not given "
+             "(%s) — nothing is known about the order; add that platform certificate "
+             "with --platform-cert (or --platform-public-key)",
+             *g_v3.serial_seen ? g_v3.serial_seen : "(no valid Wechatpay-Serial)",
+             wxpay_err_name(e));
     return;
   case WXPAY_ERR_STALE:
-    set_msg(res, "untrustworthy response: its Wechatpay-Timestamp is more than 5 minutes from "
-                 "this machine's clock (%s): a replayed answer, or a wrong clock — nothing is "
-                 "known about the order; check the system clock", wxpay_err_name(e));
+    snprintf(out, cap, "untrustworthy response: its Wechatpay-Timestamp is more than 5 minutes "
+             "from this machine's clock (%s): a replayed answer, or a wrong clock — nothing is "
+             "known about the order; check the system clock", wxpay_err_name(e));
     return;
   case WXPAY_ERR_TOO_LARGE:
   case WXPAY_ERR_JSON:
   case WXPAY_ERR_UTF8:
-    set_msg(res, "untrustworthy response: %s (%s) — nothing is known about the order",
-            wxpay_strerror(e), wxpay_err_name(e));
+    snprintf(out, cap, "untrustworthy response: %s (%s) — nothing is known about the order",
+             wxpay_strerror(e), wxpay_err_name(e));
     return;
-  case WXPAY_ERR_MISSING_FIELD:
-  case WXPAY_ERR_FIELD_TOO_LONG:
-  case WXPAY_ERR_BAD_CHARS:
-  case WXPAY_ERR_SUB_ORDER_COUNT:
-  case WXPAY_ERR_NONCE:
-    res->exit_code = EXIT_USAGE;
-    res->outcome = "invalid";
-    set_msg(res, "invalid input: %s", wxpay_strerror(e));
-    return;
-  default: /* SIGNER, CLOCK, RANDOM, BUFFER, V3_CONFIG: not the server's doing */
-    res->exit_code = EXIT_INTERNAL;
-    res->outcome = "error";
-    set_msg(res, "internal error: %s (%s)", wxpay_strerror(e), wxpay_err_name(e));
+  default:
+    *out = '\0';
     return;
   }
 }
 
-static void print_result_v3(const cli_opts *o, const cli_result *res,
-                            const wxpay_v3_close_resp *r) {
+/* Concludes a v3 close (error e, answer r, url and backup as for
+   conclude()) and prints the result; returns the exit status. */
+static int report_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *r,
+                     const char *url, const char *backup, cli_result *res) {
+  cli_summary s;
+  char why[700];
+  int first = 1;
+  summary_init(&s, r->outcome, r->verified, r->http_status, r->attempts, r->net, r->retry_after);
+  s.code = r->code;
+  s.note = r->verified ? "" : " (unsigned answer)";
+  s.http_retry = r->http_status >= 500 || r->http_status == 429;
+  s.http_note = " without a WeChat Pay error body";
+  snprintf(why, sizeof why, "%s%s%.500s", r->code, *r->message ? " " : "", r->message);
+  s.why = why;
+  s.hint = v3_hint(r);
+  untrusted_v3(e, r, s.untrusted, sizeof s.untrusted);
+  conclude(o, e, &s, url, backup, res);
   if (!o->json) {
     put_safe(stdout, res->message);
     putchar('\n');
-    return;
+    return res->exit_code;
   }
-  printf("{\"api\":\"v3\",\"outcome\":");
-  put_json_str(stdout, res->outcome);
-  printf(",\"exit\":%d,\"error\":", res->exit_code);
-  put_json_str_or_null(stdout, res->error);
-  printf(",\"message\":");
-  put_json_str(stdout, res->message);
-  printf(",\"verified\":%s,\"order\":", r->verified ? "true" : "false");
-  put_json_str(stdout, o->order);
-  printf(",\"transport\":");
-  put_json_str_or_null(stdout, res->transport);
-  printf(",\"signer\":\"" CLI_RSA_NAME "\",\"attempts\":%d,\"http_status\":%d,\"net\":",
-         r->attempts, r->http_status);
-  put_json_str(stdout, wxpay_net_name(r->net));
-  printf(",\"retry_after\":%lld,\"request_id\":", r->retry_after);
+  json_open(o, res, &s);
+  printf(",\"request_id\":");
   put_json_str(stdout, r->request_id);
   printf(",\"platform_serial\":");
   put_json_str_or_null(stdout, *g_v3.serial_seen ? g_v3.serial_seen : NULL);
   printf(",\"fields\":{");
-  {
-    const char *names[3] = {"code", "message", "detail"};
-    const char *values[3];
-    int k, first = 1;
-    values[0] = r->code;
-    values[1] = r->message;
-    values[2] = r->detail;
-    for (k = 0; k < 3; k++) {
-      if (!*values[k]) continue;
-      if (!first) putchar(',');
-      first = 0;
-      put_json_str(stdout, names[k]);
-      putchar(':');
-      put_json_str(stdout, values[k]);
-    }
-  }
+  if (*r->code) json_field(&first, "code", r->code);
+  if (*r->message) json_field(&first, "message", r->message);
+  if (*r->detail) json_field(&first, "detail", r->detail);
   printf("}}\n");
+  return res->exit_code;
 }
 
 static void empty_v3_resp(wxpay_v3_close_resp *r) {
@@ -1503,14 +1520,13 @@ static int run_close_v3(const cli_opts *o) {
   wxpay_err e;
   int rc;
 
-  memset(&cli, 0, sizeof cli);
+  client_defaults(o, &cli);
   memset(&req, 0, sizeof req);
   memset(&res, 0, sizeof res);
   empty_v3_resp(&resp);
   if (o->endpoint && (rc = v3_host("--endpoint", o->endpoint, &origin_len)) != 0) return rc;
   if (o->backup && (rc = v3_host("--backup-endpoint", o->backup, &ignored)) != 0) return rc;
-  primary = o->endpoint ? o->endpoint : WXPAY_V3_HOST;
-  backup = o->backup ? o->backup : o->endpoint ? NULL : WXPAY_V3_BACKUP_HOST;
+  pick_endpoints(o, WXPAY_V3_HOST, WXPAY_V3_BACKUP_HOST, &primary, &backup);
   g_v3.explain = o->explain;
 
   cli.mchid = o->mchid;
@@ -1521,16 +1537,6 @@ static int run_close_v3(const cli_opts *o) {
   cli.v3_verify_user = &g_v3;
   cli.v3_host = o->endpoint;
   cli.v3_backup_host = o->backup;
-  cli.clock = cli_clock;
-  cli.sleep = cli_sleep;
-  cli.attempts = o->attempts;
-  if (o->retry_delay_set) cli.retry_delay_ms = o->retry_delay_ms ? o->retry_delay_ms : 1;
-  if (o->timeout_set) {
-    cli.timeout_ms = o->timeout_ms;
-    cli.connect_timeout_ms = o->timeout_ms < 6000 ? o->timeout_ms : 6000;
-  }
-  cli.user_agent = "wxpay-close/" WXPAY_VERSION " (wxpay_close.h)";
-  if (o->verbose) cli.log = cli_log;
   req.combine_appid = o->appid;
   req.combine_out_trade_no = o->order;
   req.sub_orders = o->v3subs;
@@ -1541,15 +1547,8 @@ static int run_close_v3(const cli_opts *o) {
 
   e = wxpay_v3_close_validate(&cli, &req, &field, &index);
   if (e == WXPAY_ERR_TOO_EARLY) {
-    /* there is no v3 twin of wxpay_close_wait_seconds(); the rule is the same */
-    wxpay_close_req v2;
-    memset(&v2, 0, sizeof v2);
-    v2.created_at = o->created_at;
-    resp.retry_after = wxpay_close_wait_seconds(&cli, &v2);
-    resp.outcome = WXPAY_OUTCOME_RETRY;
-    conclude_v3(o, e, &resp, resp.retry_after, NULL, NULL, &res);
-    print_result_v3(o, &res, &resp);
-    return res.exit_code;
+    resp.retry_after = wxpay_v3_close_wait_seconds(&cli, &req);
+    return report_v3(o, e, &resp, NULL, NULL, &res);
   }
   if (e != WXPAY_OK) return invalid_field(o, e, field, index);
 
@@ -1570,19 +1569,9 @@ static int run_close_v3(const cli_opts *o) {
     return EXIT_DONE;
   }
 
-  if ((rc = setup_transport(o, primary, backup)) != 0) return rc;
-  if (o->cacert && !strcmp(g_net.name, "socket"))
-    fprintf(stderr, PROG ": note: --cacert is ignored by the socket transport (no TLS)\n");
-  cli.transport = g_net.fn;
-  cli.transport_user = g_net.user;
-  res.transport = g_net.name;
-  if (o->verbose)
-    fprintf(stderr, PROG ": APIv3; transport %s; signer " CLI_RSA_NAME "; host %s; backup %s; "
-            "%d attempt(s) at most\n", g_net.name, primary, backup ? backup : "none",
-            o->attempts ? o->attempts : 3);
+  if ((rc = open_transport(o, &cli, &res, primary, backup)) != 0) return rc;
 
   e = wxpay_v3_close(&cli, &req, &resp, g_work, sizeof g_work);
-  conclude_v3(o, e, &resp, resp.retry_after, primary, backup, &res);
   if (o->verbose && resp.http_status) {
     fprintf(stderr, PROG ": HTTP %d, %s", resp.http_status,
             resp.verified ? "signature verified, platform key " : "not verified");
@@ -1600,13 +1589,10 @@ static int run_close_v3(const cli_opts *o) {
       fputc('\n', stderr);
     }
   }
-#ifdef WXPAY_CLI_HAVE_CURL
-  if (o->verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(g_net.name, "curl") && g_net.curl.error[0])
-    fprintf(stderr, PROG ": libcurl: %s\n", g_net.curl.error);
-#endif
-  print_result_v3(o, &res, &resp);
+  log_transport_error(o, e);
+  rc = report_v3(o, e, &resp, primary, backup, &res);
   teardown_transport();
-  return res.exit_code;
+  return rc;
 }
 
 #endif /* CLI_RSA_NONE */
@@ -1635,9 +1621,7 @@ static int run_verify(const cli_opts *o) {
   }
   if (n > CLI_VERIFY_MAX) {
     empty_resp(&resp);
-    conclude(o, WXPAY_ERR_TOO_LARGE, &resp, 0, NULL, NULL, &res);
-    print_result(o, &res, &resp, 0);
-    return res.exit_code;
+    return report_v2(o, WXPAY_ERR_TOO_LARGE, &resp, NULL, NULL, &res);
   }
   /* Both echoes given: the library checks them. One alone: checked here,
      the same way (only on a verified return_code SUCCESS answer). */
@@ -1650,9 +1634,7 @@ static int run_verify(const cli_opts *o) {
     e = WXPAY_ERR_ECHO_MISMATCH;
     resp.outcome = WXPAY_OUTCOME_NONE;
   }
-  conclude(o, e, &resp, 0, NULL, NULL, &res);
-  print_result(o, &res, &resp, 0);
-  return res.exit_code;
+  return report_v2(o, e, &resp, NULL, NULL, &res);
 }
 
 int main(int argc, char **argv) {
