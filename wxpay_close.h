@@ -1924,7 +1924,9 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
 static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
   const char *field = NULL; /* the open field's name, at its decoded place */
   size_t k, start, field_len = 0;
+#ifndef __OPTIMIZE_SIZE__
   uint64_t seen = 0;
+#endif
   int depth = 0, empty;
   wxpay_err e;
   /* every byte is checked once up front: UTF-8, and no NUL or control */
@@ -1999,10 +2001,14 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       wxpay__emit(r, r->b + r->i - k, k);
       if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
       r->b[r->w++] = '\0';
-      /* duplicates: names are unique. A 64-bit sketch of (first byte,
-         length) seen so far spares the scan for most new names. */
+      /* duplicates: names are unique. Built for speed, a 64-bit sketch of
+         (first byte, length) seen so far spares the scan for most new names;
+         built for size, every name is scanned. */
+#ifndef __OPTIMIZE_SIZE__
       k = ((unsigned char)field[0] * 31u + field_len) & 63u;
-      if (seen >> k & 1u) {
+      if (seen >> k & 1u)
+#endif
+      {
         const char *prev = r->b;
         for (k = 0; k < *count; k++) {
           if (prev[0] == field[0] && wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
@@ -2010,7 +2016,9 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
           prev += wxpay__len(prev) + 1;
         }
       }
+#ifndef __OPTIMIZE_SIZE__
       seen |= (uint64_t)1 << (((unsigned char)field[0] * 31u + field_len) & 63u);
+#endif
       if (empty) {
         r->b[r->w++] = '\0';
         ++*count;
