@@ -953,8 +953,17 @@ WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size
 
 WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) {
   uint64_t bits = ctx->count * 8;
-  size_t used = (size_t)(ctx->count & 63);
   int i;
+#ifdef __OPTIMIZE_SIZE__
+  /* the padding fed a byte at a time, then the length: small, not fast */
+  unsigned char len[8];
+  wxpay__store32_be(len, (uint32_t)(bits >> 32));
+  wxpay__store32_be(len + 4, (uint32_t)bits);
+  wxpay_sha256_update(ctx, "\x80", 1);
+  while ((ctx->count & 63) != 56) wxpay_sha256_update(ctx, "", 1);
+  wxpay_sha256_update(ctx, len, 8);
+#else
+  size_t used = (size_t)(ctx->count & 63);
   ctx->buf[used++] = 0x80;
   if (used > 56) {
     memset(ctx->buf + used, 0, 64 - used);
@@ -965,6 +974,7 @@ WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) 
   wxpay__store32_be(ctx->buf + 56, (uint32_t)(bits >> 32));
   wxpay__store32_be(ctx->buf + 60, (uint32_t)bits);
   wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
+#endif
   for (i = 0; i < 8; i++) wxpay__store32_be(out + 4 * i, ctx->state[i]);
   wxpay__wipe(ctx, sizeof *ctx);
 }
