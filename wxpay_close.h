@@ -1727,7 +1727,8 @@ static wxpay_err wxpay__finish(wxpay__out *o, char *out, size_t cap, size_t *len
 
 /* Writes the body, then signs it: the signed values are read back from where
    the body holds them verbatim (a CDATA value whose "]]>" had to be split is
-   generated again), so nothing is built twice. */
+   generated again), so nothing is built twice. Built for size, every value
+   is generated again. */
 static wxpay_err wxpay__build_checked(const wxpay_client *client,
                                       const wxpay_close_req *req, char *out,
                                       size_t cap, size_t *len) {
@@ -1736,7 +1737,9 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   unsigned char mac[32];
   char nonce_buf[WXPAY_NONCE_LEN + 1];
   const char *nonce = req->nonce_str, *v[WXPAY__REQ_FIELDS];
+#ifndef __OPTIMIZE_SIZE__
   size_t at[WXPAY__REQ_SIGNED], vlen[WXPAY__REQ_SIGNED];
+#endif
   unsigned k;
   wxpay_err e;
   if (!nonce) {
@@ -1750,11 +1753,18 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   o.cap = cap;
   wxpay__raw(&o, "<xml>", 5);
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
-    unsigned i = wxpay__body_order[k], splits = o.splits;
+    unsigned i = wxpay__body_order[k];
+#ifndef __OPTIMIZE_SIZE__
+    unsigned splits = o.splits;
+#endif
     wxpay__xml_open(&o, i, v[i] ? wxpay__needs_cdata(v[i]) : 1);
+#ifndef __OPTIMIZE_SIZE__
     at[i] = o.len;
+#endif
     wxpay__req_value(&o, req, v, i);
+#ifndef __OPTIMIZE_SIZE__
     vlen[i] = o.splits == splits ? o.len - at[i] : (size_t)-1;
+#endif
     wxpay__xml_close(&o, i);
   }
   wxpay__raw(&o, "<sign>", 6);
@@ -1767,8 +1777,11 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   m.mac = &h;
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
     wxpay__sign_key(&m, k);
+#ifndef __OPTIMIZE_SIZE__
     if (vlen[k] != (size_t)-1) wxpay__raw(&m, out + at[k], vlen[k]);
-    else wxpay__req_value(&m, req, v, k);
+    else
+#endif
+      wxpay__req_value(&m, req, v, k);
   }
   wxpay__key_suffix(&m, client, 0);
   wxpay_hmac_final(&h, mac);
