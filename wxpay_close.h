@@ -1320,8 +1320,21 @@ static void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) 
 enum { WXPAY__SUB_ORDER_LIST = 5, WXPAY__REQ_SIGNED = 6, WXPAY__REQ_FIELDS = 7 };
 #define WXPAY__REQ_LIST(X) X(combine_appid) X(combine_mch_id) X(combine_out_trade_no) \
   X(nonce_str) X(sign_type) X(sub_order_list) X(sign)
-#define WXPAY__REQ_NAME(n) #n,
-static const char wxpay__req_names[WXPAY__REQ_FIELDS][21] = {WXPAY__REQ_LIST(WXPAY__REQ_NAME)};
+/* Their names, then the other names both APIs' validation reports, packed
+   one after another: wxpay__field_name(i) is the i-th. One char array, not
+   string literals: literals the two APIs share would be merged into one of
+   the two functions' sections, and an APIv2-only link would carry APIv3's. */
+enum { WXPAY__SUB_ORDERS = 7, WXPAY__SUB_MCHID = 8, WXPAY__SUB_OUT_TRADE_NO = 9,
+       WXPAY__CREATED_AT = 10, WXPAY__API_KEY = 11 };
+#define WXPAY__REQ_NAME(n) #n "\0"
+static const char wxpay__field_names[] = WXPAY__REQ_LIST(WXPAY__REQ_NAME)
+    "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key";
+
+static const char *wxpay__field_name(unsigned i) {
+  const char *p = wxpay__field_names;
+  while (i--) p += wxpay__len(p) + 1;
+  return p;
+}
 
 /* Field i's tags, and its "&name=" in the sign string. Built for speed,
    each is one piece from a table; built for size, pieced together. */
@@ -1354,7 +1367,7 @@ static void wxpay__sign_key(wxpay__out *o, unsigned i) {
 #else
 static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
   wxpay__put(o, "<", 1);
-  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__puts(o, wxpay__field_name(i));
   wxpay__put(o, cdata ? "><![CDATA[" : ">", cdata ? 10 : 1);
   o->cdata = cdata;
   o->brackets = 0;
@@ -1364,17 +1377,17 @@ static void wxpay__xml_close(wxpay__out *o, unsigned i) {
   int cdata = o->cdata;
   o->cdata = 0;
   wxpay__put(o, cdata ? "]]></" : "</", cdata ? 5 : 2);
-  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__puts(o, wxpay__field_name(i));
   wxpay__put(o, ">", 1);
 }
 
 static void wxpay__sign_key(wxpay__out *o, unsigned i) {
   if (i) wxpay__put(o, "&", 1);
-  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__puts(o, wxpay__field_name(i));
   wxpay__put(o, "=", 1);
 }
 #endif
-/* The body's order, the seed SDK's: indexes into wxpay__req_names. */
+/* The body's order, the seed SDK's: indexes into wxpay__field_names. */
 static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
 
 static void wxpay__req_values(const wxpay_close_req *req, const char *nonce,
@@ -1631,51 +1644,44 @@ static wxpay_err wxpay__check(const char *s, int kind) {
   return WXPAY_OK;
 }
 
-/* Field names both APIs' validation reports, as char arrays: string
-   literals the two share would be merged into one of the two functions'
-   sections, and an APIv2-only link would carry APIv3's. */
-static const char wxpay__sub_fields[3][24] = {"sub_orders", "sub_orders.mchid",
-                                              "sub_orders.out_trade_no"};
-static const char wxpay__created_at[] = "created_at";
-
 /* Checks the request; with wait set, the one-minute guard too (*wait gets
    the seconds left). The debug helper leaves the clock out. Every failure
-   leaves through one exit that names the field. */
+   leaves through one exit that names the field (by its index into
+   wxpay__field_names). */
 static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_req *req,
                                  const char **bad_field, size_t *bad_index,
                                  long long *wait) {
   const char *const top[3] = {req ? req->combine_appid : NULL, req ? req->combine_mch_id : NULL,
                               req ? req->combine_out_trade_no : NULL};
-  const char *field = "api_key";
-  size_t i, index = 0;
+  unsigned field = WXPAY__API_KEY;
+  size_t index = 0;
   wxpay_err e = WXPAY_ERR_KEY;
   if (bad_field) *bad_field = NULL;
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
-  for (i = 0; i < 3; i++) { /* wxpay__req_names' first three */
-    field = wxpay__req_names[i];
-    if ((e = wxpay__check(top[i], i == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK) goto fail;
-  }
-  field = wxpay__req_names[3]; /* nonce_str */
+  for (field = 0; field < 3; field++) /* combine_appid .. combine_out_trade_no */
+    if ((e = wxpay__check(top[field], field == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK)
+      goto fail;
+  /* field is 3: nonce_str */
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
   if (req->sub_order_list_json) {
     size_t n = wxpay__strnlen(req->sub_order_list_json, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
     int text = wxpay__text(req->sub_order_list_json, n, 0, &at);
-    field = "sub_order_list";
+    field = WXPAY__SUB_ORDER_LIST;
     e = !n ? WXPAY_ERR_MISSING_FIELD
         : n > WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG
         : text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK;
     if (e != WXPAY_OK) goto fail;
   } else {
-    field = wxpay__sub_fields[0];
+    field = WXPAY__SUB_ORDERS;
     e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
             ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
     if (e != WXPAY_OK) goto fail;
     for (index = 0; index < req->sub_order_count; index++) {
-      field = wxpay__sub_fields[1];
+      field = WXPAY__SUB_MCHID;
       if ((e = wxpay__check(req->sub_orders[index].mchid, WXPAY__ID)) != WXPAY_OK) goto fail;
-      field = wxpay__sub_fields[2];
+      field = WXPAY__SUB_OUT_TRADE_NO;
       if ((e = wxpay__check(req->sub_orders[index].out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK)
         goto fail;
     }
@@ -1687,20 +1693,20 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
       wxpay__out count;
       memset(&count, 0, sizeof count);
       wxpay__json_subs(&count, req->sub_orders, req->sub_order_count);
-      field = "sub_order_list";
+      field = WXPAY__SUB_ORDER_LIST;
       e = WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG;
       if (count.len > WXPAY_SUB_ORDER_LIST_MAX) goto fail;
     }
 #endif
   }
   if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
-    field = wxpay__created_at;
+    field = WXPAY__CREATED_AT;
     e = WXPAY_ERR_TOO_EARLY;
     goto fail;
   }
   return WXPAY_OK;
 fail:
-  if (bad_field) *bad_field = field;
+  if (bad_field) *bad_field = wxpay__field_name(field);
   if (bad_index) *bad_index = index;
   return e;
 }
@@ -2653,22 +2659,22 @@ static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_c
   field = !client->v3_sign ? "v3_sign" : "v3_verify";
   e = WXPAY_ERR_V3_CONFIG;
   if (!client->v3_sign || !client->v3_verify) goto fail;
-  field = wxpay__req_names[0]; /* combine_appid */
+  field = wxpay__field_name(0); /* combine_appid */
   if ((e = wxpay__check(req->combine_appid, WXPAY__ID)) != WXPAY_OK) goto fail;
-  field = wxpay__req_names[2]; /* combine_out_trade_no */
+  field = wxpay__field_name(2); /* combine_out_trade_no */
   if ((e = wxpay__check(req->combine_out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
-  field = wxpay__req_names[3]; /* nonce_str */
+  field = wxpay__field_name(3); /* nonce_str */
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__V3_NONCE)) != WXPAY_OK)
     goto fail;
-  field = wxpay__sub_fields[0];
+  field = wxpay__field_name(WXPAY__SUB_ORDERS);
   e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
           ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
   if (e != WXPAY_OK) goto fail;
   for (index = 0; index < req->sub_order_count; index++) {
     const wxpay_v3_sub_order *s = &req->sub_orders[index];
-    field = wxpay__sub_fields[1];
+    field = wxpay__field_name(WXPAY__SUB_MCHID);
     if ((e = wxpay__check(s->mchid, WXPAY__ID)) != WXPAY_OK) goto fail;
-    field = wxpay__sub_fields[2];
+    field = wxpay__field_name(WXPAY__SUB_OUT_TRADE_NO);
     if ((e = wxpay__check(s->out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
     field = "sub_orders.sub_mchid";
     if (s->sub_mchid && *s->sub_mchid && (e = wxpay__check(s->sub_mchid, WXPAY__ID)) != WXPAY_OK)
@@ -2679,7 +2685,7 @@ static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_c
   }
   index = 0;
   if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
-    field = wxpay__created_at;
+    field = wxpay__field_name(WXPAY__CREATED_AT);
     e = WXPAY_ERR_TOO_EARLY;
     goto fail;
   }
