@@ -1552,8 +1552,10 @@ static int wxpay__random(const wxpay_client *c, unsigned char *buf, size_t n) {
 }
 
 WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]) {
+#ifndef __OPTIMIZE_SIZE__
   static const char alphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+#endif
   unsigned char rb[WXPAY_NONCE_LEN];
   size_t got = 0, i;
   int rounds = 0;
@@ -1565,8 +1567,17 @@ WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]) {
       out[0] = '\0';
       return WXPAY_ERR_RANDOM;
     }
-    for (i = 0; i < sizeof rb && got < WXPAY_NONCE_LEN; i++)
-      if (rb[i] < 248) out[got++] = alphabet[rb[i] % 62];
+    for (i = 0; i < sizeof rb && got < WXPAY_NONCE_LEN; i++) {
+      if (rb[i] >= 248) continue;
+#ifdef __OPTIMIZE_SIZE__ /* 0-9 A-Z a-z, computed: no table */
+      {
+        unsigned v = rb[i] % 62u;
+        out[got++] = (char)(v < 10 ? '0' + v : v < 36 ? 'A' - 10 + v : 'a' - 36 + v);
+      }
+#else
+      out[got++] = alphabet[rb[i] % 62];
+#endif
+    }
   }
   out[WXPAY_NONCE_LEN] = '\0';
   wxpay__wipe(rb, sizeof rb);
