@@ -1088,6 +1088,12 @@ static int wxpay__same(const char *a, const char *b, size_t n) {
 
 static int wxpay__streq(const char *a, const char *b) { return wxpay__cmp(a, b) == 0; }
 
+/* The i-th of the NUL-separated strings packed in p. */
+static const char *wxpay__nth(const char *p, unsigned i) {
+  while (i--) p += wxpay__len(p) + 1;
+  return p;
+}
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid.
    Rejects overlong forms, surrogates and code points past U+10FFFF. */
 static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
@@ -1330,11 +1336,7 @@ enum { WXPAY__SUB_ORDERS = 7, WXPAY__SUB_MCHID = 8, WXPAY__SUB_OUT_TRADE_NO = 9,
 static const char wxpay__field_names[] = WXPAY__REQ_LIST(WXPAY__REQ_NAME)
     "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key";
 
-static const char *wxpay__field_name(unsigned i) {
-  const char *p = wxpay__field_names;
-  while (i--) p += wxpay__len(p) + 1;
-  return p;
-}
+static const char *wxpay__field_name(unsigned i) { return wxpay__nth(wxpay__field_names, i); }
 
 /* Field i's tags, and its "&name=" in the sign string. Built for speed,
    each is one piece from a table; built for size, pieced together. */
@@ -2121,10 +2123,17 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
    sits in wxpay_close_resp. */
 #define WXPAY__RESP_FIELDS(X) X(return_code) X(return_msg) X(combine_appid) \
   X(combine_mch_id) X(nonce_str) X(sign) X(result_code) X(err_code) X(err_code_des)
-#define WXPAY__RESP_NAME(f) #f,
 #define WXPAY__RESP_OFFSET(f) offsetof(wxpay_close_resp, f),
-static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
 static const unsigned short wxpay__resp_offsets[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_OFFSET)};
+#ifdef __OPTIMIZE_SIZE__ /* packed, with no pointers: walked */
+#define WXPAY__RESP_NAME(f) #f "\0"
+static const char wxpay__resp_names[] = WXPAY__RESP_FIELDS(WXPAY__RESP_NAME);
+#define WXPAY__RESP_NAME_AT(i) wxpay__nth(wxpay__resp_names, i)
+#else
+#define WXPAY__RESP_NAME(f) #f,
+static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
+#define WXPAY__RESP_NAME_AT(i) wxpay__resp_names[i]
+#endif
 
 /* Points the nine fields at their values in f ("" when absent, or all ""
    when f is NULL), in one pass over f. */
@@ -2135,11 +2144,13 @@ static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
   for (i = 0; i < count; i++)
     *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = "";
   while (f && wxpay_fields_next(f, &cur, &name, &value))
-    for (i = 0; i < count; i++)
-      if (name[0] == wxpay__resp_names[i][0] && wxpay__streq(name, wxpay__resp_names[i])) {
+    for (i = 0; i < count; i++) {
+      const char *n = WXPAY__RESP_NAME_AT(i);
+      if (name[0] == n[0] && wxpay__streq(name, n)) {
         *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = value;
         break;
       }
+    }
 }
 
 static void wxpay__resp_clear(wxpay_close_resp *resp) {
@@ -2149,11 +2160,13 @@ static void wxpay__resp_clear(wxpay_close_resp *resp) {
 }
 
 static wxpay_outcome wxpay__outcome_of(const char *err_code) {
-  if (wxpay__streq(err_code, "ORDERCLOSED")) return WXPAY_OUTCOME_ALREADY_CLOSED;
-  if (wxpay__streq(err_code, "ORDERPAID")) return WXPAY_OUTCOME_PAID;
-  if (wxpay__streq(err_code, "ORDERNOTEXIST")) return WXPAY_OUTCOME_NOT_FOUND;
-  if (wxpay__streq(err_code, "SYSTEMERROR") || wxpay__streq(err_code, "FREQUENCY_LIMITED"))
-    return WXPAY_OUTCOME_RETRY;
+  static const char codes[] = "ORDERCLOSED\0ORDERPAID\0ORDERNOTEXIST\0SYSTEMERROR\0FREQUENCY_LIMITED";
+  static const unsigned char outcomes[] = {WXPAY_OUTCOME_ALREADY_CLOSED, WXPAY_OUTCOME_PAID,
+                                           WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY,
+                                           WXPAY_OUTCOME_RETRY};
+  unsigned i;
+  for (i = 0; i < sizeof outcomes; i++)
+    if (wxpay__streq(err_code, wxpay__nth(codes, i))) return (wxpay_outcome)outcomes[i];
   return WXPAY_OUTCOME_REJECTED;
 }
 
