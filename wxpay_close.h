@@ -1188,10 +1188,13 @@ typedef struct wxpay__out {
   unsigned splits;      /* "]]>" split so far */
 } wxpay__out;
 
-/* Appends n bytes: to the MAC (straight into the hash's block buffer while
-   they fit), or to the buffer as far as it has room. */
+/* Appends n bytes: to the MAC (built for speed, straight into the hash's
+   block buffer while they fit), or to the buffer as far as it has room. */
 static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   if (o->mac) {
+#ifdef __OPTIMIZE_SIZE__
+    wxpay_sha256_update(&o->mac->inner, s, n);
+#else
     wxpay_sha256_ctx *h = &o->mac->inner;
     size_t used = (size_t)(h->count & 63);
     if (n < 64 - used) {
@@ -1200,6 +1203,7 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
     } else {
       wxpay_sha256_update(h, s, n);
     }
+#endif
   } else if (o->len < o->cap) {
     size_t room = o->cap - o->len;
     wxpay__copy(o->buf + o->len, s, n < room ? n : room);
