@@ -934,6 +934,12 @@ WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx) {
 
 WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size_t n) {
   const unsigned char *p = (const unsigned char *)data;
+#ifdef __OPTIMIZE_SIZE__ /* a byte at a time through the block buffer */
+  while (n--) {
+    ctx->buf[ctx->count++ & 63] = *p++;
+    if ((ctx->count & 63) == 0) wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
+  }
+#else
   size_t used = (size_t)(ctx->count & 63);
   ctx->count += n;
   if (used) {
@@ -949,6 +955,7 @@ WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size
     n &= 63;
   }
   if (n) wxpay__copy(ctx->buf, p, n);
+#endif
 }
 
 WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) {
