@@ -724,12 +724,14 @@ static uint32_t wxpay__load32_be(const unsigned char *p) {
          ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
+#ifndef __OPTIMIZE_SIZE__
 static void wxpay__store32_be(unsigned char *p, uint32_t v) {
   p[0] = (unsigned char)(v >> 24);
   p[1] = (unsigned char)(v >> 16);
   p[2] = (unsigned char)(v >> 8);
   p[3] = (unsigned char)v;
 }
+#endif
 
 #define WXPAY__ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
@@ -963,12 +965,16 @@ WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) 
   int i;
 #ifdef __OPTIMIZE_SIZE__
   /* the padding fed a byte at a time, then the length: small, not fast */
-  unsigned char len[8];
-  wxpay__store32_be(len, (uint32_t)(bits >> 32));
-  wxpay__store32_be(len + 4, (uint32_t)bits);
-  wxpay_sha256_update(ctx, "\x80", 1);
-  while ((ctx->count & 63) != 56) wxpay_sha256_update(ctx, "", 1);
-  wxpay_sha256_update(ctx, len, 8);
+  unsigned char b = 0x80;
+  do {
+    wxpay_sha256_update(ctx, &b, 1);
+    b = 0;
+  } while ((ctx->count & 63) != 56);
+  for (i = 0; i < 8; i++, bits <<= 8) {
+    b = (unsigned char)(bits >> 56);
+    wxpay_sha256_update(ctx, &b, 1);
+  }
+  for (i = 0; i < 32; i++) out[i] = (unsigned char)(ctx->state[i >> 2] >> (24 - 8 * (i & 3)));
 #else
   size_t used = (size_t)(ctx->count & 63);
   ctx->buf[used++] = 0x80;
@@ -981,8 +987,8 @@ WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) 
   wxpay__store32_be(ctx->buf + 56, (uint32_t)(bits >> 32));
   wxpay__store32_be(ctx->buf + 60, (uint32_t)bits);
   wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
-#endif
   for (i = 0; i < 8; i++) wxpay__store32_be(out + 4 * i, ctx->state[i]);
+#endif
   wxpay__wipe(ctx, sizeof *ctx);
 }
 
