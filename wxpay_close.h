@@ -1936,12 +1936,9 @@ static void wxpay__emit(wxpay__rd *r, const char *s, size_t k) {
 
 static void wxpay__emit_utf8(wxpay__rd *r, uint32_t c) {
   char u[4];
-  size_t k, j;
-  if (c < 0x80) { u[0] = (char)c; k = 1; }
-  else if (c < 0x800) { u[0] = (char)(0xC0 | (c >> 6)); k = 2; }
-  else if (c < 0x10000) { u[0] = (char)(0xE0 | (c >> 12)); k = 3; }
-  else { u[0] = (char)(0xF0 | (c >> 18)); k = 4; }
-  for (j = 1; j < k; j++) u[j] = (char)(0x80 | ((c >> (6 * (k - 1 - j))) & 63));
+  size_t k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4, j;
+  for (j = k; --j > 0; c >>= 6) u[j] = (char)(0x80 | (c & 63)); /* the last bytes first */
+  u[0] = (char)(k > 1 ? (0xFF00u >> k & 0xFFu) | c : c); /* lead: 110..., 1110..., 11110... */
   wxpay__emit(r, u, k);
 }
 
@@ -1952,13 +1949,14 @@ static int wxpay__xml_char(uint32_t c) {
 
 /* An entity or character reference at r->i ('&'). */
 static wxpay_err wxpay__reference(wxpay__rd *r) {
-  static const char *const named[5] = {"&lt;", "&gt;", "&amp;", "&quot;", "&apos;"};
-  static const char chars[5] = {'<', '>', '&', '"', '\''};
+  static const char named[] = "&lt;\0&gt;\0&amp;\0&quot;\0&apos;", chars[] = "<>&\"'";
+  const char *p = named;
   uint32_t c = 0;
   int k, base = 10, digits = 0;
-  for (k = 0; k < 5; k++)
-    if (wxpay__at_n(r, named[k], wxpay__len(named[k]))) {
-      r->i += wxpay__len(named[k]);
+  size_t len;
+  for (k = 0; k < 5; k++, p += len + 1) /* named[k] is 4, 4, 5, 6, 6 long */
+    if (wxpay__at_n(r, p, len = 4u + (k > 1) + (k > 2))) {
+      r->i += len;
       wxpay__emit(r, &chars[k], 1);
       return WXPAY_OK;
     }
