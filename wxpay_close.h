@@ -1975,6 +1975,27 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
   return WXPAY_OK;
 }
 
+/* What the markup at r->i ('<') is: the first of "<!--", "<![CDATA[",
+   "<!DOCTYPE", "<!ENTITY", "<?", "<!", "</" it starts with, else
+   WXPAY__OPEN (a start tag, or malformed). */
+enum { WXPAY__COMMENT, WXPAY__CDATA, WXPAY__DOCTYPE, WXPAY__ENTITY, WXPAY__PI, WXPAY__BANG,
+       WXPAY__CLOSE, WXPAY__OPEN };
+static size_t wxpay__markup(const wxpay__rd *r) {
+#ifdef __OPTIMIZE_SIZE__ /* one loop over the strings */
+  static const char markups[] = "<!--\0<![CDATA[\0<!DOCTYPE\0<!ENTITY\0<?\0<!\0</";
+  const char *p = markups;
+  size_t k;
+  for (k = 0; k < WXPAY__OPEN; k++, p += wxpay__len(p) + 1)
+    if (wxpay__at_n(r, p, wxpay__len(p))) break;
+  return k;
+#else
+  return wxpay__at(r, "<!--") ? WXPAY__COMMENT : wxpay__at(r, "<![CDATA[") ? WXPAY__CDATA
+       : wxpay__at(r, "<!DOCTYPE") ? WXPAY__DOCTYPE : wxpay__at(r, "<!ENTITY") ? WXPAY__ENTITY
+       : wxpay__at(r, "<?") ? WXPAY__PI : wxpay__at(r, "<!") ? WXPAY__BANG
+       : wxpay__at(r, "</") ? WXPAY__CLOSE : WXPAY__OPEN;
+#endif
+}
+
 /* The document in one loop over a depth: 0 before <xml>, 1 inside it, 2
    inside a field, 3 after </xml>. Comments may stand anywhere, CDATA and
    references only in a field; DOCTYPE, ENTITY and "<?" are refused. */
@@ -2012,20 +2033,20 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
         do r->i++; while (r->i < r->n && (c = r->b[r->i]) != '<' && c != '&' && c != ']');
         wxpay__emit(r, r->b + start, r->i - start);
       }
-    } else if (wxpay__at(r, "<!--")) {
+    } else if ((k = wxpay__markup(r)) == WXPAY__COMMENT) {
       r->i += 4; /* "--" may only end a comment */
       if (!wxpay__skip_past(r, "--") || !wxpay__at(r, ">")) return WXPAY_ERR_XML;
       r->i++;
-    } else if (wxpay__at(r, "<![CDATA[")) {
+    } else if (k == WXPAY__CDATA) {
       if (depth != 2) return WXPAY_ERR_XML;
       start = r->i += 9;
       if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
       wxpay__emit(r, r->b + start, r->i - 3 - start);
-    } else if (wxpay__at(r, "<!DOCTYPE") || wxpay__at(r, "<!ENTITY") || wxpay__at(r, "<?")) {
+    } else if (k < WXPAY__BANG) {
       return WXPAY_ERR_XML_FORBIDDEN; /* DTDs, entities, processing instructions */
-    } else if (wxpay__at(r, "<!")) {
+    } else if (k == WXPAY__BANG) {
       return WXPAY_ERR_XML;
-    } else if (wxpay__at(r, "</")) { /* closes the field, or the root */
+    } else if (k == WXPAY__CLOSE) { /* closes the field, or the root */
       const char *name = depth == 2 ? field : "xml";
       k = depth == 2 ? field_len : 3;
       if (depth == 0 || depth == 3) return WXPAY_ERR_XML;
