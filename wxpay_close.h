@@ -1110,21 +1110,23 @@ static const char *wxpay__nth(const char *p, unsigned i) {
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid.
    Rejects overlong forms, surrogates and code points past U+10FFFF. */
 static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
-  uint32_t c;
+  uint32_t c = s[0];
   size_t len, i;
-  if (s[0] < 0x80) return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF) { len = 2; c = s[0] & 0x1Fu; }
-  else if (s[0] >= 0xE0 && s[0] <= 0xEF) { len = 3; c = s[0] & 0x0Fu; }
-  else if (s[0] >= 0xF0 && s[0] <= 0xF4) { len = 4; c = s[0] & 0x07u; }
-  else return 0;
+  if (c < 0x80) return 1;
+  if (c < 0xC2 || c > 0xF4) return 0;
+  len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
   if (n < len) return 0;
+  c &= 0x3Fu >> (len - 1); /* the lead's payload: 5, 4 or 3 bits */
   for (i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
     c = (c << 6) | (s[i] & 0x3Fu);
   }
-  if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10FFFF ||
-      (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF)
-    return 0; /* U+FFFE and U+FFFF are valid UTF-8 but no XML character */
+  /* overlong (below 2^6, 2^11, 2^16 for 2, 3, 4 bytes; a 2-byte lead from
+     0xC2 is never below 2^7), past U+10FFFF, a surrogate, U+FFFE or U+FFFF
+     (valid UTF-8 but no XML character) */
+  if (c < (uint32_t)1 << (5 * len - 4) || c > 0x10FFFF || c - 0xD800 < 0x800 ||
+      (c | 1) == 0xFFFF)
+    return 0;
   return len;
 }
 
