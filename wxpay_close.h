@@ -1168,7 +1168,7 @@ static const char wxpay__hex[] = "0123456789ABCDEF";
 
 static int wxpay__hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  c |= 0x20; /* 'A'-'F' to 'a'-'f'; nothing else lands there */
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
