@@ -1006,6 +1006,19 @@ static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
                              uint32_t outer[8]) {
   unsigned char k[64];
   int i;
+#ifdef __OPTIMIZE_SIZE__ /* the two pads in one loop */
+  uint32_t *state[2];
+  unsigned j;
+  state[0] = inner;
+  state[1] = outer;
+  for (j = 0; j < 2; j++) {
+    for (i = 0; i < 64; i++)
+      k[i] = (unsigned char)(((size_t)i < key_len ? ((const unsigned char *)key)[i] : 0) ^
+                             (j ? 0x5c : 0x36));
+    wxpay__copy(state[j], wxpay__iv, 32);
+    wxpay__sha256_blocks(state[j], k, 1);
+  }
+#else
   memset(k, 0, sizeof k);
   wxpay__copy(k, key, key_len);
   for (i = 0; i < 64; i++) k[i] ^= 0x36;
@@ -1014,6 +1027,7 @@ static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
   for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
   wxpay__copy(outer, wxpay__iv, 32);
   wxpay__sha256_blocks(outer, k, 1);
+#endif
   wxpay__wipe(k, sizeof k);
 }
 
