@@ -1950,26 +1950,14 @@ static void wxpay__emit(wxpay__rd *r, const char *s, size_t k) {
 #endif
 }
 
-static void wxpay__emit_utf8(wxpay__rd *r, uint32_t c) {
-  char u[4];
-  size_t k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4, j;
-  for (j = k; --j > 0; c >>= 6) u[j] = (char)(0x80 | (c & 63)); /* the last bytes first */
-  u[0] = (char)(k > 1 ? (0xFF00u >> k & 0xFFu) | c : c); /* lead: 110..., 1110..., 11110... */
-  wxpay__emit(r, u, k);
-}
-
-static int wxpay__xml_char(uint32_t c) {
-  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
 /* An entity or character reference at r->i ('&'). */
 static wxpay_err wxpay__reference(wxpay__rd *r) {
   static const char named[] = "&lt;\0&gt;\0&amp;\0&quot;\0&apos;", chars[] = "<>&\"'";
   const char *p = named;
-  uint32_t c = 0;
+  uint32_t c = 0, v;
   int k, base = 10, digits = 0;
-  size_t len;
+  size_t len, j;
+  unsigned char u[4];
   for (k = 0; k < 5; k++, p += len + 1) /* named[k] is 4, 4, 5, 6, 6 long */
     if (wxpay__at_n(r, p, len = 4u + (k > 1) + (k > 2))) {
       r->i += len;
@@ -1980,14 +1968,22 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
   r->i += 2;
   if (wxpay__at(r, "x")) { base = 16; r->i++; }
   for (; r->i < r->n && r->b[r->i] != ';'; r->i++, digits++) {
-    int d = base == 16 ? wxpay__hexval(r->b[r->i])
-            : (r->b[r->i] >= '0' && r->b[r->i] <= '9' ? r->b[r->i] - '0' : -1);
-    if (d < 0 || c > 0x10FFFF) return WXPAY_ERR_XML;
+    int d = wxpay__hexval(r->b[r->i]);
+    if (d < 0 || d >= base || c > 0x10FFFF) return WXPAY_ERR_XML;
     c = c * (uint32_t)base + (uint32_t)d;
   }
-  if (r->i >= r->n || !digits || !wxpay__xml_char(c)) return WXPAY_ERR_XML;
+  if (r->i >= r->n || !digits) return WXPAY_ERR_XML;
+  /* its UTF-8, the last bytes first; the lead is 0..., 110..., 1110... or 11110... */
+  len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  for (j = len, v = c; --j > 0; v >>= 6) u[j] = (unsigned char)(0x80 | (v & 63));
+  u[0] = (unsigned char)(len > 1 ? (0xFF00u >> len & 0xFFu) | v : v);
+  /* an XML character: no C0 control but TAB, LF and CR, and nothing the
+     UTF-8 check refuses (surrogates, U+FFFE, U+FFFF) or past U+10FFFF */
+  if (c > 0x10FFFF || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+      wxpay__utf8_len(u, len) != len)
+    return WXPAY_ERR_XML;
   r->i++;
-  wxpay__emit_utf8(r, c);
+  wxpay__emit(r, (const char *)u, len);
   return WXPAY_OK;
 }
 
