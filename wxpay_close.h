@@ -1280,15 +1280,14 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
       wxpay__put(o, s + start, i - start);
       start = i + 1;
       esc[0] = '\\';
-      if (c >= 0x20) {
-        esc[1] = (char)c;
-        wxpay__put(o, esc, 2);
-      } else {
-        wxpay__copy(esc + 1, "u00", 3);
+      esc[1] = (char)c;
+      if (c < 0x20) { /* \u00XX */
+        esc[1] = 'u';
+        esc[2] = esc[3] = '0';
         esc[4] = wxpay__hex[c >> 4];
         esc[5] = wxpay__hex[c & 15];
-        wxpay__put(o, esc, 6);
       }
+      wxpay__put(o, esc, c < 0x20 ? 6 : 2);
     }
   }
   wxpay__put(o, s + start, i - start);
