@@ -724,12 +724,14 @@ static uint32_t wxpay__load32_be(const unsigned char *p) {
          ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
+#ifndef __OPTIMIZE_SIZE__
 static void wxpay__store32_be(unsigned char *p, uint32_t v) {
   p[0] = (unsigned char)(v >> 24);
   p[1] = (unsigned char)(v >> 16);
   p[2] = (unsigned char)(v >> 8);
   p[3] = (unsigned char)v;
 }
+#endif
 
 #define WXPAY__ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
@@ -934,6 +936,12 @@ WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx) {
 
 WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size_t n) {
   const unsigned char *p = (const unsigned char *)data;
+#ifdef __OPTIMIZE_SIZE__ /* a byte at a time through the block buffer */
+  while (n--) {
+    ctx->buf[ctx->count++ & 63] = *p++;
+    if ((ctx->count & 63) == 0) wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
+  }
+#else
   size_t used = (size_t)(ctx->count & 63);
   ctx->count += n;
   if (used) {
@@ -949,12 +957,26 @@ WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size
     n &= 63;
   }
   if (n) wxpay__copy(ctx->buf, p, n);
+#endif
 }
 
 WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) {
   uint64_t bits = ctx->count * 8;
-  size_t used = (size_t)(ctx->count & 63);
   int i;
+#ifdef __OPTIMIZE_SIZE__
+  /* the padding fed a byte at a time, then the length: small, not fast */
+  unsigned char b = 0x80;
+  do {
+    wxpay_sha256_update(ctx, &b, 1);
+    b = 0;
+  } while ((ctx->count & 63) != 56);
+  for (i = 0; i < 8; i++, bits <<= 8) {
+    b = (unsigned char)(bits >> 56);
+    wxpay_sha256_update(ctx, &b, 1);
+  }
+  for (i = 0; i < 32; i++) out[i] = (unsigned char)(ctx->state[i >> 2] >> (24 - 8 * (i & 3)));
+#else
+  size_t used = (size_t)(ctx->count & 63);
   ctx->buf[used++] = 0x80;
   if (used > 56) {
     memset(ctx->buf + used, 0, 64 - used);
@@ -966,6 +988,7 @@ WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) 
   wxpay__store32_be(ctx->buf + 60, (uint32_t)bits);
   wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
   for (i = 0; i < 8; i++) wxpay__store32_be(out + 4 * i, ctx->state[i]);
+#endif
   wxpay__wipe(ctx, sizeof *ctx);
 }
 
@@ -983,6 +1006,19 @@ static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
                              uint32_t outer[8]) {
   unsigned char k[64];
   int i;
+#ifdef __OPTIMIZE_SIZE__ /* the two pads in one loop */
+  uint32_t *state[2];
+  unsigned j;
+  state[0] = inner;
+  state[1] = outer;
+  for (j = 0; j < 2; j++) {
+    for (i = 0; i < 64; i++)
+      k[i] = (unsigned char)(((size_t)i < key_len ? ((const unsigned char *)key)[i] : 0) ^
+                             (j ? 0x5c : 0x36));
+    wxpay__copy(state[j], wxpay__iv, 32);
+    wxpay__sha256_blocks(state[j], k, 1);
+  }
+#else
   memset(k, 0, sizeof k);
   wxpay__copy(k, key, key_len);
   for (i = 0; i < 64; i++) k[i] ^= 0x36;
@@ -991,6 +1027,7 @@ static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
   for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
   wxpay__copy(outer, wxpay__iv, 32);
   wxpay__sha256_blocks(outer, k, 1);
+#endif
   wxpay__wipe(k, sizeof k);
 }
 
@@ -1078,24 +1115,32 @@ static int wxpay__same(const char *a, const char *b, size_t n) {
 
 static int wxpay__streq(const char *a, const char *b) { return wxpay__cmp(a, b) == 0; }
 
+/* The i-th of the NUL-separated strings packed in p. */
+static const char *wxpay__nth(const char *p, unsigned i) {
+  while (i--) p += wxpay__len(p) + 1;
+  return p;
+}
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid.
    Rejects overlong forms, surrogates and code points past U+10FFFF. */
 static size_t wxpay__utf8_len(const unsigned char *s, size_t n) {
-  uint32_t c;
+  uint32_t c = s[0];
   size_t len, i;
-  if (s[0] < 0x80) return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF) { len = 2; c = s[0] & 0x1Fu; }
-  else if (s[0] >= 0xE0 && s[0] <= 0xEF) { len = 3; c = s[0] & 0x0Fu; }
-  else if (s[0] >= 0xF0 && s[0] <= 0xF4) { len = 4; c = s[0] & 0x07u; }
-  else return 0;
+  if (c < 0x80) return 1;
+  if (c < 0xC2 || c > 0xF4) return 0;
+  len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
   if (n < len) return 0;
+  c &= 0x3Fu >> (len - 1); /* the lead's payload: 5, 4 or 3 bits */
   for (i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
     c = (c << 6) | (s[i] & 0x3Fu);
   }
-  if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10FFFF ||
-      (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF)
-    return 0; /* U+FFFE and U+FFFF are valid UTF-8 but no XML character */
+  /* overlong (below 2^6, 2^11, 2^16 for 2, 3, 4 bytes; a 2-byte lead from
+     0xC2 is never below 2^7), past U+10FFFF, a surrogate, U+FFFE or U+FFFF
+     (valid UTF-8 but no XML character) */
+  if (c < (uint32_t)1 << (5 * len - 4) || c > 0x10FFFF || c - 0xD800 < 0x800 ||
+      (c | 1) == 0xFFFF)
+    return 0;
   return len;
 }
 
@@ -1137,7 +1182,7 @@ static const char wxpay__hex[] = "0123456789ABCDEF";
 
 static int wxpay__hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  c |= 0x20; /* 'A'-'F' to 'a'-'f'; nothing else lands there */
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -1172,10 +1217,13 @@ typedef struct wxpay__out {
   unsigned splits;      /* "]]>" split so far */
 } wxpay__out;
 
-/* Appends n bytes: to the MAC (straight into the hash's block buffer while
-   they fit), or to the buffer as far as it has room. */
+/* Appends n bytes: to the MAC (built for speed, straight into the hash's
+   block buffer while they fit), or to the buffer as far as it has room. */
 static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   if (o->mac) {
+#ifdef __OPTIMIZE_SIZE__
+    wxpay_sha256_update(&o->mac->inner, s, n);
+#else
     wxpay_sha256_ctx *h = &o->mac->inner;
     size_t used = (size_t)(h->count & 63);
     if (n < 64 - used) {
@@ -1184,6 +1232,7 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
     } else {
       wxpay_sha256_update(h, s, n);
     }
+#endif
   } else if (o->len < o->cap) {
     size_t room = o->cap - o->len;
     wxpay__copy(o->buf + o->len, s, n < room ? n : room);
@@ -1231,15 +1280,14 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
       wxpay__put(o, s + start, i - start);
       start = i + 1;
       esc[0] = '\\';
-      if (c >= 0x20) {
-        esc[1] = (char)c;
-        wxpay__put(o, esc, 2);
-      } else {
-        wxpay__copy(esc + 1, "u00", 3);
+      esc[1] = (char)c;
+      if (c < 0x20) { /* \u00XX */
+        esc[1] = 'u';
+        esc[2] = esc[3] = '0';
         esc[4] = wxpay__hex[c >> 4];
         esc[5] = wxpay__hex[c & 15];
-        wxpay__put(o, esc, 6);
       }
+      wxpay__put(o, esc, c < 0x20 ? 6 : 2);
     }
   }
   wxpay__put(o, s + start, i - start);
@@ -1310,8 +1358,17 @@ static void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) 
 enum { WXPAY__SUB_ORDER_LIST = 5, WXPAY__REQ_SIGNED = 6, WXPAY__REQ_FIELDS = 7 };
 #define WXPAY__REQ_LIST(X) X(combine_appid) X(combine_mch_id) X(combine_out_trade_no) \
   X(nonce_str) X(sign_type) X(sub_order_list) X(sign)
-#define WXPAY__REQ_NAME(n) #n,
-static const char wxpay__req_names[WXPAY__REQ_FIELDS][21] = {WXPAY__REQ_LIST(WXPAY__REQ_NAME)};
+/* Their names, then the other names both APIs' validation reports, packed
+   one after another: wxpay__field_name(i) is the i-th. One char array, not
+   string literals: literals the two APIs share would be merged into one of
+   the two functions' sections, and an APIv2-only link would carry APIv3's. */
+enum { WXPAY__SUB_ORDERS = 7, WXPAY__SUB_MCHID = 8, WXPAY__SUB_OUT_TRADE_NO = 9,
+       WXPAY__CREATED_AT = 10, WXPAY__API_KEY = 11 };
+#define WXPAY__REQ_NAME(n) #n "\0"
+static const char wxpay__field_names[] = WXPAY__REQ_LIST(WXPAY__REQ_NAME)
+    "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key";
+
+static const char *wxpay__field_name(unsigned i) { return wxpay__nth(wxpay__field_names, i); }
 
 /* Field i's tags, and its "&name=" in the sign string. Built for speed,
    each is one piece from a table; built for size, pieced together. */
@@ -1344,7 +1401,7 @@ static void wxpay__sign_key(wxpay__out *o, unsigned i) {
 #else
 static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
   wxpay__put(o, "<", 1);
-  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__puts(o, wxpay__field_name(i));
   wxpay__put(o, cdata ? "><![CDATA[" : ">", cdata ? 10 : 1);
   o->cdata = cdata;
   o->brackets = 0;
@@ -1354,17 +1411,17 @@ static void wxpay__xml_close(wxpay__out *o, unsigned i) {
   int cdata = o->cdata;
   o->cdata = 0;
   wxpay__put(o, cdata ? "]]></" : "</", cdata ? 5 : 2);
-  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__puts(o, wxpay__field_name(i));
   wxpay__put(o, ">", 1);
 }
 
 static void wxpay__sign_key(wxpay__out *o, unsigned i) {
   if (i) wxpay__put(o, "&", 1);
-  wxpay__puts(o, wxpay__req_names[i]);
+  wxpay__puts(o, wxpay__field_name(i));
   wxpay__put(o, "=", 1);
 }
 #endif
-/* The body's order, the seed SDK's: indexes into wxpay__req_names. */
+/* The body's order, the seed SDK's: indexes into wxpay__field_names. */
 static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
 
 static void wxpay__req_values(const wxpay_close_req *req, const char *nonce,
@@ -1529,8 +1586,10 @@ static int wxpay__random(const wxpay_client *c, unsigned char *buf, size_t n) {
 }
 
 WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]) {
+#ifndef __OPTIMIZE_SIZE__
   static const char alphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+#endif
   unsigned char rb[WXPAY_NONCE_LEN];
   size_t got = 0, i;
   int rounds = 0;
@@ -1542,8 +1601,17 @@ WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]) {
       out[0] = '\0';
       return WXPAY_ERR_RANDOM;
     }
-    for (i = 0; i < sizeof rb && got < WXPAY_NONCE_LEN; i++)
-      if (rb[i] < 248) out[got++] = alphabet[rb[i] % 62];
+    for (i = 0; i < sizeof rb && got < WXPAY_NONCE_LEN; i++) {
+      if (rb[i] >= 248) continue;
+#ifdef __OPTIMIZE_SIZE__ /* 0-9 A-Z a-z, computed: no table */
+      {
+        unsigned v = rb[i] % 62u;
+        out[got++] = (char)(v < 10 ? '0' + v : v < 36 ? 'A' - 10 + v : 'a' - 36 + v);
+      }
+#else
+      out[got++] = alphabet[rb[i] % 62];
+#endif
+    }
   }
   out[WXPAY_NONCE_LEN] = '\0';
   wxpay__wipe(rb, sizeof rb);
@@ -1621,51 +1689,44 @@ static wxpay_err wxpay__check(const char *s, int kind) {
   return WXPAY_OK;
 }
 
-/* Field names both APIs' validation reports, as char arrays: string
-   literals the two share would be merged into one of the two functions'
-   sections, and an APIv2-only link would carry APIv3's. */
-static const char wxpay__sub_fields[3][24] = {"sub_orders", "sub_orders.mchid",
-                                              "sub_orders.out_trade_no"};
-static const char wxpay__created_at[] = "created_at";
-
 /* Checks the request; with wait set, the one-minute guard too (*wait gets
    the seconds left). The debug helper leaves the clock out. Every failure
-   leaves through one exit that names the field. */
+   leaves through one exit that names the field (by its index into
+   wxpay__field_names). */
 static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_req *req,
                                  const char **bad_field, size_t *bad_index,
                                  long long *wait) {
   const char *const top[3] = {req ? req->combine_appid : NULL, req ? req->combine_mch_id : NULL,
                               req ? req->combine_out_trade_no : NULL};
-  const char *field = "api_key";
-  size_t i, index = 0;
+  unsigned field = WXPAY__API_KEY;
+  size_t index = 0;
   wxpay_err e = WXPAY_ERR_KEY;
   if (bad_field) *bad_field = NULL;
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
-  for (i = 0; i < 3; i++) { /* wxpay__req_names' first three */
-    field = wxpay__req_names[i];
-    if ((e = wxpay__check(top[i], i == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK) goto fail;
-  }
-  field = wxpay__req_names[3]; /* nonce_str */
+  for (field = 0; field < 3; field++) /* combine_appid .. combine_out_trade_no */
+    if ((e = wxpay__check(top[field], field == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK)
+      goto fail;
+  /* field is 3: nonce_str */
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
   if (req->sub_order_list_json) {
     size_t n = wxpay__strnlen(req->sub_order_list_json, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
     int text = wxpay__text(req->sub_order_list_json, n, 0, &at);
-    field = "sub_order_list";
+    field = WXPAY__SUB_ORDER_LIST;
     e = !n ? WXPAY_ERR_MISSING_FIELD
         : n > WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG
         : text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK;
     if (e != WXPAY_OK) goto fail;
   } else {
-    field = wxpay__sub_fields[0];
+    field = WXPAY__SUB_ORDERS;
     e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
             ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
     if (e != WXPAY_OK) goto fail;
     for (index = 0; index < req->sub_order_count; index++) {
-      field = wxpay__sub_fields[1];
+      field = WXPAY__SUB_MCHID;
       if ((e = wxpay__check(req->sub_orders[index].mchid, WXPAY__ID)) != WXPAY_OK) goto fail;
-      field = wxpay__sub_fields[2];
+      field = WXPAY__SUB_OUT_TRADE_NO;
       if ((e = wxpay__check(req->sub_orders[index].out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK)
         goto fail;
     }
@@ -1677,20 +1738,20 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
       wxpay__out count;
       memset(&count, 0, sizeof count);
       wxpay__json_subs(&count, req->sub_orders, req->sub_order_count);
-      field = "sub_order_list";
+      field = WXPAY__SUB_ORDER_LIST;
       e = WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG;
       if (count.len > WXPAY_SUB_ORDER_LIST_MAX) goto fail;
     }
 #endif
   }
   if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
-    field = wxpay__created_at;
+    field = WXPAY__CREATED_AT;
     e = WXPAY_ERR_TOO_EARLY;
     goto fail;
   }
   return WXPAY_OK;
 fail:
-  if (bad_field) *bad_field = field;
+  if (bad_field) *bad_field = wxpay__field_name(field);
   if (bad_index) *bad_index = index;
   return e;
 }
@@ -1717,7 +1778,8 @@ static wxpay_err wxpay__finish(wxpay__out *o, char *out, size_t cap, size_t *len
 
 /* Writes the body, then signs it: the signed values are read back from where
    the body holds them verbatim (a CDATA value whose "]]>" had to be split is
-   generated again), so nothing is built twice. */
+   generated again), so nothing is built twice. Built for size, every value
+   is generated again. */
 static wxpay_err wxpay__build_checked(const wxpay_client *client,
                                       const wxpay_close_req *req, char *out,
                                       size_t cap, size_t *len) {
@@ -1726,7 +1788,9 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   unsigned char mac[32];
   char nonce_buf[WXPAY_NONCE_LEN + 1];
   const char *nonce = req->nonce_str, *v[WXPAY__REQ_FIELDS];
+#ifndef __OPTIMIZE_SIZE__
   size_t at[WXPAY__REQ_SIGNED], vlen[WXPAY__REQ_SIGNED];
+#endif
   unsigned k;
   wxpay_err e;
   if (!nonce) {
@@ -1740,11 +1804,18 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   o.cap = cap;
   wxpay__raw(&o, "<xml>", 5);
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
-    unsigned i = wxpay__body_order[k], splits = o.splits;
+    unsigned i = wxpay__body_order[k];
+#ifndef __OPTIMIZE_SIZE__
+    unsigned splits = o.splits;
+#endif
     wxpay__xml_open(&o, i, v[i] ? wxpay__needs_cdata(v[i]) : 1);
+#ifndef __OPTIMIZE_SIZE__
     at[i] = o.len;
+#endif
     wxpay__req_value(&o, req, v, i);
+#ifndef __OPTIMIZE_SIZE__
     vlen[i] = o.splits == splits ? o.len - at[i] : (size_t)-1;
+#endif
     wxpay__xml_close(&o, i);
   }
   wxpay__raw(&o, "<sign>", 6);
@@ -1757,8 +1828,11 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   m.mac = &h;
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
     wxpay__sign_key(&m, k);
+#ifndef __OPTIMIZE_SIZE__
     if (vlen[k] != (size_t)-1) wxpay__raw(&m, out + at[k], vlen[k]);
-    else wxpay__req_value(&m, req, v, k);
+    else
+#endif
+      wxpay__req_value(&m, req, v, k);
   }
   wxpay__key_suffix(&m, client, 0);
   wxpay_hmac_final(&h, mac);
@@ -1875,31 +1949,17 @@ static void wxpay__emit(wxpay__rd *r, const char *s, size_t k) {
 #endif
 }
 
-static void wxpay__emit_utf8(wxpay__rd *r, uint32_t c) {
-  char u[4];
-  size_t k, j;
-  if (c < 0x80) { u[0] = (char)c; k = 1; }
-  else if (c < 0x800) { u[0] = (char)(0xC0 | (c >> 6)); k = 2; }
-  else if (c < 0x10000) { u[0] = (char)(0xE0 | (c >> 12)); k = 3; }
-  else { u[0] = (char)(0xF0 | (c >> 18)); k = 4; }
-  for (j = 1; j < k; j++) u[j] = (char)(0x80 | ((c >> (6 * (k - 1 - j))) & 63));
-  wxpay__emit(r, u, k);
-}
-
-static int wxpay__xml_char(uint32_t c) {
-  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
 /* An entity or character reference at r->i ('&'). */
 static wxpay_err wxpay__reference(wxpay__rd *r) {
-  static const char *const named[5] = {"&lt;", "&gt;", "&amp;", "&quot;", "&apos;"};
-  static const char chars[5] = {'<', '>', '&', '"', '\''};
-  uint32_t c = 0;
+  static const char named[] = "&lt;\0&gt;\0&amp;\0&quot;\0&apos;", chars[] = "<>&\"'";
+  const char *p = named;
+  uint32_t c = 0, v;
   int k, base = 10, digits = 0;
-  for (k = 0; k < 5; k++)
-    if (wxpay__at_n(r, named[k], wxpay__len(named[k]))) {
-      r->i += wxpay__len(named[k]);
+  size_t len, j;
+  unsigned char u[4];
+  for (k = 0; k < 5; k++, p += len + 1) /* named[k] is 4, 4, 5, 6, 6 long */
+    if (wxpay__at_n(r, p, len = 4u + (k > 1) + (k > 2))) {
+      r->i += len;
       wxpay__emit(r, &chars[k], 1);
       return WXPAY_OK;
     }
@@ -1907,15 +1967,44 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
   r->i += 2;
   if (wxpay__at(r, "x")) { base = 16; r->i++; }
   for (; r->i < r->n && r->b[r->i] != ';'; r->i++, digits++) {
-    int d = base == 16 ? wxpay__hexval(r->b[r->i])
-            : (r->b[r->i] >= '0' && r->b[r->i] <= '9' ? r->b[r->i] - '0' : -1);
-    if (d < 0 || c > 0x10FFFF) return WXPAY_ERR_XML;
+    int d = wxpay__hexval(r->b[r->i]);
+    if (d < 0 || d >= base || c > 0x10FFFF) return WXPAY_ERR_XML;
     c = c * (uint32_t)base + (uint32_t)d;
   }
-  if (r->i >= r->n || !digits || !wxpay__xml_char(c)) return WXPAY_ERR_XML;
+  if (r->i >= r->n || !digits) return WXPAY_ERR_XML;
+  /* its UTF-8, the last bytes first; the lead is 0..., 110..., 1110... or 11110... */
+  len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  for (j = len, v = c; --j > 0; v >>= 6) u[j] = (unsigned char)(0x80 | (v & 63));
+  u[0] = (unsigned char)(len > 1 ? (0xFF00u >> len & 0xFFu) | v : v);
+  /* an XML character: no C0 control but TAB, LF and CR, and nothing the
+     UTF-8 check refuses (surrogates, U+FFFE, U+FFFF) or past U+10FFFF */
+  if (c > 0x10FFFF || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+      wxpay__utf8_len(u, len) != len)
+    return WXPAY_ERR_XML;
   r->i++;
-  wxpay__emit_utf8(r, c);
+  wxpay__emit(r, (const char *)u, len);
   return WXPAY_OK;
+}
+
+/* What the markup at r->i ('<') is: the first of "<!--", "<![CDATA[",
+   "<!DOCTYPE", "<!ENTITY", "<?", "<!", "</" it starts with, else
+   WXPAY__OPEN (a start tag, or malformed). */
+enum { WXPAY__COMMENT, WXPAY__CDATA, WXPAY__DOCTYPE, WXPAY__ENTITY, WXPAY__PI, WXPAY__BANG,
+       WXPAY__CLOSE, WXPAY__OPEN };
+static size_t wxpay__markup(const wxpay__rd *r) {
+#ifdef __OPTIMIZE_SIZE__ /* one loop over the strings */
+  static const char markups[] = "<!--\0<![CDATA[\0<!DOCTYPE\0<!ENTITY\0<?\0<!\0</";
+  const char *p = markups;
+  size_t k;
+  for (k = 0; k < WXPAY__OPEN; k++, p += wxpay__len(p) + 1)
+    if (wxpay__at_n(r, p, wxpay__len(p))) break;
+  return k;
+#else
+  return wxpay__at(r, "<!--") ? WXPAY__COMMENT : wxpay__at(r, "<![CDATA[") ? WXPAY__CDATA
+       : wxpay__at(r, "<!DOCTYPE") ? WXPAY__DOCTYPE : wxpay__at(r, "<!ENTITY") ? WXPAY__ENTITY
+       : wxpay__at(r, "<?") ? WXPAY__PI : wxpay__at(r, "<!") ? WXPAY__BANG
+       : wxpay__at(r, "</") ? WXPAY__CLOSE : WXPAY__OPEN;
+#endif
 }
 
 /* The document in one loop over a depth: 0 before <xml>, 1 inside it, 2
@@ -1924,7 +2013,9 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
 static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
   const char *field = NULL; /* the open field's name, at its decoded place */
   size_t k, start, field_len = 0;
+#ifndef __OPTIMIZE_SIZE__
   uint64_t seen = 0;
+#endif
   int depth = 0, empty;
   wxpay_err e;
   /* every byte is checked once up front: UTF-8, and no NUL or control */
@@ -1953,20 +2044,20 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
         do r->i++; while (r->i < r->n && (c = r->b[r->i]) != '<' && c != '&' && c != ']');
         wxpay__emit(r, r->b + start, r->i - start);
       }
-    } else if (wxpay__at(r, "<!--")) {
+    } else if ((k = wxpay__markup(r)) == WXPAY__COMMENT) {
       r->i += 4; /* "--" may only end a comment */
       if (!wxpay__skip_past(r, "--") || !wxpay__at(r, ">")) return WXPAY_ERR_XML;
       r->i++;
-    } else if (wxpay__at(r, "<![CDATA[")) {
+    } else if (k == WXPAY__CDATA) {
       if (depth != 2) return WXPAY_ERR_XML;
       start = r->i += 9;
       if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
       wxpay__emit(r, r->b + start, r->i - 3 - start);
-    } else if (wxpay__at(r, "<!DOCTYPE") || wxpay__at(r, "<!ENTITY") || wxpay__at(r, "<?")) {
+    } else if (k < WXPAY__BANG) {
       return WXPAY_ERR_XML_FORBIDDEN; /* DTDs, entities, processing instructions */
-    } else if (wxpay__at(r, "<!")) {
+    } else if (k == WXPAY__BANG) {
       return WXPAY_ERR_XML;
-    } else if (wxpay__at(r, "</")) { /* closes the field, or the root */
+    } else if (k == WXPAY__CLOSE) { /* closes the field, or the root */
       const char *name = depth == 2 ? field : "xml";
       k = depth == 2 ? field_len : 3;
       if (depth == 0 || depth == 3) return WXPAY_ERR_XML;
@@ -1999,10 +2090,14 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       wxpay__emit(r, r->b + r->i - k, k);
       if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
       r->b[r->w++] = '\0';
-      /* duplicates: names are unique. A 64-bit sketch of (first byte,
-         length) seen so far spares the scan for most new names. */
+      /* duplicates: names are unique. Built for speed, a 64-bit sketch of
+         (first byte, length) seen so far spares the scan for most new names;
+         built for size, every name is scanned. */
+#ifndef __OPTIMIZE_SIZE__
       k = ((unsigned char)field[0] * 31u + field_len) & 63u;
-      if (seen >> k & 1u) {
+      if (seen >> k & 1u)
+#endif
+      {
         const char *prev = r->b;
         for (k = 0; k < *count; k++) {
           if (prev[0] == field[0] && wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
@@ -2010,7 +2105,9 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
           prev += wxpay__len(prev) + 1;
         }
       }
+#ifndef __OPTIMIZE_SIZE__
       seen |= (uint64_t)1 << (((unsigned char)field[0] * 31u + field_len) & 63u);
+#endif
       if (empty) {
         r->b[r->w++] = '\0';
         ++*count;
@@ -2073,10 +2170,17 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
    sits in wxpay_close_resp. */
 #define WXPAY__RESP_FIELDS(X) X(return_code) X(return_msg) X(combine_appid) \
   X(combine_mch_id) X(nonce_str) X(sign) X(result_code) X(err_code) X(err_code_des)
-#define WXPAY__RESP_NAME(f) #f,
 #define WXPAY__RESP_OFFSET(f) offsetof(wxpay_close_resp, f),
-static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
 static const unsigned short wxpay__resp_offsets[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_OFFSET)};
+#ifdef __OPTIMIZE_SIZE__ /* packed, with no pointers: walked */
+#define WXPAY__RESP_NAME(f) #f "\0"
+static const char wxpay__resp_names[] = WXPAY__RESP_FIELDS(WXPAY__RESP_NAME);
+#define WXPAY__RESP_NAME_AT(i) wxpay__nth(wxpay__resp_names, i)
+#else
+#define WXPAY__RESP_NAME(f) #f,
+static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
+#define WXPAY__RESP_NAME_AT(i) wxpay__resp_names[i]
+#endif
 
 /* Points the nine fields at their values in f ("" when absent, or all ""
    when f is NULL), in one pass over f. */
@@ -2087,11 +2191,13 @@ static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
   for (i = 0; i < count; i++)
     *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = "";
   while (f && wxpay_fields_next(f, &cur, &name, &value))
-    for (i = 0; i < count; i++)
-      if (name[0] == wxpay__resp_names[i][0] && wxpay__streq(name, wxpay__resp_names[i])) {
+    for (i = 0; i < count; i++) {
+      const char *n = WXPAY__RESP_NAME_AT(i);
+      if (name[0] == n[0] && wxpay__streq(name, n)) {
         *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = value;
         break;
       }
+    }
 }
 
 static void wxpay__resp_clear(wxpay_close_resp *resp) {
@@ -2101,11 +2207,13 @@ static void wxpay__resp_clear(wxpay_close_resp *resp) {
 }
 
 static wxpay_outcome wxpay__outcome_of(const char *err_code) {
-  if (wxpay__streq(err_code, "ORDERCLOSED")) return WXPAY_OUTCOME_ALREADY_CLOSED;
-  if (wxpay__streq(err_code, "ORDERPAID")) return WXPAY_OUTCOME_PAID;
-  if (wxpay__streq(err_code, "ORDERNOTEXIST")) return WXPAY_OUTCOME_NOT_FOUND;
-  if (wxpay__streq(err_code, "SYSTEMERROR") || wxpay__streq(err_code, "FREQUENCY_LIMITED"))
-    return WXPAY_OUTCOME_RETRY;
+  static const char codes[] = "ORDERCLOSED\0ORDERPAID\0ORDERNOTEXIST\0SYSTEMERROR\0FREQUENCY_LIMITED";
+  static const unsigned char outcomes[] = {WXPAY_OUTCOME_ALREADY_CLOSED, WXPAY_OUTCOME_PAID,
+                                           WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY,
+                                           WXPAY_OUTCOME_RETRY};
+  unsigned i;
+  for (i = 0; i < sizeof outcomes; i++)
+    if (wxpay__streq(err_code, wxpay__nth(codes, i))) return (wxpay_outcome)outcomes[i];
   return WXPAY_OUTCOME_REJECTED;
 }
 
@@ -2622,22 +2730,22 @@ static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_c
   field = !client->v3_sign ? "v3_sign" : "v3_verify";
   e = WXPAY_ERR_V3_CONFIG;
   if (!client->v3_sign || !client->v3_verify) goto fail;
-  field = wxpay__req_names[0]; /* combine_appid */
+  field = wxpay__field_name(0); /* combine_appid */
   if ((e = wxpay__check(req->combine_appid, WXPAY__ID)) != WXPAY_OK) goto fail;
-  field = wxpay__req_names[2]; /* combine_out_trade_no */
+  field = wxpay__field_name(2); /* combine_out_trade_no */
   if ((e = wxpay__check(req->combine_out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
-  field = wxpay__req_names[3]; /* nonce_str */
+  field = wxpay__field_name(3); /* nonce_str */
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__V3_NONCE)) != WXPAY_OK)
     goto fail;
-  field = wxpay__sub_fields[0];
+  field = wxpay__field_name(WXPAY__SUB_ORDERS);
   e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
           ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
   if (e != WXPAY_OK) goto fail;
   for (index = 0; index < req->sub_order_count; index++) {
     const wxpay_v3_sub_order *s = &req->sub_orders[index];
-    field = wxpay__sub_fields[1];
+    field = wxpay__field_name(WXPAY__SUB_MCHID);
     if ((e = wxpay__check(s->mchid, WXPAY__ID)) != WXPAY_OK) goto fail;
-    field = wxpay__sub_fields[2];
+    field = wxpay__field_name(WXPAY__SUB_OUT_TRADE_NO);
     if ((e = wxpay__check(s->out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
     field = "sub_orders.sub_mchid";
     if (s->sub_mchid && *s->sub_mchid && (e = wxpay__check(s->sub_mchid, WXPAY__ID)) != WXPAY_OK)
@@ -2648,7 +2756,7 @@ static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_c
   }
   index = 0;
   if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
-    field = wxpay__created_at;
+    field = wxpay__field_name(WXPAY__CREATED_AT);
     e = WXPAY_ERR_TOO_EARLY;
     goto fail;
   }
