@@ -1219,6 +1219,18 @@ typedef struct wxpay__out {
 
 /* Appends n bytes: to the MAC (built for speed, straight into the hash's
    block buffer while they fit), or to the buffer as far as it has room. */
+#ifndef __OPTIMIZE_SIZE__
+/* Copies the short pieces the writers append. Eight bytes at a time: given
+   memcpy with a small known bound, GCC emits "rep movs", whose start-up
+   costs more than these pieces do (about a sixth of a build on x86-64). */
+static WXPAY__INLINE void wxpay__copy_short(char *d, const char *s, size_t n) {
+  for (; n >= 8; n -= 8, d += 8, s += 8) memcpy(d, s, 8);
+  while (n--) *d++ = *s++;
+}
+#else
+#define wxpay__copy_short(d, s, n) wxpay__copy(d, s, n)
+#endif
+
 static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   if (o->mac) {
 #ifdef __OPTIMIZE_SIZE__
@@ -1227,7 +1239,7 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
     wxpay_sha256_ctx *h = &o->mac->inner;
     size_t used = (size_t)(h->count & 63);
     if (n < 64 - used) {
-      wxpay__copy(h->buf + used, s, n);
+      wxpay__copy_short((char *)h->buf + used, s, n);
       h->count += n;
     } else {
       wxpay_sha256_update(h, s, n);
@@ -1235,7 +1247,7 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
 #endif
   } else if (o->len < o->cap) {
     size_t room = o->cap - o->len;
-    wxpay__copy(o->buf + o->len, s, n < room ? n : room);
+    wxpay__copy_short(o->buf + o->len, s, n < room ? n : room);
   }
   o->len += n;
 }
@@ -1790,6 +1802,7 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   const char *nonce = req->nonce_str, *v[WXPAY__REQ_FIELDS];
 #ifndef __OPTIMIZE_SIZE__
   size_t at[WXPAY__REQ_SIGNED], vlen[WXPAY__REQ_SIGNED];
+  char gather[1024];
 #endif
   unsigned k;
   wxpay_err e;
@@ -1825,16 +1838,35 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
     return wxpay__finish(&o, out, cap, len);
   }
   memset(&m, 0, sizeof m);
+#ifndef __OPTIMIZE_SIZE__
+  /* built for speed, the sign string is gathered on the stack and hashed in
+     one call; one too long for it is streamed into the MAC instead */
+  m.buf = gather;
+  m.cap = sizeof gather;
+  for (;;) {
+    for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
+      wxpay__sign_key(&m, k);
+      if (vlen[k] != (size_t)-1) wxpay__raw(&m, out + at[k], vlen[k]);
+      else wxpay__req_value(&m, req, v, k);
+    }
+    wxpay__key_suffix(&m, client, 0);
+    if (m.mac || m.len <= m.cap) break;
+    wxpay__wipe(gather, sizeof gather);
+    memset(&m, 0, sizeof m);
+    m.mac = &h;
+  }
+  if (!m.mac) {
+    wxpay_hmac_update(&h, gather, m.len);
+    wxpay__wipe(gather, m.len); /* it holds the key */
+  }
+#else
   m.mac = &h;
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
     wxpay__sign_key(&m, k);
-#ifndef __OPTIMIZE_SIZE__
-    if (vlen[k] != (size_t)-1) wxpay__raw(&m, out + at[k], vlen[k]);
-    else
-#endif
-      wxpay__req_value(&m, req, v, k);
+    wxpay__req_value(&m, req, v, k);
   }
   wxpay__key_suffix(&m, client, 0);
+#endif
   wxpay_hmac_final(&h, mac);
   wxpay__hex_upper(mac, 32, out + o.len);
   wxpay__wipe(mac, sizeof mac);
