@@ -2337,18 +2337,77 @@ static int wxpay__fails_over(wxpay_net n) {
          n == WXPAY_NET_TIMEOUT;
 }
 
+/* The attempts both APIs make: which endpoint each goes to, the pause
+   between them, and what a transport failure means. */
+typedef struct wxpay__tries {
+  const wxpay_client *c;
+  const char *primary, *backup;
+  int attempt, attempts, on_backup;
+  wxpay_err last;  /* what to report when no attempt gets an answer */
+  wxpay_net net;   /* the last transport result */
+} wxpay__tries;
+
+static void wxpay__tries_init(wxpay__tries *t, const wxpay_client *c, const char *endpoint,
+                              const char *backup, const char *def, const char *def_backup) {
+  t->c = c;
+  t->primary = endpoint ? endpoint : def;
+  t->backup = backup ? backup : endpoint ? NULL : def_backup; /* never production by surprise */
+  t->attempts = c->attempts <= 0 ? 3 : c->attempts > 10 ? 10 : c->attempts;
+  t->attempt = t->on_backup = 0;
+  t->last = WXPAY_ERR_TRANSPORT;
+  t->net = WXPAY_NET_OK;
+}
+
+/* Begins the next attempt, pausing before all but the first; 0 when none
+   is left. */
+static int wxpay__tries_next(wxpay__tries *t) {
+  if (t->attempt >= t->attempts) return 0;
+  if (t->attempt++ && t->c->sleep)
+    t->c->sleep(t->c->sleep_user, t->c->retry_delay_ms ? t->c->retry_delay_ms : 1000);
+  return 1;
+}
+
+static const char *wxpay__tries_url(const wxpay__tries *t) {
+  return t->on_backup && t->backup ? t->backup : t->primary;
+}
+
+/* Sends hreq (url, headers and body set) with the client's timeouts. A body
+   past the cap is an I/O failure; a failure is logged and, for DNS, connect,
+   TLS and timeouts, moves the next attempt to the other endpoint. */
+static wxpay_net wxpay__tries_send(wxpay__tries *t, wxpay_http_req *hreq,
+                                   wxpay_http_resp *hresp) {
+  const wxpay_client *c = t->c;
+  wxpay_net net;
+  hreq->method = "POST";
+  hreq->connect_timeout_ms = c->connect_timeout_ms ? c->connect_timeout_ms : 6000;
+  hreq->timeout_ms = c->timeout_ms ? c->timeout_ms : 8000;
+  wxpay__log(c, WXPAY_LOG_ATTEMPT, t->attempt, hreq->url);
+  net = c->transport(c->transport_user, hreq, hresp);
+  if (net == WXPAY_NET_OK && hresp->body_len > hresp->body_cap) net = WXPAY_NET_IO;
+  t->net = net;
+  if (net != WXPAY_NET_OK) {
+    wxpay__log(c, WXPAY_LOG_NET_FAIL, t->attempt, wxpay_net_name(net));
+    t->last = net == WXPAY_NET_TOO_LARGE ? WXPAY_ERR_TOO_LARGE : WXPAY_ERR_TRANSPORT;
+    if (wxpay__fails_over(net) && t->backup) {
+      t->on_backup = !t->on_backup;
+      wxpay__log(c, WXPAY_LOG_FAILOVER, t->attempt, wxpay__tries_url(t));
+    }
+  }
+  return net;
+}
+
 WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
                                 const wxpay_close_req *req,
                                 wxpay_close_resp *resp, char *work,
                                 size_t work_cap) {
-  const char *primary, *backup, *url;
+  wxpay__tries t;
   wxpay_header headers[3];
   wxpay_http_req hreq;
   wxpay_http_resp hresp;
-  wxpay_err e, last = WXPAY_ERR_TRANSPORT;
-  wxpay_net net = WXPAY_NET_OK;
+  wxpay_err e;
+  wxpay_net net;
   size_t blen;
-  int attempt, attempts, on_backup = 0, status = 0;
+  int status = 0;
   long long wait;
   char num[12];
 
@@ -2363,10 +2422,8 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
     }
     return e;
   }
-  primary = client->endpoint ? client->endpoint : WXPAY_ENDPOINT;
-  backup = client->backup_endpoint ? client->backup_endpoint
-           : client->endpoint ? NULL : WXPAY_BACKUP_ENDPOINT;
-  attempts = client->attempts <= 0 ? 3 : client->attempts > 10 ? 10 : client->attempts;
+  wxpay__tries_init(&t, client, client->endpoint, client->backup_endpoint, WXPAY_ENDPOINT,
+                    WXPAY_BACKUP_ENDPOINT);
   headers[0].name = "Content-Type";
   headers[0].value = "text/xml; charset=utf-8";
   headers[1].name = "Accept";
@@ -2374,78 +2431,62 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
   headers[2].name = "User-Agent";
   headers[2].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
 
-  for (attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1 && client->sleep)
-      client->sleep(client->sleep_user, client->retry_delay_ms ? client->retry_delay_ms : 1000);
+  while (wxpay__tries_next(&t)) {
     /* a fresh nonce and signature per attempt (unless the caller fixed one) */
     if ((e = wxpay__build_checked(client, req, work, work_cap, &blen)) == WXPAY_OK &&
         work_cap - blen < 2)
       e = WXPAY_ERR_BUFFER;
     if (e != WXPAY_OK) { /* an earlier answer, if any, pointed into work */
       wxpay__resp_clear(resp);
-      resp->attempts = attempt - 1;
+      resp->attempts = t.attempt - 1;
       return e;
     }
-    url = on_backup ? backup : primary;
     memset(&hreq, 0, sizeof hreq);
-    hreq.method = "POST";
-    hreq.url = url;
+    hreq.url = wxpay__tries_url(&t);
     hreq.headers = headers;
     hreq.header_count = 3;
     hreq.body = work;
     hreq.body_len = blen;
-    hreq.connect_timeout_ms = client->connect_timeout_ms ? client->connect_timeout_ms : 6000;
-    hreq.timeout_ms = client->timeout_ms ? client->timeout_ms : 8000;
     memset(&hresp, 0, sizeof hresp);
     hresp.body = work + blen + 1;
     hresp.body_cap = work_cap - blen - 1;
-    wxpay__log(client, WXPAY_LOG_ATTEMPT, attempt, url);
-    net = client->transport(client->transport_user, &hreq, &hresp);
+    net = wxpay__tries_send(&t, &hreq, &hresp);
     status = net == WXPAY_NET_OK ? hresp.status : 0;
-    if (net == WXPAY_NET_OK && hresp.body_len > hresp.body_cap) net = WXPAY_NET_IO;
-    if (net != WXPAY_NET_OK) {
-      wxpay__log(client, WXPAY_LOG_NET_FAIL, attempt, wxpay_net_name(net));
-      last = net == WXPAY_NET_TOO_LARGE ? WXPAY_ERR_TOO_LARGE : WXPAY_ERR_TRANSPORT;
-      if (net == WXPAY_NET_TOO_LARGE) break;
-      if (wxpay__fails_over(net) && backup) {
-        on_backup = !on_backup;
-        wxpay__log(client, WXPAY_LOG_FAILOVER, attempt, on_backup ? backup : primary);
-      }
-      continue;
-    }
+    if (net == WXPAY_NET_TOO_LARGE) break;
+    if (net != WXPAY_NET_OK) continue;
     if (status != 200) {
-      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, attempt,
+      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt,
                  wxpay__utoa(status > 0 ? (unsigned)status : 0u, num));
-      last = WXPAY_ERR_HTTP_STATUS;
+      t.last = WXPAY_ERR_HTTP_STATUS;
       if (status >= 500) continue; /* the server's trouble: try again */
       break;
     }
     e = wxpay_close_parse(client, req, hresp.body, hresp.body_len, resp);
-    resp->attempts = attempt;
+    resp->attempts = t.attempt;
     resp->net = net;
     resp->http_status = status;
     if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
-      wxpay__log(client, WXPAY_LOG_UNTRUSTED, attempt, wxpay_err_name(e));
+      wxpay__log(client, WXPAY_LOG_UNTRUSTED, t.attempt, wxpay_err_name(e));
       resp->outcome = WXPAY_OUTCOME_NONE;
       return e;
     }
     /* SYSTEMERROR asks for a retry; FREQUENCY_LIMITED asks for time, which
        is the caller's to give */
-    if (wxpay__streq(resp->err_code, "SYSTEMERROR") && attempt < attempts) {
-      wxpay__log(client, WXPAY_LOG_RETRY, attempt, resp->err_code);
+    if (wxpay__streq(resp->err_code, "SYSTEMERROR") && t.attempt < t.attempts) {
+      wxpay__log(client, WXPAY_LOG_RETRY, t.attempt, resp->err_code);
       continue;
     }
-    wxpay__log(client, WXPAY_LOG_RESULT, attempt, wxpay_outcome_name(resp->outcome));
+    wxpay__log(client, WXPAY_LOG_RESULT, t.attempt, wxpay_outcome_name(resp->outcome));
     return WXPAY_OK;
   }
   /* every attempt failed below the business level */
   wxpay__resp_clear(resp);
-  resp->attempts = attempt > attempts ? attempts : attempt;
-  resp->net = net;
+  resp->attempts = t.attempt;
+  resp->net = t.net;
   resp->http_status = status;
-  if (last != WXPAY_ERR_TOO_LARGE && !(last == WXPAY_ERR_HTTP_STATUS && status < 500))
+  if (t.last != WXPAY_ERR_TOO_LARGE && !(t.last == WXPAY_ERR_HTTP_STATUS && status < 500))
     resp->outcome = WXPAY_OUTCOME_RETRY;
-  return last;
+  return t.last;
 }
 
 /* >>base64 */
@@ -3093,17 +3134,18 @@ static const unsigned short wxpay__v3_slot_caps[WXPAY__V3_SLOTS] = {24, 72, WXPA
 
 WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_close_req *req,
                                    wxpay_v3_close_resp *resp, char *work, size_t work_cap) {
-  const char *primary, *backup, *host, *name, *prefix;
+  const char *name, *prefix;
+  wxpay__tries t;
   wxpay_v3_request b;
   wxpay_v3_resp_headers rh;
   wxpay_header headers[4];
   wxpay_header_slot slots[WXPAY__V3_SLOTS];
   wxpay_http_req hreq;
   wxpay_http_resp hresp;
-  wxpay_err e, last = WXPAY_ERR_TRANSPORT;
-  wxpay_net net = WXPAY_NET_OK;
+  wxpay_err e;
+  wxpay_net net;
   size_t usable, hl, prefix_len, k, at;
-  int attempt, attempts, on_backup = 0, status;
+  int status;
   long long wait;
   char num[12];
 
@@ -3120,10 +3162,8 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
   }
   if (work_cap < WXPAY__V3_SLOT_ROOM + 512) return WXPAY_ERR_BUFFER;
   usable = work_cap - WXPAY__V3_SLOT_ROOM; /* the header values live past it */
-  primary = client->v3_host ? client->v3_host : WXPAY_V3_HOST;
-  backup = client->v3_backup_host ? client->v3_backup_host
-           : client->v3_host ? NULL : WXPAY_V3_BACKUP_HOST;
-  attempts = client->attempts <= 0 ? 3 : client->attempts > 10 ? 10 : client->attempts;
+  wxpay__tries_init(&t, client, client->v3_host, client->v3_backup_host, WXPAY_V3_HOST,
+                    WXPAY_V3_BACKUP_HOST);
   headers[1].name = "Content-Type";
   headers[1].value = "application/json";
   headers[2].name = "Accept";
@@ -3131,33 +3171,28 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
   headers[3].name = "User-Agent";
   headers[3].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
 
-  for (attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1 && client->sleep)
-      client->sleep(client->sleep_user, client->retry_delay_ms ? client->retry_delay_ms : 1000);
+  while (wxpay__tries_next(&t)) {
     /* the URL is the host followed by the path the build writes first; a
        fresh timestamp, nonce and signature per attempt */
-    host = on_backup && backup ? backup : primary;
+    const char *host = wxpay__tries_url(&t);
     prefix = wxpay__v3_prefix(host, &hl, &prefix_len);
     e = hl < usable ? wxpay__v3_build(client, req, prefix, prefix_len, work + hl, usable - hl, &b)
                     : WXPAY_ERR_BUFFER;
     if (e == WXPAY_OK && usable - hl - b.used < 64) e = WXPAY_ERR_BUFFER;
     if (e != WXPAY_OK) {
       wxpay__v3_resp_clear(resp);
-      resp->attempts = attempt - 1;
+      resp->attempts = t.attempt - 1;
       return e;
     }
     wxpay__copy(work, host, hl);
     headers[0].name = "Authorization";
     headers[0].value = b.authorization;
     memset(&hreq, 0, sizeof hreq);
-    hreq.method = "POST";
     hreq.url = work;
     hreq.headers = headers;
     hreq.header_count = 4;
     hreq.body = b.body;
     hreq.body_len = b.body_len;
-    hreq.connect_timeout_ms = client->connect_timeout_ms ? client->connect_timeout_ms : 6000;
-    hreq.timeout_ms = client->timeout_ms ? client->timeout_ms : 8000;
     memset(&hresp, 0, sizeof hresp);
     hresp.body = work + hl + b.used;
     hresp.body_cap = usable - hl - b.used;
@@ -3171,52 +3206,42 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
     }
     hresp.headers = slots;
     hresp.header_count = WXPAY__V3_SLOTS;
-    wxpay__log(client, WXPAY_LOG_ATTEMPT, attempt, hreq.url);
-    net = client->transport(client->transport_user, &hreq, &hresp);
-    status = net == WXPAY_NET_OK ? hresp.status : 0;
-    if (net == WXPAY_NET_OK && hresp.body_len > hresp.body_cap) net = WXPAY_NET_IO;
-    if (net != WXPAY_NET_OK) {
-      wxpay__log(client, WXPAY_LOG_NET_FAIL, attempt, wxpay_net_name(net));
-      last = net == WXPAY_NET_TOO_LARGE ? WXPAY_ERR_TOO_LARGE : WXPAY_ERR_TRANSPORT;
-      if (net == WXPAY_NET_TOO_LARGE) break;
-      if (wxpay__fails_over(net) && backup) {
-        on_backup = !on_backup;
-        wxpay__log(client, WXPAY_LOG_FAILOVER, attempt, on_backup ? backup : primary);
-      }
-      continue;
-    }
+    net = wxpay__tries_send(&t, &hreq, &hresp);
+    if (net == WXPAY_NET_TOO_LARGE) break;
+    if (net != WXPAY_NET_OK) continue;
+    status = hresp.status;
     rh.timestamp = slots[0].found ? slots[0].value : NULL;
     rh.nonce = slots[1].found ? slots[1].value : NULL;
     rh.signature = slots[2].found ? slots[2].value : NULL;
     rh.serial = slots[3].found ? slots[3].value : NULL;
     e = wxpay_v3_close_parse(client, status, &rh, hresp.body, hresp.body_len, resp);
-    resp->attempts = attempt;
+    resp->attempts = t.attempt;
     resp->net = net;
     resp->request_id = slots[4].found ? slots[4].value : "";
     if (e == WXPAY_ERR_HTTP_STATUS) {
-      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, attempt,
+      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt,
                  wxpay__utoa(status > 0 ? (unsigned)status : 0u, num));
-      if (status >= 500 && attempt < attempts) continue; /* the server's trouble */
+      if (status >= 500 && t.attempt < t.attempts) continue; /* the server's trouble */
       return e;
     }
     if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
-      wxpay__log(client, WXPAY_LOG_UNTRUSTED, attempt, wxpay_err_name(e));
+      wxpay__log(client, WXPAY_LOG_UNTRUSTED, t.attempt, wxpay_err_name(e));
       return e;
     }
-    if (resp->outcome == WXPAY_OUTCOME_RETRY && attempt < attempts &&
+    if (resp->outcome == WXPAY_OUTCOME_RETRY && t.attempt < t.attempts &&
         (status >= 500 || wxpay__streq(resp->code, "SYSTEM_ERROR"))) {
-      wxpay__log(client, WXPAY_LOG_RETRY, attempt, resp->code);
+      wxpay__log(client, WXPAY_LOG_RETRY, t.attempt, resp->code);
       continue;
     }
-    wxpay__log(client, WXPAY_LOG_RESULT, attempt, wxpay_outcome_name(resp->outcome));
+    wxpay__log(client, WXPAY_LOG_RESULT, t.attempt, wxpay_outcome_name(resp->outcome));
     return WXPAY_OK;
   }
   /* every attempt failed below the HTTP level */
   wxpay__v3_resp_clear(resp);
-  resp->attempts = attempt > attempts ? attempts : attempt;
-  resp->net = net;
-  if (last != WXPAY_ERR_TOO_LARGE) resp->outcome = WXPAY_OUTCOME_RETRY;
-  return last;
+  resp->attempts = t.attempt;
+  resp->net = t.net;
+  if (t.last != WXPAY_ERR_TOO_LARGE) resp->outcome = WXPAY_OUTCOME_RETRY;
+  return t.last;
 }
 
 /* >>strings: every table from its X-macro list, all compiled out together */
