@@ -1671,13 +1671,14 @@ static wxpay_err wxpay__check(const char *s, int kind) {
   const size_t max = kind & 4 ? 64 : 32;
   const uint32_t *set = wxpay__charset[kind & 1];
   const int nonce = kind & 2;
-  size_t n;
+  size_t n, i;
+  wxpay_err e;
   if (!s || !*s) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
 #ifndef __OPTIMIZE_SIZE__
   { /* the length first (memchr), then four classes at a time */
     const unsigned char *p = (const unsigned char *)s;
     unsigned all = (unsigned)(kind & 1) + 1u;
-    size_t i = 0;
+    i = 0;
     if ((n = wxpay__strnlen(s, max + 1)) <= max) {
       for (; i + 4 <= n; i += 4)
         all &= wxpay__class[p[i]] & wxpay__class[p[i + 1]] & wxpay__class[p[i + 2]] &
@@ -1687,18 +1688,19 @@ static wxpay_err wxpay__check(const char *s, int kind) {
     }
   }
 #endif
-  for (n = 0; s[n]; n++) {
-    unsigned c = (unsigned char)s[n];
-    if (n == max) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
-    if (c >= 0x80 || !(set[c >> 5] >> (c & 31) & 1u)) {
-      size_t at;
-      n = wxpay__strnlen(s, max + 1);
-      if (n > max) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
-      if (wxpay__text(s, n, 0, &at) == 2) return WXPAY_ERR_UTF8;
-      return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
+  /* the length first, then the characters; a bad one is told apart from
+     bad UTF-8 by the text check */
+  if ((n = wxpay__strnlen(s, max + 1)) > max) e = WXPAY_ERR_FIELD_TOO_LONG;
+  else {
+    for (i = 0; i < n; i++) {
+      unsigned c = (unsigned char)s[i];
+      if (c >= 0x80 || !(set[c >> 5] >> (c & 31) & 1u)) break;
     }
+    if (i == n) return WXPAY_OK;
+    if (wxpay__text(s, n, 0, &i) == 2) return WXPAY_ERR_UTF8;
+    e = WXPAY_ERR_BAD_CHARS;
   }
-  return WXPAY_OK;
+  return nonce ? WXPAY_ERR_NONCE : e;
 }
 
 /* Checks the request; with wait set, the one-minute guard too (*wait gets
