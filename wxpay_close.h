@@ -746,8 +746,8 @@ static void wxpay__store32_be(unsigned char *p, uint32_t v) {
 /* One 64-byte block; a rolled loop over a 16-word window keeps it small
    (builds for size: -Os). */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
-  uint32_t w[16], v[8], t1;
-  int i;
+  uint32_t w[16], v[8], t1, t2;
+  int i, j;
   for (i = 0; i < 8; i++) v[i] = s[i];
   for (i = 0; i < 64; i++) {
     if (i < 16) {
@@ -757,9 +757,10 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
       w[i & 15] += WXPAY__SSIG0(a) + w[(i + 9) & 15] + WXPAY__SSIG1(b);
     }
     t1 = v[7] + WXPAY__BSIG1(v[4]) + WXPAY__CH(v[4], v[5], v[6]) + wxpay__k[i] + w[i & 15];
-    v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3] + t1;
-    v[3] = v[2]; v[2] = v[1]; v[1] = v[0];
-    v[0] = t1 + WXPAY__BSIG0(v[1]) + WXPAY__MAJ(v[1], v[2], v[3]);
+    t2 = WXPAY__BSIG0(v[0]) + WXPAY__MAJ(v[0], v[1], v[2]);
+    for (j = 7; j > 0; j--) v[j] = v[j - 1];
+    v[4] += t1;
+    v[0] = t1 + t2;
   }
   for (i = 0; i < 8; i++) s[i] += v[i];
   /* the schedule runs backwards to the block, which may hold the key */
