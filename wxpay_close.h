@@ -1412,27 +1412,26 @@ static void wxpay__sign_key(wxpay__out *o, unsigned i) {
   wxpay__raw(o, wxpay__req_key[i] + !i, wxpay__req_len[i] + 2u - !i);
 }
 #else
-static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
-  wxpay__put(o, "<", 1);
+/* pre, field i's name, post: the three pieces of a tag or of "&name=" */
+static void wxpay__named(wxpay__out *o, const char *pre, unsigned i, const char *post) {
+  wxpay__puts(o, pre);
   wxpay__puts(o, wxpay__field_name(i));
-  wxpay__put(o, cdata ? "><![CDATA[" : ">", cdata ? 10 : 1);
+  wxpay__puts(o, post);
+}
+
+static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
+  wxpay__named(o, "<", i, cdata ? "><![CDATA[" : ">");
   o->cdata = cdata;
   o->brackets = 0;
 }
 
 static void wxpay__xml_close(wxpay__out *o, unsigned i) {
-  int cdata = o->cdata;
+  const char *pre = o->cdata ? "]]></" : "</";
   o->cdata = 0;
-  wxpay__put(o, cdata ? "]]></" : "</", cdata ? 5 : 2);
-  wxpay__puts(o, wxpay__field_name(i));
-  wxpay__put(o, ">", 1);
+  wxpay__named(o, pre, i, ">");
 }
 
-static void wxpay__sign_key(wxpay__out *o, unsigned i) {
-  if (i) wxpay__put(o, "&", 1);
-  wxpay__puts(o, wxpay__field_name(i));
-  wxpay__put(o, "=", 1);
-}
+static void wxpay__sign_key(wxpay__out *o, unsigned i) { wxpay__named(o, i ? "&" : "", i, "="); }
 #endif
 /* The body's order, the seed SDK's: indexes into wxpay__field_names. */
 static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
