@@ -1470,20 +1470,19 @@ static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
    collects them and an insertion sort orders them. */
 #ifdef __OPTIMIZE_SIZE__
 static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
-  const char *prev = NULL, *cur, *name, *value, *best, *best_value;
+  const char *prev = NULL, *name, *best;
   for (;;) {
-    best = best_value = NULL;
-    cur = NULL;
-    while (wxpay_fields_next(f, &cur, &name, &value)) {
-      if (!*value || wxpay__streq(name, "sign")) continue;
+    best = NULL;
+    for (name = f->data; *name; name = wxpay__nth(name, 2)) {
+      if (!*wxpay__nth(name, 1) || wxpay__streq(name, "sign")) continue;
       if (prev && wxpay__cmp(name, prev) <= 0) continue;
-      if (!best || wxpay__cmp(name, best) < 0) { best = name; best_value = value; }
+      if (!best || wxpay__cmp(name, best) < 0) best = name;
     }
     if (!best) return WXPAY_OK;
     if (prev) wxpay__raw(o, "&", 1);
     wxpay__puts(o, best);
     wxpay__raw(o, "=", 1);
-    wxpay__puts(o, best_value);
+    wxpay__puts(o, wxpay__nth(best, 1));
     prev = best;
   }
 }
@@ -2096,7 +2095,7 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       k = depth == 2 ? field_len : 3;
       if (depth == 0 || depth == 3) return WXPAY_ERR_XML;
       r->i += 2;
-      if (r->n - r->i < k || !wxpay__same(r->b + r->i, name, k)) return WXPAY_ERR_XML;
+      if (!wxpay__at_n(r, name, k)) return WXPAY_ERR_XML;
       r->i += k;
       if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
       if ((e = wxpay__tag_end(r, 0, &empty)) != WXPAY_OK) return e;
@@ -2132,12 +2131,9 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       if (seen >> k & 1u)
 #endif
       {
-        const char *prev = r->b;
-        for (k = 0; k < *count; k++) {
+        const char *prev; /* the names before it, each followed by its value */
+        for (prev = r->b; prev < field; prev = wxpay__nth(prev, 2))
           if (prev[0] == field[0] && wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
-          prev += wxpay__len(prev) + 1;
-          prev += wxpay__len(prev) + 1;
-        }
       }
 #ifndef __OPTIMIZE_SIZE__
       seen |= (uint64_t)1 << (((unsigned char)field[0] * 31u + field_len) & 63u);
