@@ -1709,8 +1709,6 @@ static wxpay_err wxpay__check(const char *s, int kind) {
 static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_req *req,
                                  const char **bad_field, size_t *bad_index,
                                  long long *wait) {
-  const char *const top[3] = {req ? req->combine_appid : NULL, req ? req->combine_mch_id : NULL,
-                              req ? req->combine_out_trade_no : NULL};
   unsigned field = WXPAY__API_KEY;
   size_t index = 0;
   wxpay_err e = WXPAY_ERR_KEY;
@@ -1718,11 +1716,13 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
-  for (field = 0; field < 3; field++) /* combine_appid .. combine_out_trade_no */
-    if ((e = wxpay__check(top[field], field == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK)
+  for (field = 0; field < 4; field++) { /* combine_appid .. nonce_str (optional) */
+    const char *v = field == 0 ? req->combine_appid : field == 1 ? req->combine_mch_id
+                  : field == 2 ? req->combine_out_trade_no : req->nonce_str;
+    /* kinds: WXPAY__ID, WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE */
+    if ((v || field < 3) && (e = wxpay__check(v, (int)(0x90u >> 2 * field & 3u))) != WXPAY_OK)
       goto fail;
-  /* field is 3: nonce_str */
-  if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
+  }
   if (req->sub_order_list_json) {
     size_t n = wxpay__strnlen(req->sub_order_list_json, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
     int text = wxpay__text(req->sub_order_list_json, n, 0, &at);
