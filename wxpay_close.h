@@ -743,29 +743,26 @@ static void wxpay__store32_be(unsigned char *p, uint32_t v) {
 #define WXPAY__MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
 
 #if defined(__OPTIMIZE_SIZE__) && !defined(WXPAY_SHA256_FAST)
-/* One 64-byte block; a rolled loop over a 16-word window keeps it small
-   (builds for size: -Os). */
+/* One 64-byte block, rolled as far as it goes (builds for size: -Os): x
+   holds a..h, then the schedule's window w[15] (newest) .. w[0] (oldest),
+   and every round shifts all of it by one word. Small, not fast. */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
-  uint32_t w[16], v[8], t1, t2;
+  uint32_t x[24], t1, t2, next;
   int i, j;
-  for (i = 0; i < 8; i++) v[i] = s[i];
+  for (i = 0; i < 8; i++) x[i] = s[i];
+  for (i = 0; i < 16; i++) x[23 - i] = wxpay__load32_be(blk + 4 * i);
   for (i = 0; i < 64; i++) {
-    if (i < 16) {
-      w[i] = wxpay__load32_be(blk + 4 * i);
-    } else {
-      uint32_t a = w[(i + 1) & 15], b = w[(i + 14) & 15];
-      w[i & 15] += WXPAY__SSIG0(a) + w[(i + 9) & 15] + WXPAY__SSIG1(b);
-    }
-    t1 = v[7] + WXPAY__BSIG1(v[4]) + WXPAY__CH(v[4], v[5], v[6]) + wxpay__k[i] + w[i & 15];
-    t2 = WXPAY__BSIG0(v[0]) + WXPAY__MAJ(v[0], v[1], v[2]);
-    for (j = 7; j > 0; j--) v[j] = v[j - 1];
-    v[4] += t1;
-    v[0] = t1 + t2;
+    t1 = x[7] + WXPAY__BSIG1(x[4]) + WXPAY__CH(x[4], x[5], x[6]) + wxpay__k[i] + x[23];
+    t2 = WXPAY__BSIG0(x[0]) + WXPAY__MAJ(x[0], x[1], x[2]);
+    next = WXPAY__SSIG1(x[9]) + x[14] + WXPAY__SSIG0(x[22]) + x[23];
+    for (j = 23; j > 0; j--) x[j] = x[j - 1];
+    x[0] = t1 + t2;
+    x[4] += t1; /* d, now in e's place */
+    x[8] = next;
   }
-  for (i = 0; i < 8; i++) s[i] += v[i];
+  for (i = 0; i < 8; i++) s[i] += x[i];
   /* the schedule runs backwards to the block, which may hold the key */
-  wxpay__wipe(w, sizeof w);
-  wxpay__wipe(v, sizeof v);
+  wxpay__wipe(x, sizeof x);
 }
 #else
 /* One 64-byte block, sixteen rounds unrolled per pass so that the working
