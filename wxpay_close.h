@@ -1276,15 +1276,39 @@ static void wxpay__puts(wxpay__out *o, const char *s) { wxpay__put(o, s, wxpay__
 
 /* >>json: sub_order_list as compact JSON, escaped the way PHP's json_encode
    escapes ASCII (the seed SDK's bytes) */
+#ifdef __OPTIMIZE_SIZE__ /* a byte, or its escape, at a time */
+static void wxpay__json_str(wxpay__out *o, const char *s) {
+  char esc[7];
+  wxpay__put(o, "\"", 1);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    const char *p = s;
+    size_t n = 1;
+    if (c == '"' || c == '\\' || c == '/' || c < 0x20) {
+      esc[0] = '\\';
+      esc[1] = (char)c;
+      n = 2;
+      if (c < 0x20) { /* \u00XX */
+        esc[1] = 'u';
+        esc[2] = esc[3] = '0';
+        esc[4] = wxpay__hex[c >> 4];
+        esc[5] = wxpay__hex[c & 15];
+        n = 6;
+      }
+      p = esc;
+    }
+    wxpay__put(o, p, n);
+  }
+  wxpay__put(o, "\"", 1);
+}
+#else
 static void wxpay__json_str(wxpay__out *o, const char *s) {
   size_t i, start = 0;
   char esc[7];
   wxpay__put(o, "\"", 1);
   for (i = 0;; i++) {
     unsigned char c;
-#ifndef __OPTIMIZE_SIZE__
     while (wxpay__class[(unsigned char)s[i]] & 4) i++; /* a run of plain bytes */
-#endif
     if ((c = (unsigned char)s[i]) == '\0') break;
     if (c == '"' || c == '\\' || c == '/' || c < 0x20) {
       wxpay__put(o, s + start, i - start);
@@ -1303,6 +1327,7 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
   wxpay__put(o, s + start, i - start);
   wxpay__put(o, "\"", 1);
 }
+#endif
 
 static void wxpay__json_subs(wxpay__out *o, const wxpay_sub_order *subs, size_t n) {
   size_t i;
