@@ -1680,27 +1680,31 @@ WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
    order numbers, and what APIv3 puts between the Authorization header's
    quotes, 0-9 A-Z a-z _ - | * @ (a certificate serial up to 64 of them). */
 enum { WXPAY__ID = 0, WXPAY__ORDER_NO = 1, WXPAY__NONCE = 2, WXPAY__V3_NONCE = 3,
-       WXPAY__SERIAL = 5 }; /* bit 0: the order-number set; 1: a nonce; 2: up to 64 */
+       WXPAY__SERIAL = 5, WXPAY__JSON = 8 };
+/* bit 0: the order-number set; 1: a nonce; 2: up to 64; 3: sub_order_list
+   JSON, any text up to WXPAY_SUB_ORDER_LIST_MAX */
 
 /* Those two sets of ASCII, one bit per character. */
 static const uint32_t wxpay__charset[2][4] = {{0x00000000u, 0xFFFFFFFEu, 0xFFFFFFFFu, 0x7FFFFFFFu},
                                               {0x00000000u, 0x03FF2400u, 0x87FFFFFFu, 0x17FFFFFEu}};
 
 
-/* Ids, order numbers and nonces: 1 to 32 bytes of their character set. */
+/* Ids, order numbers and nonces: 1 to 32 bytes of their character set; the
+   caller's sub_order_list: 1 to 10240 bytes of text. */
 static wxpay_err wxpay__check(const char *s, int kind) {
-  const size_t max = kind & 4 ? 64 : 32;
+  const size_t max = kind & 8 ? WXPAY_SUB_ORDER_LIST_MAX : kind & 4 ? 64 : 32;
   const uint32_t *set = wxpay__charset[kind & 1];
   const int nonce = kind & 2;
   size_t n, i;
   wxpay_err e;
   if (!s || !*s) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
 #ifndef __OPTIMIZE_SIZE__
-  { /* the length first (memchr), then four classes at a time */
+  { /* the length first (memchr), then four classes at a time; the JSON goes
+       to the text check */
     const unsigned char *p = (const unsigned char *)s;
     unsigned all = (unsigned)(kind & 1) + 1u;
     i = 0;
-    if ((n = wxpay__strnlen(s, max + 1)) <= max) {
+    if (!(kind & 8) && (n = wxpay__strnlen(s, max + 1)) <= max) {
       for (; i + 4 <= n; i += 4)
         all &= wxpay__class[p[i]] & wxpay__class[p[i + 1]] & wxpay__class[p[i + 2]] &
                wxpay__class[p[i + 3]];
@@ -1710,15 +1714,20 @@ static wxpay_err wxpay__check(const char *s, int kind) {
   }
 #endif
   /* the length first, then the characters; a bad one is told apart from
-     bad UTF-8 by the text check */
-  if ((n = wxpay__strnlen(s, max + 1)) > max) e = WXPAY_ERR_FIELD_TOO_LONG;
-  else {
-    for (i = 0; i < n; i++) {
+     bad UTF-8 by the text check, which alone judges the JSON */
+  if ((n = wxpay__strnlen(s, max + 1)) > max) {
+    e = kind & 8 ? WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG : WXPAY_ERR_FIELD_TOO_LONG;
+  } else {
+    for (i = 0; i < n && !(kind & 8); i++) {
       unsigned c = (unsigned char)s[i];
       if (c >= 0x80 || !(set[c >> 5] >> (c & 31) & 1u)) break;
     }
     if (i == n) return WXPAY_OK;
-    if (wxpay__text(s, n, 0, &i) == 2) return WXPAY_ERR_UTF8;
+    switch (wxpay__text(s, n, 0, &i)) {
+    case 2: return WXPAY_ERR_UTF8;
+    case 0: if (kind & 8) return WXPAY_OK; break;
+    default: break;
+    }
     e = WXPAY_ERR_BAD_CHARS;
   }
   return nonce ? WXPAY_ERR_NONCE : e;
@@ -1738,22 +1747,18 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
-  for (field = 0; field < 4; field++) { /* combine_appid .. nonce_str (optional) */
+  /* combine_appid .. nonce_str and sub_order_list (both optional); not
+     sign_type (4) */
+  for (field = 0; field < 6; field++) {
     const char *v = field == 0 ? req->combine_appid : field == 1 ? req->combine_mch_id
-                  : field == 2 ? req->combine_out_trade_no : req->nonce_str;
-    /* kinds: WXPAY__ID, WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE */
-    if ((v || field < 3) && (e = wxpay__check(v, (int)(0x90u >> 2 * field & 3u))) != WXPAY_OK)
+                  : field == 2 ? req->combine_out_trade_no : field == 3 ? req->nonce_str
+                  : req->sub_order_list_json;
+    /* kinds: WXPAY__ID, WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE, -, WXPAY__JSON */
+    if ((v || field < 3) && field != 4 &&
+        (e = wxpay__check(v, (int)(0x802100u >> 4 * field & 15u))) != WXPAY_OK)
       goto fail;
   }
-  if (req->sub_order_list_json) {
-    size_t n = wxpay__strnlen(req->sub_order_list_json, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
-    int text = wxpay__text(req->sub_order_list_json, n, 0, &at);
-    field = WXPAY__SUB_ORDER_LIST;
-    e = !n ? WXPAY_ERR_MISSING_FIELD
-        : n > WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG
-        : text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK;
-    if (e != WXPAY_OK) goto fail;
-  } else {
+  if (!req->sub_order_list_json) {
     field = WXPAY__SUB_ORDERS;
     e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
             ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
