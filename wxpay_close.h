@@ -2243,15 +2243,15 @@ static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_N
    when f is NULL), in one pass over f. */
 static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
   const unsigned count = sizeof wxpay__resp_offsets / sizeof wxpay__resp_offsets[0];
-  const char *cur = NULL, *name, *value;
+  const char *name;
   unsigned i;
   for (i = 0; i < count; i++)
     *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = "";
-  while (f && wxpay_fields_next(f, &cur, &name, &value))
+  for (name = f ? f->data : ""; *name; name = wxpay__nth(name, 2))
     for (i = 0; i < count; i++) {
       const char *n = WXPAY__RESP_NAME_AT(i);
       if (name[0] == n[0] && wxpay__streq(name, n)) {
-        *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = value;
+        *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = wxpay__nth(name, 1);
         break;
       }
     }
