@@ -1250,16 +1250,28 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   o->len += n;
 }
 
+#ifdef __OPTIMIZE_SIZE__ /* a byte at a time */
+static void wxpay__put(wxpay__out *o, const char *s, size_t n) {
+  for (; n; n--, s++) {
+    if (o->cdata) {
+      if (*s == '>' && o->brackets >= 2) {
+        wxpay__raw(o, "]]><![CDATA[", 12);
+        o->splits++;
+      }
+      o->brackets = *s == ']' ? (o->brackets < 2 ? o->brackets + 1 : 2) : 0;
+    }
+    wxpay__raw(o, s, 1);
+  }
+}
+#else
 static WXPAY__INLINE void wxpay__put(wxpay__out *o, const char *s, size_t n) {
   size_t i, start = 0;
   if (!o->cdata) { wxpay__raw(o, s, n); return; }
-#ifndef __OPTIMIZE_SIZE__
   if (n && !(o->brackets && s[0] == '>') && !memchr(s, ']', n)) { /* nothing to split */
     wxpay__raw(o, s, n);
     o->brackets = 0;
     return;
   }
-#endif
   for (i = 0; i < n; i++) {
     if (s[i] == '>' && o->brackets >= 2) {
       wxpay__raw(o, s + start, i - start);
@@ -1271,6 +1283,7 @@ static WXPAY__INLINE void wxpay__put(wxpay__out *o, const char *s, size_t n) {
   }
   wxpay__raw(o, s + start, n - start);
 }
+#endif
 
 static void wxpay__puts(wxpay__out *o, const char *s) { wxpay__put(o, s, wxpay__len(s)); }
 
@@ -2137,7 +2150,7 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       r->i++;
       if ((k = wxpay__name(r)) == 0) return WXPAY_ERR_XML;
       if (depth == 0) {
-        if (k != 3 || !wxpay__same(r->b + r->i, "xml", 3)) return WXPAY_ERR_XML;
+        if (k != 3 || !wxpay__at(r, "xml")) return WXPAY_ERR_XML;
         r->i += 3;
         if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
         depth = empty ? 3 : 1;
