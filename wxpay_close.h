@@ -2276,21 +2276,27 @@ static void wxpay__resp_clear(wxpay_close_resp *resp) {
   resp->fields.data = "";
 }
 
-static wxpay_outcome wxpay__outcome_of(const char *err_code) {
-  static const char codes[] = "ORDERCLOSED\0ORDERPAID\0ORDERNOTEXIST\0SYSTEMERROR\0FREQUENCY_LIMITED";
-  static const unsigned char outcomes[] = {WXPAY_OUTCOME_ALREADY_CLOSED, WXPAY_OUTCOME_PAID,
-                                           WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY,
-                                           WXPAY_OUTCOME_RETRY};
+/* return_code and result_code values, then the err_code values with an
+   outcome of their own; each err_code's outcome, REJECTED for any other. */
+static const char wxpay__codes[] =
+    "SUCCESS\0FAIL\0ORDERCLOSED\0ORDERPAID\0ORDERNOTEXIST\0SYSTEMERROR\0FREQUENCY_LIMITED";
+static const unsigned char wxpay__code_outcomes[8] = {
+    WXPAY_OUTCOME_REJECTED, WXPAY_OUTCOME_REJECTED, WXPAY_OUTCOME_ALREADY_CLOSED,
+    WXPAY_OUTCOME_PAID, WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY, WXPAY_OUTCOME_RETRY,
+    WXPAY_OUTCOME_REJECTED};
+
+/* Which of the first n of wxpay__codes s is; n when none. */
+static unsigned wxpay__code(const char *s, unsigned n) {
   unsigned i;
-  for (i = 0; i < sizeof outcomes; i++)
-    if (wxpay__streq(err_code, wxpay__nth(codes, i))) return (wxpay_outcome)outcomes[i];
-  return WXPAY_OUTCOME_REJECTED;
+  for (i = 0; i < n && !wxpay__streq(s, wxpay__nth(wxpay__codes, i)); i++) {}
+  return i;
 }
 
 static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req *req,
                               char *body, size_t len, wxpay_close_resp *resp) {
   unsigned char mac[32];
   wxpay_err e;
+  unsigned code;
   int fail;
   if (!client || (!body && len)) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
@@ -2298,8 +2304,8 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
     return e;
   wxpay__resp_fill(resp, &resp->fields);
 
-  fail = wxpay__streq(resp->return_code, "FAIL");
-  if (!fail && !wxpay__streq(resp->return_code, "SUCCESS")) return WXPAY_ERR_RESPONSE;
+  if ((code = wxpay__code(resp->return_code, 2)) == 2) return WXPAY_ERR_RESPONSE;
+  fail = code == 1; /* FAIL; 0 is SUCCESS */
   if (*resp->sign) { /* a signed answer is checked, whatever it says */
     if ((e = wxpay__fields_mac(client, &resp->fields, mac)) != WXPAY_OK) return e;
     resp->verified = wxpay__sign_matches(mac, resp->sign);
@@ -2316,10 +2322,10 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
               !wxpay__streq(resp->combine_appid, req->combine_appid) ||
               !wxpay__streq(resp->combine_mch_id, req->combine_mch_id)))
     return WXPAY_ERR_ECHO_MISMATCH;
-  if (wxpay__streq(resp->result_code, "SUCCESS"))
+  if ((code = wxpay__code(resp->result_code, 2)) == 0)
     resp->outcome = WXPAY_OUTCOME_CLOSED;
-  else if (wxpay__streq(resp->result_code, "FAIL"))
-    resp->outcome = wxpay__outcome_of(resp->err_code);
+  else if (code == 1)
+    resp->outcome = (wxpay_outcome)wxpay__code_outcomes[wxpay__code(resp->err_code, 7)];
   else
     return WXPAY_ERR_RESPONSE;
   return WXPAY_OK;
