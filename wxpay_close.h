@@ -2240,8 +2240,15 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
    sits in wxpay_close_resp. */
 #define WXPAY__RESP_FIELDS(X) X(return_code) X(return_msg) X(combine_appid) \
   X(combine_mch_id) X(nonce_str) X(sign) X(result_code) X(err_code) X(err_code_des)
-#define WXPAY__RESP_OFFSET(f) offsetof(wxpay_close_resp, f),
-static const unsigned short wxpay__resp_offsets[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_OFFSET)};
+/* They are declared together, one pointer after another: the i-th is at
+   return_code's offset plus i pointers (checked here at compile time). */
+#define WXPAY__RESP_COUNT(f) +1
+enum { WXPAY__RESP_N = 0 WXPAY__RESP_FIELDS(WXPAY__RESP_COUNT) };
+typedef char wxpay__resp_layout[offsetof(wxpay_close_resp, err_code_des) -
+                                offsetof(wxpay_close_resp, return_code) ==
+                                (WXPAY__RESP_N - 1) * sizeof(const char *) ? 1 : -1];
+#define WXPAY__RESP_AT(resp, i) (*(const char **)(void *)((char *)(resp) + \
+    offsetof(wxpay_close_resp, return_code) + (i) * sizeof(const char *)))
 #ifdef __OPTIMIZE_SIZE__ /* packed, with no pointers: walked */
 #define WXPAY__RESP_NAME(f) #f "\0"
 static const char wxpay__resp_names[] = WXPAY__RESP_FIELDS(WXPAY__RESP_NAME);
@@ -2255,16 +2262,16 @@ static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_N
 /* Points the nine fields at their values in f ("" when absent, or all ""
    when f is NULL), in one pass over f. */
 static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
-  const unsigned count = sizeof wxpay__resp_offsets / sizeof wxpay__resp_offsets[0];
+  const unsigned count = WXPAY__RESP_N;
   const char *name;
   unsigned i;
   for (i = 0; i < count; i++)
-    *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = "";
+    WXPAY__RESP_AT(resp, i) = "";
   for (name = f ? f->data : ""; *name; name = wxpay__nth(name, 2))
     for (i = 0; i < count; i++) {
       const char *n = WXPAY__RESP_NAME_AT(i);
       if (name[0] == n[0] && wxpay__streq(name, n)) {
-        *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = wxpay__nth(name, 1);
+        WXPAY__RESP_AT(resp, i) = wxpay__nth(name, 1);
         break;
       }
     }
