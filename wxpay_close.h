@@ -1414,7 +1414,11 @@ enum { WXPAY__SUB_ORDERS = 7, WXPAY__SUB_MCHID = 8, WXPAY__SUB_OUT_TRADE_NO = 9,
        WXPAY__CREATED_AT = 10, WXPAY__API_KEY = 11 };
 #define WXPAY__REQ_NAME(n) #n "\0"
 static const char wxpay__field_names[] = WXPAY__REQ_LIST(WXPAY__REQ_NAME)
-    "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key";
+    "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key"
+#ifdef __OPTIMIZE_SIZE__ /* from 12: the response's names the request has not */
+    "\0return_code\0return_msg\0result_code\0err_code\0err_code_des"
+#endif
+    ;
 
 static const char *wxpay__field_name(unsigned i) { return wxpay__nth(wxpay__field_names, i); }
 
@@ -2126,10 +2130,8 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       start = r->i += 9;
       if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
       wxpay__emit(r, r->b + start, r->i - 3 - start);
-    } else if (k < WXPAY__BANG) {
-      return WXPAY_ERR_XML_FORBIDDEN; /* DTDs, entities, processing instructions */
-    } else if (k == WXPAY__BANG) {
-      return WXPAY_ERR_XML;
+    } else if (k <= WXPAY__BANG) { /* DTDs, entities, processing instructions; other "<!" */
+      return k < WXPAY__BANG ? WXPAY_ERR_XML_FORBIDDEN : WXPAY_ERR_XML;
     } else if (k == WXPAY__CLOSE) { /* closes the field, or the root */
       const char *name = depth == 2 ? field : "xml";
       k = depth == 2 ? field_len : 3;
@@ -2249,10 +2251,9 @@ typedef char wxpay__resp_layout[offsetof(wxpay_close_resp, err_code_des) -
                                 (WXPAY__RESP_N - 1) * sizeof(const char *) ? 1 : -1];
 #define WXPAY__RESP_AT(resp, i) (*(const char **)(void *)((char *)(resp) + \
     offsetof(wxpay_close_resp, return_code) + (i) * sizeof(const char *)))
-#ifdef __OPTIMIZE_SIZE__ /* packed, with no pointers: walked */
-#define WXPAY__RESP_NAME(f) #f "\0"
-static const char wxpay__resp_names[] = WXPAY__RESP_FIELDS(WXPAY__RESP_NAME);
-#define WXPAY__RESP_NAME_AT(i) wxpay__nth(wxpay__resp_names, i)
+#ifdef __OPTIMIZE_SIZE__ /* no names of their own: where wxpay__field_names has them */
+static const unsigned char wxpay__resp_name_at[WXPAY__RESP_N] = {12, 13, 0, 1, 3, 6, 14, 15, 16};
+#define WXPAY__RESP_NAME_AT(i) wxpay__field_name(wxpay__resp_name_at[i])
 #else
 #define WXPAY__RESP_NAME(f) #f,
 static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
