@@ -755,8 +755,13 @@ static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
     t1 = x[7] + WXPAY__BSIG1(x[4]) + WXPAY__CH(x[4], x[5], x[6]) + wxpay__k[i] + x[23];
     t2 = WXPAY__BSIG0(x[0]) + WXPAY__MAJ(x[0], x[1], x[2]);
     next = WXPAY__SSIG1(x[9]) + x[14] + WXPAY__SSIG0(x[22]) + x[23];
-    for (j = 23; j > 0; j--) x[j] = x[j - 1];
-    x[0] = t1 + t2;
+    /* the new a goes in at the front, each word moves one up: a loop GCC
+       does not turn into a call to memmove */
+    for (j = 0, t2 += t1; j < 24; j++) {
+      uint32_t y = x[j];
+      x[j] = t2;
+      t2 = y;
+    }
     x[4] += t1; /* d, now in e's place */
     x[8] = next;
   }
