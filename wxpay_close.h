@@ -1604,14 +1604,14 @@ WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
 /* Constant-time comparison of the expected MAC with the received hex sign:
    the hex is decoded first (it is public), then every byte is compared. */
 static int wxpay__sign_matches(const unsigned char mac[32], const char *hex) {
-  unsigned char diff = 0;
+  unsigned diff = 0;
   size_t i;
-  if (wxpay__strnlen(hex, 65) != 64) return 0;
-  for (i = 0; i < 32; i++) {
-    int hi = wxpay__hexval(hex[2 * i]), lo = wxpay__hexval(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return 0;
-    diff |= (unsigned char)(mac[i] ^ (unsigned)(hi << 4 | lo));
+  for (i = 0; i < 64; i++) { /* a digit at a time against a half of a byte */
+    int d = wxpay__hexval(hex[i]);
+    if (d < 0) return 0; /* not hex, or the end: fewer than 64 */
+    diff |= ((unsigned)mac[i >> 1] >> (i & 1 ? 0 : 4) & 15u) ^ (unsigned)d;
   }
+  if (hex[64]) return 0; /* more than 64 */
   return ((diff - 1u) >> 8) & 1u; /* 1 when diff == 0, without a branch */
 }
 
