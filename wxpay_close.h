@@ -2011,9 +2011,11 @@ static size_t wxpay__name(wxpay__rd *r) {
 static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
   size_t start = r->i;
   wxpay__skip_space(r);
-  *empty = 0;
-  if (wxpay__at(r, ">")) { r->i++; return WXPAY_OK; }
-  if (allow_empty && wxpay__at(r, "/>")) { r->i += 2; *empty = 1; return WXPAY_OK; }
+  *empty = allow_empty && wxpay__at(r, "/>");
+  if (*empty || wxpay__at(r, ">")) {
+    r->i += 1 + (size_t)*empty;
+    return WXPAY_OK;
+  }
   if (r->i > start && r->i < r->n && wxpay__name_char(r->b[r->i], 1))
     return WXPAY_ERR_XML_NESTED; /* an attribute */
   return WXPAY_ERR_XML;
