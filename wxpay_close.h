@@ -1769,18 +1769,17 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
-  /* combine_appid .. nonce_str and sub_order_list (both optional); not
-     sign_type (4) */
-  for (field = 0; field < 6; field++) {
-    const char *v = field == 0 ? req->combine_appid : field == 1 ? req->combine_mch_id
-                  : field == 2 ? req->combine_out_trade_no : field == 3 ? req->nonce_str
-                  : req->sub_order_list_json;
-    /* kinds: WXPAY__ID, WXPAY__ID, WXPAY__ORDER_NO, WXPAY__NONCE, -, WXPAY__JSON */
-    if ((v || field < 3) && field != 4 &&
-        (e = wxpay__check(v, (int)(0x802100u >> 4 * field & 15u))) != WXPAY_OK)
+  for (field = 0; field < 3; field++) /* combine_appid .. combine_out_trade_no */
+    if ((e = wxpay__check(field == 0 ? req->combine_appid : field == 1 ? req->combine_mch_id
+                                                          : req->combine_out_trade_no,
+                          field == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK)
       goto fail;
-  }
-  if (!req->sub_order_list_json) {
+  /* field is 3: nonce_str */
+  if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
+  field = WXPAY__SUB_ORDER_LIST;
+  if (req->sub_order_list_json) {
+    if ((e = wxpay__check(req->sub_order_list_json, WXPAY__JSON)) != WXPAY_OK) goto fail;
+  } else {
     field = WXPAY__SUB_ORDERS;
     e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
             ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
@@ -2251,8 +2250,9 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
   X(combine_mch_id) X(nonce_str) X(sign) X(result_code) X(err_code) X(err_code_des)
 /* They are declared together, one pointer after another: the i-th is at
    return_code's offset plus i pointers (checked here at compile time). */
-#define WXPAY__RESP_COUNT(f) +1
-enum { WXPAY__RESP_N = 0 WXPAY__RESP_FIELDS(WXPAY__RESP_COUNT) };
+#define WXPAY__RESP_CHAR(f) char f;
+struct wxpay__resp_count { WXPAY__RESP_FIELDS(WXPAY__RESP_CHAR) }; /* a byte each */
+enum { WXPAY__RESP_N = sizeof(struct wxpay__resp_count) };
 typedef char wxpay__resp_layout[offsetof(wxpay_close_resp, err_code_des) -
                                 offsetof(wxpay_close_resp, return_code) ==
                                 (WXPAY__RESP_N - 1) * sizeof(const char *) ? 1 : -1];
