@@ -743,28 +743,31 @@ static void wxpay__store32_be(unsigned char *p, uint32_t v) {
 #define WXPAY__MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
 
 #if defined(__OPTIMIZE_SIZE__) && !defined(WXPAY_SHA256_FAST)
-/* One 64-byte block; a rolled loop over a 16-word window keeps it small
-   (builds for size: -Os). */
+/* One 64-byte block, rolled as far as it goes (builds for size: -Os): x
+   holds a..h, then the schedule's window w[15] (newest) .. w[0] (oldest),
+   and every round shifts all of it by one word. Small, not fast. */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
-  uint32_t w[16], v[8], t1;
-  int i;
-  for (i = 0; i < 8; i++) v[i] = s[i];
+  uint32_t x[24], t1, t2, next;
+  int i, j;
+  for (i = 0; i < 8; i++) x[i] = s[i];
+  for (i = 0; i < 16; i++) x[23 - i] = wxpay__load32_be(blk + 4 * i);
   for (i = 0; i < 64; i++) {
-    if (i < 16) {
-      w[i] = wxpay__load32_be(blk + 4 * i);
-    } else {
-      uint32_t a = w[(i + 1) & 15], b = w[(i + 14) & 15];
-      w[i & 15] += WXPAY__SSIG0(a) + w[(i + 9) & 15] + WXPAY__SSIG1(b);
+    t1 = x[7] + WXPAY__BSIG1(x[4]) + WXPAY__CH(x[4], x[5], x[6]) + wxpay__k[i] + x[23];
+    t2 = WXPAY__BSIG0(x[0]) + WXPAY__MAJ(x[0], x[1], x[2]);
+    next = WXPAY__SSIG1(x[9]) + x[14] + WXPAY__SSIG0(x[22]) + x[23];
+    /* the new a goes in at the front, each word moves one up: a loop GCC
+       does not turn into a call to memmove */
+    for (j = 0, t2 += t1; j < 24; j++) {
+      uint32_t y = x[j];
+      x[j] = t2;
+      t2 = y;
     }
-    t1 = v[7] + WXPAY__BSIG1(v[4]) + WXPAY__CH(v[4], v[5], v[6]) + wxpay__k[i] + w[i & 15];
-    v[7] = v[6]; v[6] = v[5]; v[5] = v[4]; v[4] = v[3] + t1;
-    v[3] = v[2]; v[2] = v[1]; v[1] = v[0];
-    v[0] = t1 + WXPAY__BSIG0(v[1]) + WXPAY__MAJ(v[1], v[2], v[3]);
+    x[4] += t1; /* d, now in e's place */
+    x[8] = next;
   }
-  for (i = 0; i < 8; i++) s[i] += v[i];
+  for (i = 0; i < 8; i++) s[i] += x[i];
   /* the schedule runs backwards to the block, which may hold the key */
-  wxpay__wipe(w, sizeof w);
-  wxpay__wipe(v, sizeof v);
+  wxpay__wipe(x, sizeof x);
 }
 #else
 /* One 64-byte block, sixteen rounds unrolled per pass so that the working
@@ -1252,16 +1255,28 @@ static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   o->len += n;
 }
 
+#ifdef __OPTIMIZE_SIZE__ /* a byte at a time */
+static void wxpay__put(wxpay__out *o, const char *s, size_t n) {
+  for (; n; n--, s++) {
+    if (o->cdata) {
+      if (*s == '>' && o->brackets >= 2) {
+        wxpay__raw(o, "]]><![CDATA[", 12);
+        o->splits++;
+      }
+      o->brackets = *s == ']' ? (o->brackets < 2 ? o->brackets + 1 : 2) : 0;
+    }
+    wxpay__raw(o, s, 1);
+  }
+}
+#else
 static WXPAY__INLINE void wxpay__put(wxpay__out *o, const char *s, size_t n) {
   size_t i, start = 0;
   if (!o->cdata) { wxpay__raw(o, s, n); return; }
-#ifndef __OPTIMIZE_SIZE__
   if (n && !(o->brackets && s[0] == '>') && !memchr(s, ']', n)) { /* nothing to split */
     wxpay__raw(o, s, n);
     o->brackets = 0;
     return;
   }
-#endif
   for (i = 0; i < n; i++) {
     if (s[i] == '>' && o->brackets >= 2) {
       wxpay__raw(o, s + start, i - start);
@@ -1273,20 +1288,45 @@ static WXPAY__INLINE void wxpay__put(wxpay__out *o, const char *s, size_t n) {
   }
   wxpay__raw(o, s + start, n - start);
 }
+#endif
 
 static void wxpay__puts(wxpay__out *o, const char *s) { wxpay__put(o, s, wxpay__len(s)); }
 
 /* >>json: sub_order_list as compact JSON, escaped the way PHP's json_encode
    escapes ASCII (the seed SDK's bytes) */
+#ifdef __OPTIMIZE_SIZE__ /* a byte, or its escape, at a time */
+static void wxpay__json_str(wxpay__out *o, const char *s) {
+  char esc[7];
+  wxpay__put(o, "\"", 1);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    const char *p = s;
+    size_t n = 1;
+    if (c == '"' || c == '\\' || c == '/' || c < 0x20) {
+      esc[0] = '\\';
+      esc[1] = (char)c;
+      n = 2;
+      if (c < 0x20) { /* \u00XX */
+        esc[1] = 'u';
+        esc[2] = esc[3] = '0';
+        esc[4] = wxpay__hex[c >> 4];
+        esc[5] = wxpay__hex[c & 15];
+        n = 6;
+      }
+      p = esc;
+    }
+    wxpay__put(o, p, n);
+  }
+  wxpay__put(o, "\"", 1);
+}
+#else
 static void wxpay__json_str(wxpay__out *o, const char *s) {
   size_t i, start = 0;
   char esc[7];
   wxpay__put(o, "\"", 1);
   for (i = 0;; i++) {
     unsigned char c;
-#ifndef __OPTIMIZE_SIZE__
     while (wxpay__class[(unsigned char)s[i]] & 4) i++; /* a run of plain bytes */
-#endif
     if ((c = (unsigned char)s[i]) == '\0') break;
     if (c == '"' || c == '\\' || c == '/' || c < 0x20) {
       wxpay__put(o, s + start, i - start);
@@ -1305,6 +1345,7 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
   wxpay__put(o, s + start, i - start);
   wxpay__put(o, "\"", 1);
 }
+#endif
 
 static void wxpay__json_subs(wxpay__out *o, const wxpay_sub_order *subs, size_t n) {
   size_t i;
@@ -1378,7 +1419,11 @@ enum { WXPAY__SUB_ORDERS = 7, WXPAY__SUB_MCHID = 8, WXPAY__SUB_OUT_TRADE_NO = 9,
        WXPAY__CREATED_AT = 10, WXPAY__API_KEY = 11 };
 #define WXPAY__REQ_NAME(n) #n "\0"
 static const char wxpay__field_names[] = WXPAY__REQ_LIST(WXPAY__REQ_NAME)
-    "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key";
+    "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key"
+#ifdef __OPTIMIZE_SIZE__ /* from 12: the response's names the request has not */
+    "\0return_code\0return_msg\0result_code\0err_code\0err_code_des"
+#endif
+    ;
 
 static const char *wxpay__field_name(unsigned i) { return wxpay__nth(wxpay__field_names, i); }
 
@@ -1411,27 +1456,26 @@ static void wxpay__sign_key(wxpay__out *o, unsigned i) {
   wxpay__raw(o, wxpay__req_key[i] + !i, wxpay__req_len[i] + 2u - !i);
 }
 #else
-static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
-  wxpay__put(o, "<", 1);
+/* pre, field i's name, post: the three pieces of a tag or of "&name=" */
+static void wxpay__named(wxpay__out *o, const char *pre, unsigned i, const char *post) {
+  wxpay__puts(o, pre);
   wxpay__puts(o, wxpay__field_name(i));
-  wxpay__put(o, cdata ? "><![CDATA[" : ">", cdata ? 10 : 1);
+  wxpay__puts(o, post);
+}
+
+static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
+  wxpay__named(o, "<", i, cdata ? "><![CDATA[" : ">");
   o->cdata = cdata;
   o->brackets = 0;
 }
 
 static void wxpay__xml_close(wxpay__out *o, unsigned i) {
-  int cdata = o->cdata;
+  const char *pre = o->cdata ? "]]></" : "</";
   o->cdata = 0;
-  wxpay__put(o, cdata ? "]]></" : "</", cdata ? 5 : 2);
-  wxpay__puts(o, wxpay__field_name(i));
-  wxpay__put(o, ">", 1);
+  wxpay__named(o, pre, i, ">");
 }
 
-static void wxpay__sign_key(wxpay__out *o, unsigned i) {
-  if (i) wxpay__put(o, "&", 1);
-  wxpay__puts(o, wxpay__field_name(i));
-  wxpay__put(o, "=", 1);
-}
+static void wxpay__sign_key(wxpay__out *o, unsigned i) { wxpay__named(o, i ? "&" : "", i, "="); }
 #endif
 /* The body's order, the seed SDK's: indexes into wxpay__field_names. */
 static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
@@ -1470,20 +1514,19 @@ static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
    collects them and an insertion sort orders them. */
 #ifdef __OPTIMIZE_SIZE__
 static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
-  const char *prev = NULL, *cur, *name, *value, *best, *best_value;
+  const char *prev = NULL, *name, *best;
   for (;;) {
-    best = best_value = NULL;
-    cur = NULL;
-    while (wxpay_fields_next(f, &cur, &name, &value)) {
-      if (!*value || wxpay__streq(name, "sign")) continue;
+    best = NULL;
+    for (name = f->data; *name; name = wxpay__nth(name, 2)) {
+      if (!*wxpay__nth(name, 1) || wxpay__streq(name, "sign")) continue;
       if (prev && wxpay__cmp(name, prev) <= 0) continue;
-      if (!best || wxpay__cmp(name, best) < 0) { best = name; best_value = value; }
+      if (!best || wxpay__cmp(name, best) < 0) best = name;
     }
     if (!best) return WXPAY_OK;
     if (prev) wxpay__raw(o, "&", 1);
     wxpay__puts(o, best);
     wxpay__raw(o, "=", 1);
-    wxpay__puts(o, best_value);
+    wxpay__puts(o, wxpay__nth(best, 1));
     prev = best;
   }
 }
@@ -1561,14 +1604,14 @@ WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
 /* Constant-time comparison of the expected MAC with the received hex sign:
    the hex is decoded first (it is public), then every byte is compared. */
 static int wxpay__sign_matches(const unsigned char mac[32], const char *hex) {
-  unsigned char diff = 0;
+  unsigned diff = 0;
   size_t i;
-  if (wxpay__strnlen(hex, 65) != 64) return 0;
-  for (i = 0; i < 32; i++) {
-    int hi = wxpay__hexval(hex[2 * i]), lo = wxpay__hexval(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return 0;
-    diff |= (unsigned char)(mac[i] ^ (unsigned)(hi << 4 | lo));
+  for (i = 0; i < 64; i++) { /* a digit at a time against a half of a byte */
+    int d = wxpay__hexval(hex[i]);
+    if (d < 0) return 0; /* not hex, or the end: fewer than 64 */
+    diff |= ((unsigned)mac[i >> 1] >> (i & 1 ? 0 : 4) & 15u) ^ (unsigned)d;
   }
+  if (hex[64]) return 0; /* more than 64 */
   return ((diff - 1u) >> 8) & 1u; /* 1 when diff == 0, without a branch */
 }
 
@@ -1659,26 +1702,31 @@ WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
    order numbers, and what APIv3 puts between the Authorization header's
    quotes, 0-9 A-Z a-z _ - | * @ (a certificate serial up to 64 of them). */
 enum { WXPAY__ID = 0, WXPAY__ORDER_NO = 1, WXPAY__NONCE = 2, WXPAY__V3_NONCE = 3,
-       WXPAY__SERIAL = 5 }; /* bit 0: the order-number set; 1: a nonce; 2: up to 64 */
+       WXPAY__SERIAL = 5, WXPAY__JSON = 8 };
+/* bit 0: the order-number set; 1: a nonce; 2: up to 64; 3: sub_order_list
+   JSON, any text up to WXPAY_SUB_ORDER_LIST_MAX */
 
 /* Those two sets of ASCII, one bit per character. */
 static const uint32_t wxpay__charset[2][4] = {{0x00000000u, 0xFFFFFFFEu, 0xFFFFFFFFu, 0x7FFFFFFFu},
                                               {0x00000000u, 0x03FF2400u, 0x87FFFFFFu, 0x17FFFFFEu}};
 
 
-/* Ids, order numbers and nonces: 1 to 32 bytes of their character set. */
+/* Ids, order numbers and nonces: 1 to 32 bytes of their character set; the
+   caller's sub_order_list: 1 to 10240 bytes of text. */
 static wxpay_err wxpay__check(const char *s, int kind) {
-  const size_t max = kind & 4 ? 64 : 32;
+  const size_t max = kind & 8 ? WXPAY_SUB_ORDER_LIST_MAX : kind & 4 ? 64 : 32;
   const uint32_t *set = wxpay__charset[kind & 1];
   const int nonce = kind & 2;
-  size_t n;
+  size_t n, i;
+  wxpay_err e;
   if (!s || !*s) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
 #ifndef __OPTIMIZE_SIZE__
-  { /* the length first (memchr), then four classes at a time */
+  { /* the length first (memchr), then four classes at a time; the JSON goes
+       to the text check */
     const unsigned char *p = (const unsigned char *)s;
     unsigned all = (unsigned)(kind & 1) + 1u;
-    size_t i = 0;
-    if ((n = wxpay__strnlen(s, max + 1)) <= max) {
+    i = 0;
+    if (!(kind & 8) && (n = wxpay__strnlen(s, max + 1)) <= max) {
       for (; i + 4 <= n; i += 4)
         all &= wxpay__class[p[i]] & wxpay__class[p[i + 1]] & wxpay__class[p[i + 2]] &
                wxpay__class[p[i + 3]];
@@ -1687,18 +1735,24 @@ static wxpay_err wxpay__check(const char *s, int kind) {
     }
   }
 #endif
-  for (n = 0; s[n]; n++) {
-    unsigned c = (unsigned char)s[n];
-    if (n == max) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
-    if (c >= 0x80 || !(set[c >> 5] >> (c & 31) & 1u)) {
-      size_t at;
-      n = wxpay__strnlen(s, max + 1);
-      if (n > max) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_FIELD_TOO_LONG;
-      if (wxpay__text(s, n, 0, &at) == 2) return WXPAY_ERR_UTF8;
-      return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
+  /* the length first, then the characters; a bad one is told apart from
+     bad UTF-8 by the text check, which alone judges the JSON */
+  if ((n = wxpay__strnlen(s, max + 1)) > max) {
+    e = kind & 8 ? WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG : WXPAY_ERR_FIELD_TOO_LONG;
+  } else {
+    for (i = 0; i < n && !(kind & 8); i++) {
+      unsigned c = (unsigned char)s[i];
+      if (c >= 0x80 || !(set[c >> 5] >> (c & 31) & 1u)) break;
     }
+    if (i == n) return WXPAY_OK;
+    switch (wxpay__text(s, n, 0, &i)) {
+    case 2: return WXPAY_ERR_UTF8;
+    case 0: if (kind & 8) return WXPAY_OK; break;
+    default: break;
+    }
+    e = WXPAY_ERR_BAD_CHARS;
   }
-  return WXPAY_OK;
+  return nonce ? WXPAY_ERR_NONCE : e;
 }
 
 /* Checks the request; with wait set, the one-minute guard too (*wait gets
@@ -1708,8 +1762,6 @@ static wxpay_err wxpay__check(const char *s, int kind) {
 static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_req *req,
                                  const char **bad_field, size_t *bad_index,
                                  long long *wait) {
-  const char *const top[3] = {req ? req->combine_appid : NULL, req ? req->combine_mch_id : NULL,
-                              req ? req->combine_out_trade_no : NULL};
   unsigned field = WXPAY__API_KEY;
   size_t index = 0;
   wxpay_err e = WXPAY_ERR_KEY;
@@ -1718,18 +1770,15 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
   if (!client || !req) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
   for (field = 0; field < 3; field++) /* combine_appid .. combine_out_trade_no */
-    if ((e = wxpay__check(top[field], field == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK)
+    if ((e = wxpay__check(field == 0 ? req->combine_appid : field == 1 ? req->combine_mch_id
+                                                          : req->combine_out_trade_no,
+                          field == 2 ? WXPAY__ORDER_NO : WXPAY__ID)) != WXPAY_OK)
       goto fail;
   /* field is 3: nonce_str */
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
+  field = WXPAY__SUB_ORDER_LIST;
   if (req->sub_order_list_json) {
-    size_t n = wxpay__strnlen(req->sub_order_list_json, WXPAY_SUB_ORDER_LIST_MAX + 1), at;
-    int text = wxpay__text(req->sub_order_list_json, n, 0, &at);
-    field = WXPAY__SUB_ORDER_LIST;
-    e = !n ? WXPAY_ERR_MISSING_FIELD
-        : n > WXPAY_SUB_ORDER_LIST_MAX ? WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG
-        : text == 1 ? WXPAY_ERR_BAD_CHARS : text == 2 ? WXPAY_ERR_UTF8 : WXPAY_OK;
-    if (e != WXPAY_OK) goto fail;
+    if ((e = wxpay__check(req->sub_order_list_json, WXPAY__JSON)) != WXPAY_OK) goto fail;
   } else {
     field = WXPAY__SUB_ORDERS;
     e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
@@ -1961,9 +2010,11 @@ static size_t wxpay__name(wxpay__rd *r) {
 static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
   size_t start = r->i;
   wxpay__skip_space(r);
-  *empty = 0;
-  if (wxpay__at(r, ">")) { r->i++; return WXPAY_OK; }
-  if (allow_empty && wxpay__at(r, "/>")) { r->i += 2; *empty = 1; return WXPAY_OK; }
+  *empty = allow_empty && wxpay__at(r, "/>");
+  if (*empty || wxpay__at(r, ">")) {
+    r->i += 1 + (size_t)*empty;
+    return WXPAY_OK;
+  }
   if (r->i > start && r->i < r->n && wxpay__name_char(r->b[r->i], 1))
     return WXPAY_ERR_XML_NESTED; /* an attribute */
   return WXPAY_ERR_XML;
@@ -2085,16 +2136,14 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       start = r->i += 9;
       if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
       wxpay__emit(r, r->b + start, r->i - 3 - start);
-    } else if (k < WXPAY__BANG) {
-      return WXPAY_ERR_XML_FORBIDDEN; /* DTDs, entities, processing instructions */
-    } else if (k == WXPAY__BANG) {
-      return WXPAY_ERR_XML;
+    } else if (k <= WXPAY__BANG) { /* DTDs, entities, processing instructions; other "<!" */
+      return k < WXPAY__BANG ? WXPAY_ERR_XML_FORBIDDEN : WXPAY_ERR_XML;
     } else if (k == WXPAY__CLOSE) { /* closes the field, or the root */
       const char *name = depth == 2 ? field : "xml";
       k = depth == 2 ? field_len : 3;
       if (depth == 0 || depth == 3) return WXPAY_ERR_XML;
       r->i += 2;
-      if (r->n - r->i < k || !wxpay__same(r->b + r->i, name, k)) return WXPAY_ERR_XML;
+      if (!wxpay__at_n(r, name, k)) return WXPAY_ERR_XML;
       r->i += k;
       if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
       if ((e = wxpay__tag_end(r, 0, &empty)) != WXPAY_OK) return e;
@@ -2109,7 +2158,7 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       r->i++;
       if ((k = wxpay__name(r)) == 0) return WXPAY_ERR_XML;
       if (depth == 0) {
-        if (k != 3 || !wxpay__same(r->b + r->i, "xml", 3)) return WXPAY_ERR_XML;
+        if (k != 3 || !wxpay__at(r, "xml")) return WXPAY_ERR_XML;
         r->i += 3;
         if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
         depth = empty ? 3 : 1;
@@ -2130,12 +2179,9 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       if (seen >> k & 1u)
 #endif
       {
-        const char *prev = r->b;
-        for (k = 0; k < *count; k++) {
+        const char *prev; /* the names before it, each followed by its value */
+        for (prev = r->b; prev < field; prev = wxpay__nth(prev, 2))
           if (prev[0] == field[0] && wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
-          prev += wxpay__len(prev) + 1;
-          prev += wxpay__len(prev) + 1;
-        }
       }
 #ifndef __OPTIMIZE_SIZE__
       seen |= (uint64_t)1 << (((unsigned char)field[0] * 31u + field_len) & 63u);
@@ -2202,12 +2248,19 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
    sits in wxpay_close_resp. */
 #define WXPAY__RESP_FIELDS(X) X(return_code) X(return_msg) X(combine_appid) \
   X(combine_mch_id) X(nonce_str) X(sign) X(result_code) X(err_code) X(err_code_des)
-#define WXPAY__RESP_OFFSET(f) offsetof(wxpay_close_resp, f),
-static const unsigned short wxpay__resp_offsets[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_OFFSET)};
-#ifdef __OPTIMIZE_SIZE__ /* packed, with no pointers: walked */
-#define WXPAY__RESP_NAME(f) #f "\0"
-static const char wxpay__resp_names[] = WXPAY__RESP_FIELDS(WXPAY__RESP_NAME);
-#define WXPAY__RESP_NAME_AT(i) wxpay__nth(wxpay__resp_names, i)
+/* They are declared together, one pointer after another: the i-th is at
+   return_code's offset plus i pointers (checked here at compile time). */
+#define WXPAY__RESP_CHAR(f) char f;
+struct wxpay__resp_count { WXPAY__RESP_FIELDS(WXPAY__RESP_CHAR) }; /* a byte each */
+enum { WXPAY__RESP_N = sizeof(struct wxpay__resp_count) };
+typedef char wxpay__resp_layout[offsetof(wxpay_close_resp, err_code_des) -
+                                offsetof(wxpay_close_resp, return_code) ==
+                                (WXPAY__RESP_N - 1) * sizeof(const char *) ? 1 : -1];
+#define WXPAY__RESP_AT(resp, i) (*(const char **)(void *)((char *)(resp) + \
+    offsetof(wxpay_close_resp, return_code) + (i) * sizeof(const char *)))
+#ifdef __OPTIMIZE_SIZE__ /* no names of their own: where wxpay__field_names has them */
+static const unsigned char wxpay__resp_name_at[WXPAY__RESP_N] = {12, 13, 0, 1, 3, 6, 14, 15, 16};
+#define WXPAY__RESP_NAME_AT(i) wxpay__field_name(wxpay__resp_name_at[i])
 #else
 #define WXPAY__RESP_NAME(f) #f,
 static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
@@ -2217,16 +2270,16 @@ static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_N
 /* Points the nine fields at their values in f ("" when absent, or all ""
    when f is NULL), in one pass over f. */
 static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
-  const unsigned count = sizeof wxpay__resp_offsets / sizeof wxpay__resp_offsets[0];
-  const char *cur = NULL, *name, *value;
+  const unsigned count = WXPAY__RESP_N;
+  const char *name;
   unsigned i;
   for (i = 0; i < count; i++)
-    *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = "";
-  while (f && wxpay_fields_next(f, &cur, &name, &value))
+    WXPAY__RESP_AT(resp, i) = "";
+  for (name = f ? f->data : ""; *name; name = wxpay__nth(name, 2))
     for (i = 0; i < count; i++) {
       const char *n = WXPAY__RESP_NAME_AT(i);
       if (name[0] == n[0] && wxpay__streq(name, n)) {
-        *(const char **)(void *)((char *)resp + wxpay__resp_offsets[i]) = value;
+        WXPAY__RESP_AT(resp, i) = wxpay__nth(name, 1);
         break;
       }
     }
@@ -2238,21 +2291,27 @@ static void wxpay__resp_clear(wxpay_close_resp *resp) {
   resp->fields.data = "";
 }
 
-static wxpay_outcome wxpay__outcome_of(const char *err_code) {
-  static const char codes[] = "ORDERCLOSED\0ORDERPAID\0ORDERNOTEXIST\0SYSTEMERROR\0FREQUENCY_LIMITED";
-  static const unsigned char outcomes[] = {WXPAY_OUTCOME_ALREADY_CLOSED, WXPAY_OUTCOME_PAID,
-                                           WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY,
-                                           WXPAY_OUTCOME_RETRY};
+/* return_code and result_code values, then the err_code values with an
+   outcome of their own; each err_code's outcome, REJECTED for any other. */
+static const char wxpay__codes[] =
+    "SUCCESS\0FAIL\0ORDERCLOSED\0ORDERPAID\0ORDERNOTEXIST\0SYSTEMERROR\0FREQUENCY_LIMITED";
+static const unsigned char wxpay__code_outcomes[8] = {
+    WXPAY_OUTCOME_REJECTED, WXPAY_OUTCOME_REJECTED, WXPAY_OUTCOME_ALREADY_CLOSED,
+    WXPAY_OUTCOME_PAID, WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY, WXPAY_OUTCOME_RETRY,
+    WXPAY_OUTCOME_REJECTED};
+
+/* Which of the first n of wxpay__codes s is; n when none. */
+static unsigned wxpay__code(const char *s, unsigned n) {
   unsigned i;
-  for (i = 0; i < sizeof outcomes; i++)
-    if (wxpay__streq(err_code, wxpay__nth(codes, i))) return (wxpay_outcome)outcomes[i];
-  return WXPAY_OUTCOME_REJECTED;
+  for (i = 0; i < n && !wxpay__streq(s, wxpay__nth(wxpay__codes, i)); i++) {}
+  return i;
 }
 
 static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req *req,
                               char *body, size_t len, wxpay_close_resp *resp) {
   unsigned char mac[32];
   wxpay_err e;
+  unsigned code;
   int fail;
   if (!client || (!body && len)) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) return WXPAY_ERR_KEY;
@@ -2260,8 +2319,8 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
     return e;
   wxpay__resp_fill(resp, &resp->fields);
 
-  fail = wxpay__streq(resp->return_code, "FAIL");
-  if (!fail && !wxpay__streq(resp->return_code, "SUCCESS")) return WXPAY_ERR_RESPONSE;
+  if ((code = wxpay__code(resp->return_code, 2)) == 2) return WXPAY_ERR_RESPONSE;
+  fail = code == 1; /* FAIL; 0 is SUCCESS */
   if (*resp->sign) { /* a signed answer is checked, whatever it says */
     if ((e = wxpay__fields_mac(client, &resp->fields, mac)) != WXPAY_OK) return e;
     resp->verified = wxpay__sign_matches(mac, resp->sign);
@@ -2278,10 +2337,10 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
               !wxpay__streq(resp->combine_appid, req->combine_appid) ||
               !wxpay__streq(resp->combine_mch_id, req->combine_mch_id)))
     return WXPAY_ERR_ECHO_MISMATCH;
-  if (wxpay__streq(resp->result_code, "SUCCESS"))
+  if ((code = wxpay__code(resp->result_code, 2)) == 0)
     resp->outcome = WXPAY_OUTCOME_CLOSED;
-  else if (wxpay__streq(resp->result_code, "FAIL"))
-    resp->outcome = wxpay__outcome_of(resp->err_code);
+  else if (code == 1)
+    resp->outcome = (wxpay_outcome)wxpay__code_outcomes[wxpay__code(resp->err_code, 7)];
   else
     return WXPAY_ERR_RESPONSE;
   return WXPAY_OK;
