@@ -1,6 +1,7 @@
 /* app.c -- the minimal bare-metal programs measured by tests/size/run.sh.
-   One of APP_BUILD, APP_PARSE, APP_BUILD_PARSE, APP_CLOSE, APP_EMPTY is
-   defined. Inputs come through volatile pointers so nothing is folded away;
+   One of APP_BUILD, APP_PARSE, APP_BUILD_PARSE, APP_CLOSE, APP_EMPTY and
+   APP_MINIMAL (build and parse without asking for an error string: the
+   core the flash budget is about) is defined. Inputs come through volatile pointers so nothing is folded away;
    buffers are static (the caller's, not counted as stack). */
 #define WXPAY_NO_OS
 #include "wxpay_close.h"
@@ -63,10 +64,10 @@ int main(void) {
   size_t len = 0;
   int r = 0;
   setup(&cli, &req);
-#if defined(APP_BUILD) || defined(APP_BUILD_PARSE)
+#if defined(APP_BUILD) || defined(APP_BUILD_PARSE) || defined(APP_MINIMAL)
   r += (int)wxpay_close_build(&cli, &req, work, sizeof work, &len);
 #endif
-#if defined(APP_PARSE) || defined(APP_BUILD_PARSE)
+#if defined(APP_PARSE) || defined(APP_BUILD_PARSE) || defined(APP_MINIMAL)
   r += (int)wxpay_close_parse(&cli, &req, answer, sizeof answer - 1, &resp);
   r += (int)resp.outcome;
 #endif
@@ -75,7 +76,9 @@ int main(void) {
   r += (int)wxpay_close(&cli, &req, &resp, work, sizeof work);
   r += (int)resp.outcome;
 #endif
+#ifndef APP_MINIMAL /* the core: build and parse, no error strings asked for */
   r += (int)wxpay_strerror((wxpay_err)r)[0];
+#endif
   app_result = r + (int)len;
 #endif
   return 0;

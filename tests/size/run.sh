@@ -14,10 +14,12 @@
 #           -fcallgraph-info call graph (tests/size/analyze.py); libc leaves
 #           costed from their prologues; the caller's callbacks excluded
 #
-# Budgets (CI): Cortex-M4 -Os, default options: flash <= 6 KiB for the
-# build+parse program and for the full close, stack <= 1 KiB per entry point,
-# and no malloc/free/sbrk anywhere in any link. Prints PASS/FAIL lines and
-# the table; writes build/size/size.md for the README.
+# Budgets (CI, issue 5): Cortex-M4 -Os, default options: flash <= 6 KiB for
+# the core (a program calling build and parse, and not wxpay_strerror(): the
+# error strings are the application's to ask for), stack <= 1 KiB per entry
+# point, and no malloc/free/sbrk anywhere in any link. The other programs'
+# flash is printed, not judged. Prints PASS/FAIL lines and the table; writes
+# build/size/size.md for the README.
 cd "$(dirname "$0")/../.." || exit 2
 OUT=build/size
 ARMCC=${ARMCC:-arm-none-eabi-gcc}
@@ -28,12 +30,14 @@ mkdir -p "$OUT"
 fails=0
 
 if ! command -v "$ARMCC" >/dev/null 2>&1; then
-  echo "SKIP size: $ARMCC not found (apt-get install gcc-arm-none-eabi)"
-  exit 0
+  echo "SKIP size: $ARMCC not found (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+  [ "${WXPAY_NO_SKIP:-0}" != 1 ] # CI: a skip is a failure
+  exit
 fi
 if ! command -v "$PY" >/dev/null 2>&1; then
   echo "SKIP size: $PY not found"
-  exit 0
+  [ "${WXPAY_NO_SKIP:-0}" != 1 ]
+  exit
 fi
 PREFIX=${ARMCC%gcc}
 NM=${PREFIX}nm
@@ -63,7 +67,7 @@ for cpu in cortex-m0plus cortex-m4; do
       fails=$((fails + 1))
       continue
     fi
-    for app in EMPTY BUILD PARSE BUILD_PARSE CLOSE; do
+    for app in EMPTY BUILD PARSE BUILD_PARSE MINIMAL CLOSE; do
       a=$(echo $app | tr 'A-Z' 'a-z')
       # shellcheck disable=SC2086
       $ARMCC $CF -DAPP_$app -c tests/size/app.c -o "$d/app_$a.o" 2> "$d/app_$a.err" &&
@@ -121,11 +125,11 @@ done
 for strings in strings nostrings; do
   d=$OUT/cortex-m4-$strings
   [ -f "$d/close.flash" ] || continue
-  for a in build_parse close; do
-    f=$(flash_of "$d" $a)
+  if [ $strings = strings ]; then # default options
+    f=$(flash_of "$d" minimal)
     verdict $([ "$f" -le "$FLASH_BUDGET" ] && echo 1 || echo 0) \
-      "size_cortex_m4_${strings}_${a}_flash_within_6KiB" "$f bytes (core $(core_of "$d" $a) text+rodata, plus libc), budget $FLASH_BUDGET"
-  done
+      "size_cortex_m4_core_flash_within_6KiB" "$f bytes (build+parse, default options; library $(core_of "$d" minimal) text+rodata, plus libc), budget $FLASH_BUDGET"
+  fi
   for e in wxpay_close_build wxpay_close_parse wxpay_close; do
     s=$(stack_of "$d" $e)
     case $s in
@@ -164,7 +168,11 @@ verdict $([ "$n" = "$total" ] && [ "$total" -gt 0 ] && echo 1 || echo 0) "size_n
   echo
   echo "Error strings cost $((ct1 + cr1 - ct2 - cr2)) bytes of flash on Cortex-M4 (full close)."
   echo
-  echo "Budget (Cortex-M4): flash <= $FLASH_BUDGET B, stack <= $STACK_BUDGET B, no heap."
+  echo "The core (build and parse with default options, in a program that does not"
+  echo "call \`wxpay_strerror()\`) takes $(flash_of "$OUT/cortex-m4-strings" minimal) bytes on Cortex-M4 and"
+  echo "$(flash_of "$OUT/cortex-m0plus-strings" minimal) on Cortex-M0+."
+  echo
+  echo "Budget (Cortex-M4): core flash <= $FLASH_BUDGET B, stack <= $STACK_BUDGET B per entry point, no heap."
   echo
   grep -E '^(PASS|FAIL) ' "$OUT/verdicts.txt" | sed 's/^/    /' 
   echo
