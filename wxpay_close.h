@@ -1193,11 +1193,15 @@ static int wxpay__hexval(int c) {
 #ifndef __OPTIMIZE_SIZE__
 /* Character classes, a byte per character, for speed where flash is not
    counted: bit 0 ids and nonces (printable ASCII but space), bit 1 order
-   numbers (0-9 A-Z a-z _ - | * @), bit 2 what JSON strings carry as is. */
+   numbers (0-9 A-Z a-z _ - | * @), bit 2 what JSON strings carry as is,
+   bits 3 and 4 what starts and continues an XML name we accept. */
 #define WXPAY__CL(c) ((unsigned char)(((c) > 0x20 && (c) < 0x7F) |                     \
   (((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || ((c) >= '0' && (c) <= '9') ||  \
     (c) == '_' || (c) == '-' || (c) == '|' || (c) == '*' || (c) == '@') << 1) |      \
-  (((c) >= 0x20 && (c) != '"' && (c) != '\\' && (c) != '/') << 2)))
+  (((c) >= 0x20 && (c) != '"' && (c) != '\\' && (c) != '/') << 2) |                   \
+  (((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || (c) == '_') << 3) |             \
+  (((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || (c) == '_' ||                   \
+    ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.') << 4)))
 #define WXPAY__CL4(c) WXPAY__CL(c), WXPAY__CL((c) + 1), WXPAY__CL((c) + 2), WXPAY__CL((c) + 3)
 #define WXPAY__CL16(c) WXPAY__CL4(c), WXPAY__CL4((c) + 4), WXPAY__CL4((c) + 8), WXPAY__CL4((c) + 12)
 #define WXPAY__CL64(c) WXPAY__CL16(c), WXPAY__CL16((c) + 16), WXPAY__CL16((c) + 32), WXPAY__CL16((c) + 48)
@@ -1606,11 +1610,19 @@ WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
 static int wxpay__sign_matches(const unsigned char mac[32], const char *hex) {
   unsigned diff = 0;
   size_t i;
+#ifdef __OPTIMIZE_SIZE__
   for (i = 0; i < 64; i++) { /* a digit at a time against a half of a byte */
     int d = wxpay__hexval(hex[i]);
     if (d < 0) return 0; /* not hex, or the end: fewer than 64 */
     diff |= ((unsigned)mac[i >> 1] >> (i & 1 ? 0 : 4) & 15u) ^ (unsigned)d;
   }
+#else
+  for (i = 0; i < 32; i++) { /* a byte at a time */
+    int hi = wxpay__hexval(hex[2 * i]), lo = hi < 0 ? -1 : wxpay__hexval(hex[2 * i + 1]);
+    if (lo < 0) return 0; /* not hex, or the end: fewer than 64 */
+    diff |= mac[i] ^ (unsigned)(hi << 4 | lo);
+  }
+#endif
   if (hex[64]) return 0; /* more than 64 */
   return ((diff - 1u) >> 8) & 1u; /* 1 when diff == 0, without a branch */
 }
@@ -1994,8 +2006,12 @@ static int wxpay__skip_past_n(wxpay__rd *r, const char *end, size_t k) {
 #define wxpay__skip_past(r, lit) wxpay__skip_past_n(r, lit, sizeof(lit) - 1)
 
 static int wxpay__name_char(int c, int first) {
+#ifndef __OPTIMIZE_SIZE__
+  return wxpay__class[(unsigned char)c] & (first ? 8 : 16);
+#else
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
          (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+#endif
 }
 
 /* Reads a tag name at r->i; returns its length (0: not a name). */
@@ -2082,11 +2098,12 @@ static size_t wxpay__markup(const wxpay__rd *r) {
   for (k = 0; k < WXPAY__OPEN; k++, p += wxpay__len(p) + 1)
     if (wxpay__at_n(r, p, wxpay__len(p))) break;
   return k;
-#else
+#else /* the same answer, from the second byte first */
+  const char c = r->n - r->i > 1 ? r->b[r->i + 1] : '\0';
+  if (c != '!') return c == '/' ? WXPAY__CLOSE : c == '?' ? WXPAY__PI : WXPAY__OPEN;
   return wxpay__at(r, "<!--") ? WXPAY__COMMENT : wxpay__at(r, "<![CDATA[") ? WXPAY__CDATA
        : wxpay__at(r, "<!DOCTYPE") ? WXPAY__DOCTYPE : wxpay__at(r, "<!ENTITY") ? WXPAY__ENTITY
-       : wxpay__at(r, "<?") ? WXPAY__PI : wxpay__at(r, "<!") ? WXPAY__BANG
-       : wxpay__at(r, "</") ? WXPAY__CLOSE : WXPAY__OPEN;
+       : WXPAY__BANG;
 #endif
 }
 
