@@ -7,7 +7,8 @@
    Properties:
      - the JSON reader's verdict is OK or JSON, deterministic, error_offset
        <= len; on OK code and message are NUL-terminated inside the buffer,
-       valid UTF-8 (checked here by hand), and detail is "" or inside it;
+       valid UTF-8 (checked here by hand), and detail is "" or the received
+       bytes at its place, unchanged;
      - the parse never says CLOSED, ALREADY_CLOSED, PAID or NOT_FOUND
        without a verified signature; on any error the outcome is NONE or
        RETRY and verified is 0;
@@ -102,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FZ_CHECK(fz_utf8((const unsigned char *)code, strlen(code)), "code is UTF-8");
     FZ_CHECK(fz_utf8((const unsigned char *)msg, strlen(msg)), "message is UTF-8");
     FZ_CHECK(!*detail || strchr("{[\"-0123456789tfn", detail[0]), "detail is a JSON value");
+    FZ_CHECK(!*detail || memcmp(detail, data + (detail - body), strlen(detail)) == 0,
+             "detail is the received bytes, unchanged");
   } else {
     FZ_CHECK(*code == 0 && *msg == 0 && *detail == 0, "nothing read after an error");
   }
