@@ -933,17 +933,23 @@ WXPAY_MBEDTLS_DEF const char *wxpay_mbedtls_rsa_strerror(int code) {
 
 /* >>rsa load ------------------------------------------------------------- */
 
+/* What every loader starts with: its arguments, the PEM's length (0: up to
+   its NUL) and PSA where mbedTLS 3 needs it. */
+static int wxpay__mbrsa_begin(wxpay_mbedtls_rsa *r, const char *pem, size_t *pem_len) {
+  if (!r || !pem) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
+  if (*pem_len == 0) *pem_len = strlen(pem);
+  if (*pem_len == 0) return WXPAY_RSA_ERR_PARSE;
+  return wxpay__mbrsa_psa(r);
+}
+
 WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key(wxpay_mbedtls_rsa *r,
                                                      const char *pem,
                                                      size_t pem_len) {
   mbedtls_pk_context pk;
   unsigned char *buf;
   int ret;
-  if (!r || !pem) return WXPAY_RSA_ERR_ARG;
-  r->last_error = 0;
-  if (pem_len == 0) pem_len = strlen(pem);
-  if (pem_len == 0) return WXPAY_RSA_ERR_PARSE;
-  if ((ret = wxpay__mbrsa_psa(r)) != WXPAY_RSA_OK) return ret;
+  if ((ret = wxpay__mbrsa_begin(r, pem, &pem_len)) != WXPAY_RSA_OK) return ret;
   if ((ret = wxpay__mbrsa_rng(r)) != WXPAY_RSA_OK) return ret;
   buf = wxpay__mbrsa_copy(pem, &pem_len);
   if (!buf) return pem_len ? WXPAY_RSA_ERR_CRYPTO : WXPAY_RSA_ERR_PARSE;
@@ -975,18 +981,29 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key(wxpay_mbedtls_rsa *r,
   return WXPAY_RSA_OK;
 }
 
-WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key_file(wxpay_mbedtls_rsa *r,
-                                                          const char *path) {
+/* The _file loaders: the file read into a buffer that is wiped after, then
+   handed to the loader kind picks (0 private key, 1 certificate, 2 public
+   key under serial). */
+static int wxpay__mbrsa_from_file(wxpay_mbedtls_rsa *r, const char *path,
+                                  const char *serial, int kind) {
   char *buf;
   size_t len;
   int ret;
-  if (!r || !path) return WXPAY_RSA_ERR_ARG;
+  if (!r || !path || (kind == 2 && !serial)) return WXPAY_RSA_ERR_ARG;
   r->last_error = 0;
   ret = wxpay__mbrsa_read_file(path, &buf, &len);
   if (ret != WXPAY_RSA_OK) return ret;
-  ret = len ? wxpay_mbedtls_load_private_key(r, buf, len) : WXPAY_RSA_ERR_PARSE;
+  ret = !len ? WXPAY_RSA_ERR_PARSE
+        : kind == 0 ? wxpay_mbedtls_load_private_key(r, buf, len)
+        : kind == 1 ? wxpay_mbedtls_add_platform_cert(r, buf, len)
+                    : wxpay_mbedtls_add_platform_public_key(r, serial, buf, len);
   wxpay__mbrsa_drop(buf, len);
   return ret;
+}
+
+WXPAY_MBEDTLS_DEF int wxpay_mbedtls_load_private_key_file(wxpay_mbedtls_rsa *r,
+                                                          const char *path) {
+  return wxpay__mbrsa_from_file(r, path, NULL, 0);
 }
 
 /* takes pk (freed on failure, moved on success) */
@@ -1035,11 +1052,7 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_cert(wxpay_mbedtls_rsa *r,
   mbedtls_pk_context pk;
   unsigned char *buf;
   int ret;
-  if (!r || !pem) return WXPAY_RSA_ERR_ARG;
-  r->last_error = 0;
-  if (pem_len == 0) pem_len = strlen(pem);
-  if (pem_len == 0) return WXPAY_RSA_ERR_PARSE;
-  if ((ret = wxpay__mbrsa_psa(r)) != WXPAY_RSA_OK) return ret;
+  if ((ret = wxpay__mbrsa_begin(r, pem, &pem_len)) != WXPAY_RSA_OK) return ret;
   buf = wxpay__mbrsa_copy(pem, &pem_len);
   if (!buf) return pem_len ? WXPAY_RSA_ERR_CRYPTO : WXPAY_RSA_ERR_PARSE;
   mbedtls_x509_crt_init(&crt);
@@ -1067,16 +1080,7 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_cert(wxpay_mbedtls_rsa *r,
 
 WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_cert_file(wxpay_mbedtls_rsa *r,
                                                            const char *path) {
-  char *buf;
-  size_t len;
-  int ret;
-  if (!r || !path) return WXPAY_RSA_ERR_ARG;
-  r->last_error = 0;
-  ret = wxpay__mbrsa_read_file(path, &buf, &len);
-  if (ret != WXPAY_RSA_OK) return ret;
-  ret = len ? wxpay_mbedtls_add_platform_cert(r, buf, len) : WXPAY_RSA_ERR_PARSE;
-  wxpay__mbrsa_drop(buf, len);
-  return ret;
+  return wxpay__mbrsa_from_file(r, path, NULL, 1);
 }
 
 WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key(
@@ -1087,9 +1091,7 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key(
   if (!r || !serial || !pem) return WXPAY_RSA_ERR_ARG;
   r->last_error = 0;
   if (!wxpay__mbrsa_serial_ok(serial)) return WXPAY_RSA_ERR_SERIAL;
-  if (pem_len == 0) pem_len = strlen(pem);
-  if (pem_len == 0) return WXPAY_RSA_ERR_PARSE;
-  if ((ret = wxpay__mbrsa_psa(r)) != WXPAY_RSA_OK) return ret;
+  if ((ret = wxpay__mbrsa_begin(r, pem, &pem_len)) != WXPAY_RSA_OK) return ret;
   buf = wxpay__mbrsa_copy(pem, &pem_len);
   if (!buf) return pem_len ? WXPAY_RSA_ERR_CRYPTO : WXPAY_RSA_ERR_PARSE;
   mbedtls_pk_init(&pk);
@@ -1105,17 +1107,7 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key(
 
 WXPAY_MBEDTLS_DEF int wxpay_mbedtls_add_platform_public_key_file(
     wxpay_mbedtls_rsa *r, const char *serial, const char *path) {
-  char *buf;
-  size_t len;
-  int ret;
-  if (!r || !serial || !path) return WXPAY_RSA_ERR_ARG;
-  r->last_error = 0;
-  ret = wxpay__mbrsa_read_file(path, &buf, &len);
-  if (ret != WXPAY_RSA_OK) return ret;
-  ret = len ? wxpay_mbedtls_add_platform_public_key(r, serial, buf, len)
-            : WXPAY_RSA_ERR_PARSE;
-  wxpay__mbrsa_drop(buf, len);
-  return ret;
+  return wxpay__mbrsa_from_file(r, path, serial, 2);
 }
 
 /* >>rsa sign, verify ----------------------------------------------------- */

@@ -426,20 +426,29 @@ WXPAY_OPENSSL_DEF int wxpay_openssl_load_private_key(wxpay_openssl_rsa *r,
   return ret;
 }
 
-WXPAY_OPENSSL_DEF int wxpay_openssl_load_private_key_file(wxpay_openssl_rsa *r,
-                                                          const char *path) {
+/* The _file loaders: the file read into a buffer that is wiped after, then
+   handed to the loader kind picks (0 private key, 1 certificate, 2 public
+   key under serial). */
+static int wxpay__ossl_from_file(wxpay_openssl_rsa *r, const char *path,
+                                 const char *serial, int kind) {
   char *buf;
   size_t len;
   int ret;
-  if (!r || !path) return WXPAY_RSA_ERR_ARG;
+  if (!r || !path || (kind == 2 && !serial)) return WXPAY_RSA_ERR_ARG;
+  r->last_error = 0;
   ret = wxpay__ossl_read_file(path, &buf, &len);
-  if (ret != WXPAY_RSA_OK) {
-    r->last_error = 0;
-    return ret;
-  }
-  ret = len ? wxpay_openssl_load_private_key(r, buf, len) : WXPAY_RSA_ERR_PARSE;
+  if (ret != WXPAY_RSA_OK) return ret;
+  ret = !len ? WXPAY_RSA_ERR_PARSE
+        : kind == 0 ? wxpay_openssl_load_private_key(r, buf, len)
+        : kind == 1 ? wxpay_openssl_add_platform_cert(r, buf, len)
+                    : wxpay_openssl_add_platform_public_key(r, serial, buf, len);
   wxpay__ossl_drop(buf, len);
   return ret;
+}
+
+WXPAY_OPENSSL_DEF int wxpay_openssl_load_private_key_file(wxpay_openssl_rsa *r,
+                                                          const char *path) {
+  return wxpay__ossl_from_file(r, path, NULL, 0);
 }
 
 /* takes k (freed on failure) */
@@ -509,18 +518,7 @@ WXPAY_OPENSSL_DEF int wxpay_openssl_add_platform_cert(wxpay_openssl_rsa *r,
 
 WXPAY_OPENSSL_DEF int wxpay_openssl_add_platform_cert_file(wxpay_openssl_rsa *r,
                                                            const char *path) {
-  char *buf;
-  size_t len;
-  int ret;
-  if (!r || !path) return WXPAY_RSA_ERR_ARG;
-  ret = wxpay__ossl_read_file(path, &buf, &len);
-  if (ret != WXPAY_RSA_OK) {
-    r->last_error = 0;
-    return ret;
-  }
-  ret = len ? wxpay_openssl_add_platform_cert(r, buf, len) : WXPAY_RSA_ERR_PARSE;
-  wxpay__ossl_drop(buf, len);
-  return ret;
+  return wxpay__ossl_from_file(r, path, NULL, 1);
 }
 
 /* the first PEM block: "PUBLIC KEY" (SubjectPublicKeyInfo) or "RSA PUBLIC
@@ -568,19 +566,7 @@ WXPAY_OPENSSL_DEF int wxpay_openssl_add_platform_public_key(
 
 WXPAY_OPENSSL_DEF int wxpay_openssl_add_platform_public_key_file(
     wxpay_openssl_rsa *r, const char *serial, const char *path) {
-  char *buf;
-  size_t len;
-  int ret;
-  if (!r || !serial || !path) return WXPAY_RSA_ERR_ARG;
-  ret = wxpay__ossl_read_file(path, &buf, &len);
-  if (ret != WXPAY_RSA_OK) {
-    r->last_error = 0;
-    return ret;
-  }
-  ret = len ? wxpay_openssl_add_platform_public_key(r, serial, buf, len)
-            : WXPAY_RSA_ERR_PARSE;
-  wxpay__ossl_drop(buf, len);
-  return ret;
+  return wxpay__ossl_from_file(r, path, serial, 2);
 }
 
 /* >>sign, verify --------------------------------------------------------- */
