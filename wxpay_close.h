@@ -1204,7 +1204,8 @@ static int wxpay__hexval(int c) {
     ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.') << 4)))
 #define WXPAY__CL4(c) WXPAY__CL(c), WXPAY__CL((c) + 1), WXPAY__CL((c) + 2), WXPAY__CL((c) + 3)
 #define WXPAY__CL16(c) WXPAY__CL4(c), WXPAY__CL4((c) + 4), WXPAY__CL4((c) + 8), WXPAY__CL4((c) + 12)
-#define WXPAY__CL64(c) WXPAY__CL16(c), WXPAY__CL16((c) + 16), WXPAY__CL16((c) + 32), WXPAY__CL16((c) + 48)
+#define WXPAY__CL64(c) \
+  WXPAY__CL16(c), WXPAY__CL16((c) + 16), WXPAY__CL16((c) + 32), WXPAY__CL16((c) + 48)
 static const unsigned char wxpay__class[256] = {WXPAY__CL64(0), WXPAY__CL64(64),
                                                 WXPAY__CL64(128), WXPAY__CL64(192)};
 #undef WXPAY__CL
@@ -2317,10 +2318,12 @@ static const unsigned char wxpay__code_outcomes[8] = {
     WXPAY_OUTCOME_PAID, WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY, WXPAY_OUTCOME_RETRY,
     WXPAY_OUTCOME_REJECTED};
 
-/* Which of the first n of wxpay__codes s is; n when none. */
-static unsigned wxpay__code(const char *s, unsigned n) {
+/* Which of the first n names of a packed list ("a\0b\0...") s is; n when
+   none. Lists are char arrays, not pointer tables: built with
+   -fdata-sections, code that never uses one leaves it out of the link. */
+static unsigned wxpay__find(const char *list, unsigned n, const char *s) {
   unsigned i;
-  for (i = 0; i < n && !wxpay__streq(s, wxpay__nth(wxpay__codes, i)); i++) {}
+  for (i = 0; i < n && !wxpay__streq(s, wxpay__nth(list, i)); i++) {}
   return i;
 }
 
@@ -2336,7 +2339,7 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
     return e;
   wxpay__resp_fill(resp, &resp->fields);
 
-  if ((code = wxpay__code(resp->return_code, 2)) == 2) return WXPAY_ERR_RESPONSE;
+  if ((code = wxpay__find(wxpay__codes, 2, resp->return_code)) == 2) return WXPAY_ERR_RESPONSE;
   fail = code == 1; /* FAIL; 0 is SUCCESS */
   if (*resp->sign) { /* a signed answer is checked, whatever it says */
     if ((e = wxpay__fields_mac(client, &resp->fields, mac)) != WXPAY_OK) return e;
@@ -2354,10 +2357,11 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
               !wxpay__streq(resp->combine_appid, req->combine_appid) ||
               !wxpay__streq(resp->combine_mch_id, req->combine_mch_id)))
     return WXPAY_ERR_ECHO_MISMATCH;
-  if ((code = wxpay__code(resp->result_code, 2)) == 0)
+  if ((code = wxpay__find(wxpay__codes, 2, resp->result_code)) == 0)
     resp->outcome = WXPAY_OUTCOME_CLOSED;
   else if (code == 1)
-    resp->outcome = (wxpay_outcome)wxpay__code_outcomes[wxpay__code(resp->err_code, 7)];
+    resp->outcome =
+        (wxpay_outcome)wxpay__code_outcomes[wxpay__find(wxpay__codes, 7, resp->err_code)];
   else
     return WXPAY_ERR_RESPONSE;
   return WXPAY_OK;
@@ -2399,10 +2403,22 @@ static void wxpay__log(const wxpay_client *c, wxpay_log_id id, int attempt,
   if (c->log) c->log(c->log_user, id, attempt, detail ? detail : "");
 }
 
-static const char *wxpay__utoa(unsigned v, char buf[12]) {
+/* The decimal digits of v, or 0 for a negative v: an int into buf[12] (a
+   32-bit division, all a Cortex-M core needs), a long long (APIv3's
+   timestamps) into buf[21], which pulls in libgcc's 64-bit division. */
+static const char *wxpay__itoa(int v, char buf[12]) {
   char *p = buf + 11;
+  unsigned u = v < 0 ? 0u : (unsigned)v;
   *p = '\0';
-  do { *--p = (char)('0' + v % 10); v /= 10; } while (v);
+  do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+  return p;
+}
+
+static const char *wxpay__lltoa(long long v, char buf[21]) {
+  char *p = buf + 20;
+  unsigned long long u = v < 0 ? 0u : (unsigned long long)v;
+  *p = '\0';
+  do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
   return p;
 }
 
@@ -2532,7 +2548,7 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
     if (net != WXPAY_NET_OK) continue;
     if (status != 200) {
       wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt,
-                 wxpay__utoa(status > 0 ? (unsigned)status : 0u, num));
+                 wxpay__itoa(status, num));
       t.last = WXPAY_ERR_HTTP_STATUS;
       if (status >= 500) continue; /* the server's trouble: try again */
       break;
@@ -2663,7 +2679,8 @@ static char *wxpay__js_string(wxpay__js *j, int decode) {
     }
     if (c < 0x20) return NULL;
     if (c != '\\') {
-      if (c >= 0x80 && (len = wxpay__utf8_len((const unsigned char *)j->b + j->i, j->n - j->i)) == 0)
+      if (c >= 0x80 &&
+          (len = wxpay__utf8_len((const unsigned char *)j->b + j->i, j->n - j->i)) == 0)
         return NULL;
       if (decode)
         for (k = 0; k < len; k++) j->b[w + k] = j->b[j->i + k];
@@ -2818,8 +2835,7 @@ static wxpay_err wxpay__js_error(wxpay__js *j, const char **code,
       if (slot == detail) {
         *detail = j->b + j->i;
         if (!wxpay__js_skip(j)) return WXPAY_ERR_JSON;
-        detail_end = j->i;
-        if (detail_end == (size_t)(*detail - j->b)) *detail = "";
+        detail_end = j->i; /* past at least one byte: a value is never empty */
       } else if (slot) {
         if (j->i >= j->n || j->b[j->i] != '"' || !(*slot = wxpay__js_string(j, 1)))
           return WXPAY_ERR_JSON;
@@ -2948,14 +2964,6 @@ static void wxpay__v3_body(wxpay__out *o, const wxpay_v3_close_req *req) {
   wxpay__put(o, "]}", 2);
 }
 
-/* The decimal digits of a non-negative v into buf[21]. */
-static const char *wxpay__lltoa(long long v, char buf[21]) {
-  char *p = buf + 20;
-  unsigned long long u = v < 0 ? 0u : (unsigned long long)v;
-  *p = '\0';
-  do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
-  return p;
-}
 
 /* Splits a host URL: *origin_len bytes of scheme and authority, then the
    path it may carry (a gateway's prefix, without trailing slashes), which
@@ -3088,25 +3096,21 @@ static void wxpay__v3_resp_clear(wxpay_v3_close_resp *resp) {
   resp->code = resp->message = resp->detail = resp->request_id = resp->serial = "";
 }
 
-/* 1 when s is one of the NUL-separated names in list (which ends with an
-   empty one). Lists are char arrays, not pointer tables: built with
-   -fdata-sections, code that never uses them leaves them out of the link. */
-static int wxpay__any(const char *s, const char *list) {
-  for (; *list; list += wxpay__len(list) + 1)
-    if (wxpay__streq(s, list)) return 1;
-  return 0;
-}
+/* The error codes with an outcome of their own, and each one's outcome;
+   any other code is REJECTED, or RETRY with a 5xx or 429 status. */
+static const char wxpay__v3_codes[] =
+    "ORDER_CLOSED\0ORDERCLOSED\0ORDER_PAID\0ORDERPAID\0ORDER_NOT_EXIST\0ORDERNOTEXIST\0"
+    "RESOURCE_NOT_EXISTS\0SYSTEM_ERROR\0SYSTEMERROR\0FREQUENCY_LIMITED\0RATELIMIT_EXCEEDED";
+static const unsigned char wxpay__v3_code_outcomes[12] = {
+    WXPAY_OUTCOME_ALREADY_CLOSED, WXPAY_OUTCOME_ALREADY_CLOSED, WXPAY_OUTCOME_PAID,
+    WXPAY_OUTCOME_PAID, WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_NOT_FOUND,
+    WXPAY_OUTCOME_NOT_FOUND, WXPAY_OUTCOME_RETRY, WXPAY_OUTCOME_RETRY, WXPAY_OUTCOME_RETRY,
+    WXPAY_OUTCOME_RETRY, WXPAY_OUTCOME_REJECTED};
 
 static wxpay_outcome wxpay__v3_outcome(int status, const char *code) {
-  static const char closed[] = "ORDER_CLOSED\0ORDERCLOSED\0";
-  static const char paid[] = "ORDER_PAID\0ORDERPAID\0";
-  static const char missing[] = "ORDER_NOT_EXIST\0ORDERNOTEXIST\0RESOURCE_NOT_EXISTS\0";
-  static const char retry[] = "SYSTEM_ERROR\0SYSTEMERROR\0FREQUENCY_LIMITED\0RATELIMIT_EXCEEDED\0";
-  if (wxpay__any(code, closed)) return WXPAY_OUTCOME_ALREADY_CLOSED;
-  if (wxpay__any(code, paid)) return WXPAY_OUTCOME_PAID;
-  if (wxpay__any(code, missing)) return WXPAY_OUTCOME_NOT_FOUND;
-  if (wxpay__any(code, retry) || status >= 500 || status == 429) return WXPAY_OUTCOME_RETRY;
-  return WXPAY_OUTCOME_REJECTED;
+  wxpay_outcome o =
+      (wxpay_outcome)wxpay__v3_code_outcomes[wxpay__find(wxpay__v3_codes, 11, code)];
+  return o == WXPAY_OUTCOME_REJECTED && (status >= 500 || status == 429) ? WXPAY_OUTCOME_RETRY : o;
 }
 
 /* 1 when s is 1 to max visible ASCII characters. */
@@ -3296,7 +3300,7 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
     resp->request_id = slots[4].found ? slots[4].value : "";
     if (e == WXPAY_ERR_HTTP_STATUS) {
       wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt,
-                 wxpay__utoa(status > 0 ? (unsigned)status : 0u, num));
+                 wxpay__itoa(status, num));
       if (status >= 500 && t.attempt < t.attempts) continue; /* the server's trouble */
       return e;
     }
