@@ -335,6 +335,13 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_verify(void *user, const char *serial,
                                            const unsigned char *sig,
                                            size_t sig_len);
 
+/* The serial WeChat Pay should sign its answers with, for the client's
+   wechatpay_serial (sent as the Wechatpay-Serial request header): the most
+   recently added platform public key (PUB_KEY_ID_...) if one is loaded,
+   else the most recently added platform certificate; NULL when none is.
+   It points into r and lives as long as r's keys do. */
+WXPAY_MBEDTLS_DEF const char *wxpay_mbedtls_preferred_serial(const wxpay_mbedtls_rsa *r);
+
 /* A sentence for a WXPAY_RSA_* code. */
 WXPAY_MBEDTLS_DEF const char *wxpay_mbedtls_rsa_strerror(int code);
 
@@ -1163,6 +1170,15 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_verify(void *user, const char *serial,
   pk = &r->platform[i].pk;
   if (!digest || !sig || sig_len != mbedtls_pk_get_len(pk)) return 0;
   return mbedtls_pk_verify(pk, MBEDTLS_MD_SHA256, digest, 32, sig, sig_len) == 0;
+}
+
+WXPAY_MBEDTLS_DEF const char *wxpay_mbedtls_preferred_serial(const wxpay_mbedtls_rsa *r) {
+  size_t i;
+  if (!r || !r->platform_count) return NULL;
+  /* a public key wins: the merchant has moved to it, or is moving */
+  for (i = r->platform_count; i-- > 0;)
+    if (!r->platform[i].from_cert) return r->platform[i].serial;
+  return r->platform[r->platform_count - 1].serial;
 }
 
 #endif /* WXPAY_MBEDTLS_IMPLEMENTED */

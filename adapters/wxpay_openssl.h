@@ -65,6 +65,7 @@ EXAMPLE
        cli.v3_sign_user   = &rsa;
        cli.v3_verify      = wxpay_openssl_verify;
        cli.v3_verify_user = &rsa;
+       cli.wechatpay_serial = wxpay_openssl_preferred_serial(&rsa);
        cli.transport      = ...;        // e.g. wxpay_curl_transport
        ... wxpay_v3_close(&cli, &req, &resp, work, sizeof work);
        wxpay_openssl_rsa_free(&rsa);     // frees and wipes the keys
@@ -199,6 +200,13 @@ WXPAY_OPENSSL_DEF int wxpay_openssl_verify(void *user, const char *serial,
                                            const unsigned char digest[32],
                                            const unsigned char *sig,
                                            size_t sig_len);
+
+/* The serial WeChat Pay should sign its answers with, for the client's
+   wechatpay_serial (sent as the Wechatpay-Serial request header): the most
+   recently added platform public key (PUB_KEY_ID_...) if one is loaded,
+   else the most recently added platform certificate; NULL when none is.
+   It points into r and lives as long as r's keys do. */
+WXPAY_OPENSSL_DEF const char *wxpay_openssl_preferred_serial(const wxpay_openssl_rsa *r);
 
 /* A sentence for a WXPAY_RSA_* code. */
 WXPAY_OPENSSL_DEF const char *wxpay_openssl_rsa_strerror(int code);
@@ -636,6 +644,15 @@ WXPAY_OPENSSL_DEF int wxpay_openssl_verify(void *user, const char *serial,
   EVP_PKEY_CTX_free(ctx);
   (void)ERR_pop_to_mark();
   return ok;
+}
+
+WXPAY_OPENSSL_DEF const char *wxpay_openssl_preferred_serial(const wxpay_openssl_rsa *r) {
+  size_t i;
+  if (!r || !r->platform_count) return NULL;
+  /* a public key wins: the merchant has moved to it, or is moving */
+  for (i = r->platform_count; i-- > 0;)
+    if (!r->platform[i].from_cert) return r->platform[i].serial;
+  return r->platform[r->platform_count - 1].serial;
 }
 
 #endif /* WXPAY_OPENSSL_IMPLEMENTED */

@@ -66,7 +66,8 @@ enum {
   EXIT_INTERNAL = 1,  /* should not happen: no random source, a bug */
   EXIT_USAGE = 2,     /* usage or invalid input; nothing was sent */
   EXIT_PAID = 3,      /* ORDERPAID: never reissue, treat as paid */
-  EXIT_RETRY = 4,     /* SYSTEMERROR, too early, transport failure, HTTP 5xx */
+  EXIT_RETRY = 4,     /* SYSTEMERROR, too early, transport failure, HTTP 5xx,
+                         or USERPAYING: the customer is paying right now */
   EXIT_REJECTED = 5,  /* the server refused the request: fix it */
   EXIT_UNTRUSTED = 6, /* bad/missing signature, malformed XML, echo mismatch,
                          an APIv3 answer unsigned, stale or of an unknown key */
@@ -99,7 +100,7 @@ typedef struct cli_opts {
   int v3;                     /* --api v3 */
   const char *appid, *mchid, *order, *sub_json, *nonce, *key_file;
   wxpay_sub_order subs[WXPAY_MAX_SUB_ORDERS];        /* --api v2 */
-  wxpay_v3_sub_order v3subs[WXPAY_MAX_SUB_ORDERS];   /* --api v3 */
+  wxpay_v3_sub_order v3subs[WXPAY_V3_MAX_SUB_ORDERS]; /* --api v3 */
   size_t nsubs;
   /* --api v3 only */
   const char *serial, *private_key, *platform_pub, *platform_key_id;
@@ -304,15 +305,17 @@ static void print_help(void) {
       "  2  usage error or invalid input (a one-line message; nothing was sent)\n"
       "  3  the order is PAID (ORDERPAID): do not reissue it, treat it as paid\n"
       "  4  retry later with the same order: SYSTEMERROR (v3 SYSTEM_ERROR),\n"
-      "     FREQUENCY_LIMITED, too early (\"retry after N s\"), or a transport failure\n"
-      "     or HTTP 5xx on every attempt\n"
+      "     FREQUENCY_LIMITED, RULE_LIMIT, too early (\"retry after N s\"), a transport\n"
+      "     failure or HTTP 5xx on every attempt; or USERPAYING (v3: a signed 202):\n"
+      "     the customer is paying right now, query in about 5 s, then close again\n"
       "  5  rejected by the server: SIGNERROR, NOAUTH, PARAM_ERROR, ORDERNOTEXIST,\n"
       "     another err_code, return_code FAIL or HTTP 4xx (v3: SIGN_ERROR, NO_AUTH,\n"
       "     PARAM_ERROR, INVALID_REQUEST, ORDER_NOT_EXIST, ...): fix the request\n"
       "  6  untrustworthy response: bad or missing signature, malformed XML, echo\n"
-      "     mismatch, oversized body; v3 also: unsigned, stale (Wechatpay-Timestamp\n"
-      "     over 5 minutes off), signed by an unknown platform key: nothing can be\n"
-      "     concluded about the order\n"
+      "     mismatch, an ambiguous signed string, oversized body; v3 also: unsigned,\n"
+      "     stale (Wechatpay-Timestamp over 5 minutes off), signed by an unknown\n"
+      "     platform key, a SIGNTEST probe on every attempt, a 204 with a body:\n"
+      "     nothing can be concluded about the order\n"
       "  7  --api v3 on a build without an RSA adapter (rebuild with OpenSSL's\n"
       "     libcrypto or mbedTLS)\n"
       "  1  internal error (no secure random source, out of buffer): a bug\n",
@@ -377,23 +380,24 @@ static int num_flag(int argc, char **argv, int *i, const char *name, unsigned lo
   return 1;
 }
 
-static int too_many_subs(const char *flag) {
+static int too_many_subs(const char *flag, int most) {
   char msg[128];
   snprintf(msg, sizeof msg, "too many %s: a combined order has at most %d sub-orders", flag,
-           WXPAY_MAX_SUB_ORDERS);
+           most);
   return usage_error(flag, "%s", msg);
 }
 
-/* v2: SUB_MCHID:OUT_TRADE_NO. An out_trade_no never holds ':' (its alphabet
-   is 0-9 A-Z a-z _-|*@), so the last ':' splits, whatever the mchid holds. */
+/* v2: SUB_MCHID:OUT_TRADE_NO, exactly one ':' (neither a merchant id nor an
+   out_trade_no holds one: a second is a mistake, not part of a value). */
 static int parse_sub(cli_opts *o, char *arg, const char *flag) {
-  char *colon = strrchr(arg, ':');
+  char *colon = strchr(arg, ':');
   char msg[600];
-  if (!colon || colon == arg || !colon[1]) {
-    snprintf(msg, sizeof msg, "malformed %s '%s': expected SUB_MCHID:OUT_TRADE_NO", flag, arg);
+  if (!colon || colon == arg || !colon[1] || strchr(colon + 1, ':')) {
+    snprintf(msg, sizeof msg, "malformed %s '%s': expected SUB_MCHID:OUT_TRADE_NO (one ':')",
+             flag, arg);
     return usage_error(flag, "%s", msg);
   }
-  if (o->nsubs >= WXPAY_MAX_SUB_ORDERS) return too_many_subs(flag);
+  if (o->nsubs >= WXPAY_MAX_SUB_ORDERS) return too_many_subs(flag, WXPAY_MAX_SUB_ORDERS);
   *colon = '\0';
   o->subs[o->nsubs].mchid = arg;
   o->subs[o->nsubs].out_trade_no = colon + 1;
@@ -425,7 +429,7 @@ static int parse_v3_sub(cli_opts *o, char *arg, const char *flag) {
              flag, arg);
     return usage_error(flag, "%s", msg);
   }
-  if (o->nsubs >= WXPAY_MAX_SUB_ORDERS) return too_many_subs(flag);
+  if (o->nsubs >= WXPAY_V3_MAX_SUB_ORDERS) return too_many_subs(flag, WXPAY_V3_MAX_SUB_ORDERS);
   o->v3subs[o->nsubs].mchid = part[0];
   o->v3subs[o->nsubs].out_trade_no = part[1];
   o->v3subs[o->nsubs].sub_mchid = n > 2 && *part[2] ? part[2] : NULL;
@@ -799,6 +803,12 @@ static void conclude(const cli_opts *o, wxpay_err e, const cli_summary *s, const
                    "retry later: %s — close again with the same order (%d %s made)%s", s->why,
                    s->attempts, tries, s->note);
       return;
+    case WXPAY_OUTCOME_PAYING:
+      set_result(res, EXIT_RETRY, "paying",
+                 "paying: the customer is paying for this order right now (%s) — do not "
+                 "reissue; query the order in about 5 s, and close again if it is still unpaid",
+                 s->code);
+      return;
     case WXPAY_OUTCOME_NOT_FOUND:
     case WXPAY_OUTCOME_REJECTED:
       set_result(res, EXIT_REJECTED,
@@ -929,6 +939,7 @@ static void untrusted_v2(wxpay_err e, const wxpay_close_resp *r, char *out, size
   case WXPAY_ERR_NO_SIGNATURE:
   case WXPAY_ERR_SIGNATURE:
   case WXPAY_ERR_ECHO_MISMATCH:
+  case WXPAY_ERR_AMBIGUOUS:
     snprintf(out, cap, "untrustworthy response: %s (%s) — nothing is known about the order; %s",
              wxpay_strerror(e), wxpay_err_name(e),
              e == WXPAY_ERR_ECHO_MISMATCH ? "check --appid and --mchid"
@@ -965,7 +976,9 @@ static int report_v2(const cli_opts *o, wxpay_err e, const wxpay_close_resp *r, 
   cli_summary s;
   char why[600];
   summary_init(&s, r->outcome, r->verified, r->http_status, r->attempts, r->net, r->retry_after);
-  s.code = r->outcome == WXPAY_OUTCOME_PAID ? "ORDERPAID" : "ORDERCLOSED";
+  s.code = r->outcome == WXPAY_OUTCOME_PAID     ? "ORDERPAID"
+           : r->outcome == WXPAY_OUTCOME_PAYING ? "USERPAYING"
+                                                : "ORDERCLOSED";
   s.note = "";
   s.http_retry = r->http_status >= 500;
   s.http_note = "";
@@ -1453,6 +1466,17 @@ static void untrusted_v3(wxpay_err e, const wxpay_v3_close_resp *r, char *out, s
              *g_v3.serial_seen ? g_v3.serial_seen : "(no valid Wechatpay-Serial)",
              wxpay_err_name(e));
     return;
+  case WXPAY_ERR_SIGNTEST:
+    snprintf(out, cap, "untrustworthy response: a WECHATPAY/SIGNTEST/ probe signature on every "
+             "answer (%d %s; %s) — WeChat checks that answers are verified; nothing is known "
+             "about the order: close again", r->attempts, r->attempts == 1 ? "attempt" : "attempts",
+             wxpay_err_name(e));
+    return;
+  case WXPAY_ERR_STATUS_BODY:
+    snprintf(out, cap, "untrustworthy response: HTTP %d with a body that does not fit it (%s) — "
+             "the signature does not cover the status; nothing is known about the order; check "
+             "--endpoint", r->http_status, wxpay_err_name(e));
+    return;
   case WXPAY_ERR_STALE:
     snprintf(out, cap, "untrustworthy response: its Wechatpay-Timestamp is more than 5 minutes "
              "from this machine's clock (%s): a replayed answer, or a wrong clock — nothing is "
@@ -1535,6 +1559,9 @@ static int run_close_v3(const cli_opts *o) {
   cli.v3_sign_user = &g_v3;
   cli.v3_verify = cli_v3_verify;
   cli.v3_verify_user = &g_v3;
+  /* answers signed with the key we prefer: the platform public key when one
+     was given (the live service follows the Wechatpay-Serial request header) */
+  cli.wechatpay_serial = CLI_RSA(preferred_serial)(&g_v3.keys);
   cli.v3_host = o->endpoint;
   cli.v3_backup_host = o->backup;
   req.combine_appid = o->appid;
@@ -1561,8 +1588,10 @@ static int run_close_v3(const cli_opts *o) {
     /* b.path holds the endpoint's own path too */
     printf("POST %.*s%s\n", (int)origin_len, primary, b.path);
     printf("Authorization: %s\n", b.authorization);
-    printf("Content-Type: application/json\nAccept: application/json\nUser-Agent: %s\n\n",
+    printf("Content-Type: application/json\nAccept: application/json\nUser-Agent: %s\n",
            cli.user_agent);
+    if (cli.wechatpay_serial) printf("Wechatpay-Serial: %s\n", cli.wechatpay_serial);
+    putchar('\n');
     fwrite(b.body, 1, b.body_len, stdout);
     putchar('\n');
     fflush(stdout);
