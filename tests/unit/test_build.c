@@ -49,23 +49,66 @@ static void explain_shows_signed_string_with_key_masked(void) {
   CHECK_ERR(wxpay_close_explain(&c, &r, buf, sizeof buf, &n), WXPAY_ERR_NONCE);
 }
 
-static void build_escapes_json_like_php_and_splits_cdata_end(void) {
-  static const wxpay_sub_order subs[] = {{"19\"00\\9/001", "A]]>B"}};
+/* Merchant ids are digits only, so none of the characters JSON escapes
+   ('"', '\\', '/') or XML quotes ('<', '&', "]]>") can reach the
+   sub_order_list the header writes: such an mchid is refused by name. */
+static void build_refuses_json_specials_in_mchid(void) {
+  static const wxpay_sub_order quote[] = {{"19\"00\\9/001", "OD1"}};
+  static const wxpay_sub_order cdata_end[] = {{"1900009001", "OD1"}, {"a]]>b", "OD2"}};
+  static const wxpay_sub_order no_end[] = {{"1900009001", "A]]>B"}};
   wxpay_client c = test_client();
   wxpay_close_req r = seed_req();
-  r.sub_orders = subs;
-  /* ']' and '>' are not order-number characters */
+  const char *field = NULL;
+  size_t index = 99;
+  r.sub_orders = quote;
   CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, NULL), WXPAY_ERR_BAD_CHARS);
-  {
-    static const wxpay_sub_order subs2[] = {{"a]]>b\"c\\d/e", "OD1"}};
-    r.sub_orders = subs2;
-    CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, NULL), WXPAY_OK);
-    CHECK(strstr(buf, "<sub_order_list><![CDATA[[{\"mchid\":\"a]]]]><![CDATA[>b\\\"c\\\\d\\/e\","
-                      "\"out_trade_no\":\"OD1\"}]]]></sub_order_list>") != NULL);
-  }
-  r.sub_order_list_json = "[\"x]]>y]]]>z\"]";
-  CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, NULL), WXPAY_OK);
-  CHECK(strstr(buf, "<![CDATA[[\"x]]]]><![CDATA[>y]]]]]><![CDATA[>z\"]]]>") != NULL);
+  CHECK(buf[0] == '\0');
+  CHECK_ERR(wxpay_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && !strcmp(field, "sub_orders.mchid") && index == 0);
+  r.sub_orders = cdata_end;
+  r.sub_order_count = 2;
+  CHECK_ERR(wxpay_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && !strcmp(field, "sub_orders.mchid") && index == 1);
+  /* ']' and '>' are not order-number characters either */
+  r.sub_orders = no_end;
+  r.sub_order_count = 1;
+  CHECK_ERR(wxpay_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && !strcmp(field, "sub_orders.out_trade_no") && index == 0);
+  r = seed_req();
+  r.combine_mch_id = "1900\"0109";
+  CHECK_ERR(wxpay_close_explain(&c, &r, buf, sizeof buf, NULL), WXPAY_ERR_BAD_CHARS);
+  CHECK_ERR(wxpay_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && !strcmp(field, "combine_mch_id"));
+}
+
+/* What can still hold XML's specials: a v2 nonce_str (any printable ASCII
+   but space) and the caller's sub_order_list_json, sent verbatim. Both go
+   into CDATA with every "]]>" split across two sections, and are signed as
+   given. */
+static void build_splits_cdata_end_in_nonce_and_caller_json(void) {
+  wxpay_client c = test_client();
+  wxpay_close_req r = seed_req();
+  wxpay_fields f;
+  char sign[65];
+  size_t n;
+  r.nonce_str = "a]]>b<&]]]>c\"";
+  CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, &n), WXPAY_OK);
+  CHECK(strstr(buf, "<nonce_str><![CDATA[a]]]]><![CDATA[>b<&]]]]]><![CDATA[>c\"]]></nonce_str>") != NULL);
+  CHECK_ERR(wxpay_xml_read(buf, n, &f, NULL), WXPAY_OK);
+  CHECK(!strcmp(wxpay_fields_get(&f, "nonce_str"), "a]]>b<&]]]>c\""));
+  CHECK_ERR(wxpay_sign_fields(&c, &f, sign), WXPAY_OK);
+  CHECK(!strcmp(sign, wxpay_fields_get(&f, "sign")));
+  CHECK_ERR(wxpay_close_explain(&c, &r, buf, sizeof buf, NULL), WXPAY_OK);
+  CHECK(strstr(buf, "&nonce_str=a]]>b<&]]]>c\"&sign_type=") != NULL);
+  r = seed_req();
+  r.sub_order_list_json = "[\"x]]>y]]]>z\",\"a\\/b\"]";
+  CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, &n), WXPAY_OK);
+  CHECK(strstr(buf, "<sub_order_list><![CDATA[[\"x]]]]><![CDATA[>y]]]]]><![CDATA[>z\",\"a\\/b\"]]]>"
+                    "</sub_order_list>") != NULL);
+  CHECK_ERR(wxpay_xml_read(buf, n, &f, NULL), WXPAY_OK);
+  CHECK(!strcmp(wxpay_fields_get(&f, "sub_order_list"), "[\"x]]>y]]]>z\",\"a\\/b\"]"));
+  CHECK_ERR(wxpay_sign_fields(&c, &f, sign), WXPAY_OK);
+  CHECK(!strcmp(sign, wxpay_fields_get(&f, "sign")));
 }
 
 static void build_puts_plain_values_outside_cdata(void) {
@@ -74,9 +117,13 @@ static void build_puts_plain_values_outside_cdata(void) {
   r.sub_order_list_json = "plain";
   CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, NULL), WXPAY_OK);
   CHECK(strstr(buf, "<sub_order_list>plain</sub_order_list>") != NULL);
-  r.combine_appid = "wx<8>";
+  CHECK(strstr(buf, "<nonce_str>ibuaiVcKdpRxkhJA</nonce_str>") != NULL);
+  r.nonce_str = "n<8>";
   CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, NULL), WXPAY_OK);
-  CHECK(strstr(buf, "<combine_appid><![CDATA[wx<8>]]></combine_appid>") != NULL);
+  CHECK(strstr(buf, "<nonce_str><![CDATA[n<8>]]></nonce_str>") != NULL);
+  CHECK(strstr(buf, "<combine_appid>wx8888888888888888</combine_appid>") != NULL);
+  r.combine_appid = "wx<8>"; /* an appid is letters and digits only */
+  CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, NULL), WXPAY_ERR_BAD_CHARS);
 }
 
 static void build_output_parses_back_to_same_fields_and_signature(void) {
@@ -177,6 +224,35 @@ static void validate_names_each_problem_with_its_own_error(void) {
   CHECK_ERR(validate(&c, &r, "combine_appid", 0), WXPAY_ERR_UTF8);
   r = seed_req(); r.combine_appid = "wx 88";
   CHECK_ERR(validate(&c, &r, "combine_appid", 0), WXPAY_ERR_BAD_CHARS);
+  /* appids: letters and digits, up to 32 */
+  r = seed_req(); r.combine_appid = "wxABCDEFGHIJKLMNOPQRSTUVWXYZ0189";
+  CHECK_ERR(validate(&c, &r, "", 0), WXPAY_OK);
+  r = seed_req(); r.combine_appid = "wx_8888";
+  CHECK_ERR(validate(&c, &r, "combine_appid", 0), WXPAY_ERR_BAD_CHARS);
+  r = seed_req(); r.combine_appid = "wx8888-1";
+  CHECK_ERR(validate(&c, &r, "combine_appid", 0), WXPAY_ERR_BAD_CHARS);
+  r = seed_req(); r.combine_appid = "wx8888|*@";
+  CHECK_ERR(validate(&c, &r, "combine_appid", 0), WXPAY_ERR_BAD_CHARS);
+  /* merchant ids: digits, up to 32; the length is judged first */
+  r = seed_req(); r.combine_mch_id = "12345678901234567890123456789012";
+  CHECK_ERR(validate(&c, &r, "", 0), WXPAY_OK);
+  r = seed_req(); r.combine_mch_id = "19000001O9"; /* a letter O */
+  CHECK_ERR(validate(&c, &r, "combine_mch_id", 0), WXPAY_ERR_BAD_CHARS);
+  r = seed_req(); r.combine_mch_id = "1900000109:OD1";
+  CHECK_ERR(validate(&c, &r, "combine_mch_id", 0), WXPAY_ERR_BAD_CHARS);
+  r = seed_req(); r.combine_mch_id = "-1900000109";
+  CHECK_ERR(validate(&c, &r, "combine_mch_id", 0), WXPAY_ERR_BAD_CHARS);
+  r = seed_req(); r.combine_mch_id = "abcdefghijklmnopqrstuvwxyzabcdefg";
+  CHECK_ERR(validate(&c, &r, "combine_mch_id", 0), WXPAY_ERR_FIELD_TOO_LONG);
+  r = seed_req(); r.combine_mch_id = "19\xe4\xb8";
+  CHECK_ERR(validate(&c, &r, "combine_mch_id", 0), WXPAY_ERR_UTF8);
+  r = seed_req(); r.combine_mch_id = "\xef\xbc\x91\xef\xbc\x99"; /* fullwidth digits */
+  CHECK_ERR(validate(&c, &r, "combine_mch_id", 0), WXPAY_ERR_BAD_CHARS);
+  {
+    static const wxpay_sub_order colon[] = {{"1900009001", "OD1"}, {"1900009001:OD1", "x"}};
+    r = seed_req(); r.sub_orders = colon; r.sub_order_count = 2;
+    CHECK_ERR(validate(&c, &r, "sub_orders.mchid", 1), WXPAY_ERR_BAD_CHARS);
+  }
   r = seed_req(); r.sub_orders = bad_no; r.sub_order_count = 2;
   CHECK_ERR(validate(&c, &r, "sub_orders.out_trade_no", 1), WXPAY_ERR_BAD_CHARS);
   r = seed_req(); r.sub_orders = long_mch;
@@ -218,6 +294,8 @@ static void validate_names_each_problem_with_its_own_error(void) {
   r.nonce_str = ""; CHECK_ERR(validate(&c, &r, "nonce_str", 0), WXPAY_ERR_NONCE);
   r.nonce_str = "has space"; CHECK_ERR(validate(&c, &r, "nonce_str", 0), WXPAY_ERR_NONCE);
   r.nonce_str = "12345678901234567890123456789012"; CHECK_ERR(validate(&c, &r, "", 0), WXPAY_OK);
+  r.nonce_str = "<&]]>\"'!~"; CHECK_ERR(validate(&c, &r, "", 0), WXPAY_OK); /* printable, no space */
+  r.nonce_str = "tab\there"; CHECK_ERR(validate(&c, &r, "nonce_str", 0), WXPAY_ERR_NONCE);
   r = seed_req(); c.api_key = "short";
   CHECK_ERR(validate(&c, &r, "api_key", 0), WXPAY_ERR_KEY);
   CHECK_ERR(wxpay_close_build(&c, &r, buf, sizeof buf, NULL), WXPAY_ERR_KEY);
@@ -328,7 +406,8 @@ int main(void) {
   RUN(build_matches_seed_sdk_known_answer_body);
   RUN(build_sends_caller_json_verbatim);
   RUN(explain_shows_signed_string_with_key_masked);
-  RUN(build_escapes_json_like_php_and_splits_cdata_end);
+  RUN(build_refuses_json_specials_in_mchid);
+  RUN(build_splits_cdata_end_in_nonce_and_caller_json);
   RUN(build_puts_plain_values_outside_cdata);
   RUN(build_output_parses_back_to_same_fields_and_signature);
   RUN(build_buffer_sweep_never_writes_past_cap);

@@ -66,10 +66,10 @@ static void sign_answer(answer *a, long long ts, const char *body) {
   a->h.serial = PLATFORM;
 }
 
-static const wxpay_v3_sub_order subs1[] = {{"1900009001", "OD201708030001", NULL, NULL}};
+static const wxpay_v3_sub_order subs1[] = {{"1900009001", "OD201708030001", NULL, NULL, NULL}};
 static const wxpay_v3_sub_order subs2[] = {
-    {"1900009001", "OD1", "1900000109", "wxd678efh567hg6999"},
-    {"1900009002", "OD2", "", NULL}};
+    {"1900009001", "OD1", "1900000109", "wxd678efh567hg6999", NULL},
+    {"1900009002", "OD2", "", NULL, ""}};
 
 static wxpay_client v3_client(void) {
   wxpay_client c;
@@ -154,8 +154,11 @@ static void v3_build_service_provider_fields_and_defaults(void) {
 static void v3_validate_names_the_bad_field(void) {
   wxpay_client c = v3_client();
   wxpay_v3_close_req r = v3_req();
-  wxpay_v3_sub_order bad[2] = {{"1900009001", "OD1", NULL, NULL},
-                               {"1900009002", "OD2", "19000 1", NULL}};
+  wxpay_v3_sub_order bad[2] = {{"1900009001", "OD1", NULL, NULL, NULL},
+                               {"1900009002", "OD2", "19000 1", NULL, NULL}};
+  static wxpay_v3_sub_order many[WXPAY_V3_MAX_SUB_ORDERS + 1];
+  char auth64[66];
+  size_t i;
   const char *field;
   size_t index;
   char long_serial[66];
@@ -190,12 +193,67 @@ static void v3_validate_names_the_bad_field(void) {
   r = v3_req();
   r.sub_order_count = 0;
   CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_ERR_SUB_ORDER_COUNT);
+  /* APIv3 takes up to WXPAY_V3_MAX_SUB_ORDERS (50), not APIv2's 10 */
+  for (i = 0; i < WXPAY_V3_MAX_SUB_ORDERS + 1; i++) {
+    many[i].mchid = "1900009001";
+    many[i].out_trade_no = "OD1";
+  }
+  r.sub_orders = many;
   r.sub_order_count = WXPAY_MAX_SUB_ORDERS + 1;
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_OK);
+  r.sub_order_count = WXPAY_V3_MAX_SUB_ORDERS;
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_OK);
+  r.sub_order_count = WXPAY_V3_MAX_SUB_ORDERS + 1;
   CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_ERR_SUB_ORDER_COUNT);
+  CHECK(field && strcmp(field, "sub_orders") == 0);
   r.sub_orders = bad;
   r.sub_order_count = 2;
   CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
   CHECK(field && strcmp(field, "sub_orders.sub_mchid") == 0 && index == 1);
+  /* merchant ids are digits, appids letters and digits: each by its name */
+  bad[1].sub_mchid = "1900000109";
+  bad[1].mchid = "1900009002:OD2";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && strcmp(field, "sub_orders.mchid") == 0 && index == 1);
+  bad[1].mchid = "1900009002";
+  bad[1].sub_mchid = "19000A0109";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && strcmp(field, "sub_orders.sub_mchid") == 0 && index == 1);
+  bad[1].sub_mchid = NULL;
+  bad[1].sub_appid = "wxd678efh567hg6999";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_OK);
+  bad[1].sub_appid = "wxd678efh_567hg";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && strcmp(field, "sub_orders.sub_appid") == 0 && index == 1);
+  bad[1].sub_appid = "wx\"d678";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && strcmp(field, "sub_orders.sub_appid") == 0 && index == 1);
+  bad[1].sub_appid = NULL;
+  /* individual_auth_id: optional, up to 64 of the order-number set */
+  memset(auth64, '|', 64);
+  memcpy(auth64, "AUTH_0-9*@", 10);
+  auth64[64] = 0;
+  bad[1].individual_auth_id = auth64;
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_OK);
+  auth64[64] = 'x';
+  auth64[65] = 0;
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_ERR_FIELD_TOO_LONG);
+  CHECK(field && strcmp(field, "sub_orders.individual_auth_id") == 0 && index == 1);
+  bad[1].individual_auth_id = "AUTH/1";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && strcmp(field, "sub_orders.individual_auth_id") == 0 && index == 1);
+  bad[1].individual_auth_id = "";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, &index), WXPAY_OK);
+  r = v3_req();
+  c.mchid = "190000010O"; /* a letter O */
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && strcmp(field, "mchid") == 0);
+  c.mchid = "1900000100";
+  r.combine_appid = "wxd678efh567hg67-7";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_ERR_BAD_CHARS);
+  CHECK(field && strcmp(field, "combine_appid") == 0);
+  r.combine_appid = "wxd678efh567hg6787\xe4";
+  CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_ERR_UTF8);
   r = v3_req();
   r.created_at = NOW - 10;
   CHECK_ERR(wxpay_v3_close_validate(&c, &r, &field, NULL), WXPAY_ERR_TOO_EARLY);
@@ -392,7 +450,9 @@ static void v3_parse_204_needs_a_fresh_valid_signature(void) {
     char probe[128];
     snprintf(probe, sizeof probe, "WECHATPAY/SIGNTEST/%s", a.sig);
     a.h.signature = probe;
-    CHECK_ERR(parse(204, &a.h, "", &resp), WXPAY_ERR_SIGNATURE);
+    /* WeChat's probe: refused, told apart from a forgery (issue 11 item 5) */
+    CHECK_ERR(parse(204, &a.h, "", &resp), WXPAY_ERR_SIGNTEST);
+    CHECK(resp.outcome == WXPAY_OUTCOME_NONE && !resp.verified);
   }
   sign_answer(&a, NOW, "");
   a.h.signature = "";
@@ -612,10 +672,12 @@ static void v3_close_fails_over_and_never_retries_untrusted(void) {
   CHECK(strncmp(sc.urls[2], "https://api.mch", 15) == 0); /* back to the primary */
 }
 
+static size_t last_body_cap;
 static wxpay_net echo_204(void *user, const wxpay_http_req *req, wxpay_http_resp *resp) {
   answer a;
   char *url = (char *)user;
   snprintf(url, 200, "%s", req->url);
+  last_body_cap = resp->body_cap;
   sign_answer(&a, NOW, "");
   resp->status = 204;
   slot_put(resp, "Wechatpay-Timestamp", a.ts);
@@ -634,42 +696,78 @@ static int sign_4096(void *user, const unsigned char *msg, size_t msg_len,
   return 0;
 }
 
-/* The worst request the limits allow fits WXPAY_V3_WORK_SIZE with room for
-   an answer; a host given with a trailing slash makes no "//". */
+/* The worst request the limits allow fits WXPAY_V3_WORK_SIZE and leaves the
+   1.5 KiB for an error body the header promises (default host; answer
+   header slots of 940 bytes); each sub-order's JSON takes at most 277 bytes.
+   A host given with a trailing slash makes no "//". */
 static void v3_worst_request_fits_the_work_size(void) {
-  char esc32[33], bars[33];
-  wxpay_v3_sub_order s[WXPAY_MAX_SUB_ORDERS];
+  char digits32[33], alnum32[33], bars[33], bars64[65];
+  static wxpay_v3_sub_order s[WXPAY_V3_MAX_SUB_ORDERS];
   wxpay_client c = v3_client();
   wxpay_v3_close_req r = v3_req();
   wxpay_v3_request b;
   wxpay_v3_close_resp resp;
   char url[200];
-  size_t i;
-  memset(esc32, '\\', 32);
-  memset(bars, '|', 32);
-  esc32[32] = bars[32] = 0;
-  for (i = 0; i < WXPAY_MAX_SUB_ORDERS; i++) {
-    s[i].mchid = esc32;
+  size_t i, one_less;
+  memset(digits32, '9', 32);
+  memcpy(alnum32, "wxABCDEFGHIJKLMNOPQRSTUVWXYZ0189", 32);
+  memset(bars, '|', 32);  /* %7C in the path, three bytes each */
+  memset(bars64, '|', 64);
+  digits32[32] = alnum32[32] = bars[32] = bars64[64] = 0;
+  for (i = 0; i < WXPAY_V3_MAX_SUB_ORDERS; i++) {
+    s[i].mchid = digits32;
     s[i].out_trade_no = bars;
-    s[i].sub_mchid = esc32;
-    s[i].sub_appid = esc32;
+    s[i].sub_mchid = digits32;
+    s[i].sub_appid = alnum32;
+    s[i].individual_auth_id = bars64;
   }
-  c.mchid = "12345678901234567890123456789012";
+  c.mchid = digits32;
   c.serial_no = "1234567890123456789012345678901234567890123456789012345678901234";
+  c.wechatpay_serial = "PUB_KEY_ID_01142321349124100000000000000000000000000000000000000";
   c.v3_sign = sign_4096;
-  r.combine_appid = esc32;
+  r.combine_appid = alnum32;
   r.combine_out_trade_no = bars;
   r.sub_orders = s;
-  r.sub_order_count = WXPAY_MAX_SUB_ORDERS;
+  r.sub_order_count = WXPAY_V3_MAX_SUB_ORDERS - 1;
   CHECK_ERR(wxpay_v3_close_build(&c, &r, work, sizeof work, &b), WXPAY_OK);
-  CHECK(b.used + 940 + 3000 < WXPAY_V3_WORK_SIZE);
-  c.v3_sign = fake_sign;
+  one_less = b.body_len;
+  r.sub_order_count = WXPAY_V3_MAX_SUB_ORDERS;
+  CHECK_ERR(wxpay_v3_close_build(&c, &r, work, sizeof work, &b), WXPAY_OK);
+  CHECK(b.body_len - one_less == 277);
+  CHECK(b.used + 940 + strlen("https://api.mch.weixin.qq.com") + 1536 <= WXPAY_V3_WORK_SIZE);
   c.transport = echo_204;
   c.transport_user = url;
+  last_body_cap = 0;
+  CHECK_ERR(wxpay_v3_close(&c, &r, &resp, work, sizeof work), WXPAY_OK);
+  CHECK(resp.outcome == WXPAY_OUTCOME_CLOSED);
+  CHECK(last_body_cap >= 1536); /* the room the answer had */
+  c.v3_sign = fake_sign;
   c.v3_host = "https://pay.example/";
   CHECK_ERR(wxpay_v3_close(&c, &r, &resp, work, sizeof work), WXPAY_OK);
   CHECK(resp.outcome == WXPAY_OUTCOME_CLOSED);
   CHECK(strncmp(url, "https://pay.example/v3/combine-transactions/", 44) == 0);
+}
+
+/* individual_auth_id goes right after out_trade_no when set, and not at all
+   when NULL or empty. */
+static void v3_build_sends_individual_auth_id_after_out_trade_no(void) {
+  static const wxpay_v3_sub_order subs[] = {
+      {"1900009001", "OD1", "1900000109", "wxd678efh567hg6999", "AUTH_2024|01*@-"},
+      {"1900009002", "OD2", NULL, NULL, ""}};
+  const char *body = "{\"combine_appid\":\"wxd678efh567hg6787\",\"sub_orders\":["
+                     "{\"mchid\":\"1900009001\",\"out_trade_no\":\"OD1\","
+                     "\"individual_auth_id\":\"AUTH_2024|01*@-\",\"sub_mchid\":"
+                     "\"1900000109\",\"sub_appid\":\"wxd678efh567hg6999\"},"
+                     "{\"mchid\":\"1900009002\",\"out_trade_no\":\"OD2\"}]}";
+  wxpay_client c = v3_client();
+  wxpay_v3_close_req r = v3_req();
+  wxpay_v3_request b;
+  char out[2048];
+  r.sub_orders = subs;
+  r.sub_order_count = 2;
+  CHECK_ERR(wxpay_v3_close_build(&c, &r, out, sizeof out, &b), WXPAY_OK);
+  CHECK(b.body_len == strlen(body) && memcmp(b.body, body, b.body_len) == 0);
+  CHECK(strstr(b.message, body) != NULL); /* and it is signed */
 }
 
 /* A gateway path in v3_host is sent, and so signed, before the API path. */
@@ -731,6 +829,7 @@ int main(void) {
   RUN(v3_close_fails_over_and_never_retries_untrusted);
   RUN(v3_close_guards_and_room);
   RUN(v3_worst_request_fits_the_work_size);
+  RUN(v3_build_sends_individual_auth_id_after_out_trade_no);
   RUN(v3_host_path_is_signed);
   return t_total_failed ? 1 : 0;
 }
