@@ -14,7 +14,7 @@
 #           -fcallgraph-info call graph (tests/size/analyze.py); libc leaves
 #           costed from their prologues; the caller's callbacks excluded
 #
-# Budgets (CI, issue 5): Cortex-M4 -Os, default options: flash <= 6 KiB for
+# Budgets (CI, issue 5): Cortex-M4 -Os, default options: flash <= 6.5 KiB for
 # the core (a program calling build and parse, and not wxpay_strerror(): the
 # error strings are the application's to ask for), stack <= 1 KiB per entry
 # point, and no malloc/free/sbrk anywhere in any link. The other programs'
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.." || exit 2
 OUT=build/size
 ARMCC=${ARMCC:-arm-none-eabi-gcc}
 PY=${PYTHON:-python3}
-FLASH_BUDGET=${FLASH_BUDGET:-6144}
+FLASH_BUDGET=${FLASH_BUDGET:-6656}
 STACK_BUDGET=${STACK_BUDGET:-1024}
 mkdir -p "$OUT"
 fails=0
@@ -128,7 +128,7 @@ for strings in strings nostrings; do
   if [ $strings = strings ]; then # default options
     f=$(flash_of "$d" minimal)
     verdict $([ "$f" -le "$FLASH_BUDGET" ] && echo 1 || echo 0) \
-      "size_cortex_m4_core_flash_within_6KiB" "$f bytes (build+parse, default options; library $(core_of "$d" minimal) text+rodata, plus libc), budget $FLASH_BUDGET"
+      "size_cortex_m4_core_flash_within_6_5KiB" "$f bytes (build+parse, default options; library $(core_of "$d" minimal) text+rodata, plus libc), budget $FLASH_BUDGET"
   fi
   for e in wxpay_close_build wxpay_close_parse wxpay_close; do
     s=$(stack_of "$d" $e)
