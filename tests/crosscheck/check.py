@@ -19,7 +19,8 @@ compares what the library says with:
 Families (each a PASS line with its case count): SPEC vectors; SHA-256 and
 HMAC vs hashlib/hmac/openssl; request bodies and explain strings vs the
 reference (and wxpay_ref); drawn nonces; one-fault invalid requests and the
-error each must give; wxpay_sign_fields over arbitrary field sets; answers
+error each must give, and requests drawn from wide alphabets judged by a
+reference validator written here from issue 11's rules (ref_validate); wxpay_sign_fields over arbitrary field sets; answers
 signed here that must verify (any sign case, unsigned FAIL answers, the
 64-field limit) and tampered/odd/echo-mismatched ones that must be refused,
 with the error a model of SPEC 3 + issue 2 predicts (expect_parse); and the
@@ -50,6 +51,12 @@ DIGITS = "0123456789"
 ALNUM = DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ORDER_CHARS = ALNUM + "_|*@-"                       # SPEC 1 / issue 2
 ID_CHARS = "".join(chr(c) for c in range(0x21, 0x7F))  # printable, no space
+# issue 11 item 10: merchant ids (combine_mch_id, sub-order mchid) are
+# digits, appids (combine_appid) letters and digits; order numbers keep
+# ORDER_CHARS and the v2 nonce_str any printable ASCII but space
+MCHID_CHARS = DIGITS
+APPID_CHARS = ALNUM
+NONCE_CHARS = ID_CHARS
 HEX = "0123456789ABCDEF"
 
 # ------------------------------------------------------------------------
@@ -113,11 +120,96 @@ def explain_string(key, appid, mchid, otn, sub_order_list, nonce):
     return sign_string(fields, b"***")
 
 
+KEY_LEN = 32
+ID_MAX = 32
+SUB_ORDER_LIST_MAX = 10240
+MAX_SUB_ORDERS = 10  # APIv2's limit (WXPAY_MAX_SUB_ORDERS)
+
+
+def first_text_problem(v):
+    """Where text stops being text XML may carry, scanning from the start:
+    (offset, "UTF8") for bytes that are not UTF-8 (overlong, surrogate, past
+    U+10FFFF, truncated) or for U+FFFE/U+FFFF (no XML characters);
+    (offset, "BAD_CHARS") for a C0 control other than TAB and LF (a raw CR
+    would become LF in the server's XML parser before it checks the sign);
+    None when all is well."""
+    try:
+        text = v.decode("utf-8")
+        bad_utf8 = None
+    except UnicodeDecodeError as e:
+        text = v[:e.start].decode("utf-8")
+        bad_utf8 = e.start
+    at = 0
+    for ch in text:
+        if ch in "\ufffe\uffff":
+            return at, "UTF8"
+        if ord(ch) < 0x20 and ch not in "\t\n":
+            return at, "BAD_CHARS"
+        at += len(ch.encode("utf-8"))
+    return (bad_utf8, "UTF8") if bad_utf8 is not None else None
+
+
+def ref_check(v, allowed, max_len=ID_MAX, text=False):
+    """One request field by the rule (issue 11 item 10): present, at most
+    max_len bytes, then every byte from `allowed`; a field that is not is
+    UTF8 when it is not UTF-8 text, else BAD_CHARS. text: the caller's
+    sub_order_list, any text XML carries, up to 10240 bytes."""
+    if not v:
+        return "MISSING_FIELD"
+    if len(v) > max_len:
+        return "SUB_ORDER_LIST_TOO_LONG" if text else "FIELD_TOO_LONG"
+    if not text and all(chr(c) in allowed for c in v):
+        return "OK"
+    problem = first_text_problem(v)
+    if problem is None:
+        return "OK" if text else "BAD_CHARS"
+    return problem[1] if problem[1] == "UTF8" else "BAD_CHARS"
+
+
+def ref_validate(req):
+    """The error a request must give (build and explain alike), checked in
+    the documented order: the key, combine_appid, combine_mch_id,
+    combine_out_trade_no, nonce_str, then the caller's sub_order_list or
+    the sub-orders one by one (mchid, out_trade_no)."""
+    if req["key"] is None or len(req["key"]) != KEY_LEN:
+        return "KEY"
+    for v, allowed in ((req["appid"], APPID_CHARS), (req["mchid"], MCHID_CHARS),
+                       (req["otn"], ORDER_CHARS)):
+        e = ref_check(v, allowed)
+        if e != "OK":
+            return e
+    if req["nonce"] is not None and ref_check(req["nonce"], NONCE_CHARS) != "OK":
+        return "NONCE"
+    if req["json"] is not None:
+        return ref_check(req["json"], "", SUB_ORDER_LIST_MAX, text=True)
+    if not 1 <= len(req["subs"]) <= MAX_SUB_ORDERS:
+        return "SUB_ORDER_COUNT"
+    for m, o in req["subs"]:
+        for v, allowed in ((m, MCHID_CHARS), (o, ORDER_CHARS)):
+            e = ref_check(v, allowed)
+            if e != "OK":
+                return e
+    return "OK"
+
+
 OUTCOME_OF_ERR_CODE = {  # SPEC 3 and issue 2 "Outcome"
     "ORDERCLOSED": "already_closed", "ORDERPAID": "paid",
     "ORDERNOTEXIST": "not_found", "SYSTEMERROR": "retry",
-    "FREQUENCY_LIMITED": "retry",
+    "FREQUENCY_LIMITED": "retry", "USERPAYING": "paying",  # issue 11 item 2
 }
+DECIDING = ("return_code", "result_code", "err_code")
+
+
+def ambiguous(fields):
+    """Issue 11 item 9: the string to sign joins k=v with '&', so a signed
+    answer whose deciding field holds '&' or '=', or any of whose values
+    holds "&<deciding name>=", reads as other fields under the same sign."""
+    for k, v in fields:
+        if k in DECIDING and ("&" in v or "=" in v):
+            return True
+        if any("&" + d + "=" in v for d in DECIDING):
+            return True
+    return False
 MAX_FIELDS = 64  # WXPAY_MAX_FIELDS default, documented in the header
 
 
@@ -143,14 +235,20 @@ def expect_parse(fields, key, req):
                 or sign.upper() != want:
             return ("SIGNATURE", None, None)
         verified = 1
+        if ambiguous(fields):
+            return ("AMBIGUOUS", None, None)
     elif rc == "SUCCESS":
         return ("NO_SIGNATURE", None, None)
     if rc == "FAIL":
         return ("OK", "rejected", verified)
-    if req is not None and (d.get("combine_appid", "") != req[0] or
-                            d.get("combine_mch_id", "") != req[1]):
-        return ("ECHO_MISMATCH", None, None)
     result = d.get("result_code", "")
+    if result not in ("SUCCESS", "FAIL"):
+        return ("RESPONSE", None, None)
+    # issue 11 item 8: an echo that is there must be ours; a FAIL result
+    # (a live SYSTEMERROR, say) may leave it out, a SUCCESS may not
+    if req is not None and any(d.get(name, "") != want and not (result == "FAIL" and d.get(name, "") == "")
+                               for name, want in (("combine_appid", req[0]), ("combine_mch_id", req[1]))):
+        return ("ECHO_MISMATCH", None, None)
     if result == "SUCCESS":
         return ("OK", "closed", verified)
     if result == "FAIL":
@@ -194,42 +292,48 @@ def node_safe(b):
     return b is None or (b"'" not in b and b"]]>" not in b)
 
 
-def gen_id(rng, realistic=None, friendly=False):
-    """An id: printable ASCII without space, 1..32 bytes, often seasoned with
-    the characters JSON and XML treat specially. friendly: node_safe()."""
+def gen_id(rng, kind):
+    """A valid id of its kind, 1..32 bytes: "appid" letters and digits,
+    "mchid" digits (issue 11 item 10), often in WeChat's own shapes. Neither
+    can hold what JSON escapes or XML quotes: that is reached through
+    nonce_str and the caller's JSON."""
+    r = rng.random()
+    if kind == "appid" and r < 0.3:
+        return ("wx" + "".join(rng.choice("0123456789abcdef") for _ in range(16))).encode()
+    if kind == "mchid" and r < 0.3:
+        return ("19" + "".join(rng.choice(DIGITS) for _ in range(8))).encode()
+    chars = APPID_CHARS if kind == "appid" else MCHID_CHARS
+    return "".join(rng.choice(chars) for _ in range(rlen(rng, 1, 32))).encode()
+
+
+def gen_printable(rng, n, friendly=False):
+    """n bytes of printable ASCII without space, seasoned with the
+    characters JSON and XML treat specially. friendly: node_safe()."""
+    specials = NODE_SAFE_SPECIALS if friendly else SPECIALS
     while True:
-        v = gen_id1(rng, realistic, friendly)
+        parts = []
+        size = 0
+        while size < n:
+            p = rng.choice(specials) if rng.random() < 0.35 else rng.choice(ID_CHARS)
+            parts.append(p)
+            size += len(p)
+        v = "".join(parts)[:n].encode()
         if not friendly or node_safe(v):
             return v
 
 
-def gen_id1(rng, realistic, friendly):
-    specials = NODE_SAFE_SPECIALS if friendly else SPECIALS
-    r = rng.random()
-    if realistic == "appid" and r < 0.3:
-        return ("wx" + "".join(rng.choice("0123456789abcdef") for _ in range(16))).encode()
-    if realistic == "mchid" and r < 0.3:
-        return ("19" + "".join(rng.choice(DIGITS) for _ in range(8))).encode()
-    n = rlen(rng, 1, 32)
-    parts = []
-    size = 0
-    while size < n:
-        if rng.random() < 0.35:
-            p = rng.choice(specials)
-        else:
-            p = rng.choice(ID_CHARS)
-        parts.append(p)
-        size += len(p)
-    return "".join(parts)[:n].encode()
-
-
 def gen_nonce(rng):
+    """A valid v2 nonce_str: often 32 alphanumerics, else any printable
+    ASCII but space, seasoned with < > & " ' and "]]>" (the one field the
+    header writes that can still need CDATA and its splitting)."""
     r = rng.random()
-    if r < 0.6:
+    if r < 0.5:
         return "".join(rng.choice(ALNUM) for _ in range(32)).encode()
-    if r < 0.85:
+    if r < 0.7:
         return "".join(rng.choice(ALNUM) for _ in range(rlen(rng, 1, 32))).encode()
-    return "".join(rng.choice(ID_CHARS) for _ in range(rlen(rng, 1, 32))).encode()
+    if r < 0.8:
+        return "".join(rng.choice(ID_CHARS) for _ in range(rlen(rng, 1, 32))).encode()
+    return gen_printable(rng, rlen(rng, 1, 32))
 
 
 def gen_key(rng):
@@ -277,7 +381,7 @@ def gen_caller_json(rng):
             subs[0]["备注"] = gen_text(rng, 1, 12)
         text = json.dumps(subs, ensure_ascii=rng.random() < 0.3, separators=(",", ":"))
     elif r < 0.5:
-        subs = [{"mch_id": gen_id(rng).decode(), "out_trade_no": gen_order_no(rng).decode()}
+        subs = [{"mch_id": gen_printable(rng, rlen(rng, 1, 32)).decode(), "out_trade_no": gen_order_no(rng).decode()}
                 for _ in range(rng.randint(1, 3))]
         text = json.dumps({"order_list": subs, "order_num": len(subs)}, ensure_ascii=False,
                           indent=rng.choice([None, 1, 2]))
@@ -309,8 +413,8 @@ def gen_request(rng, friendly=False):
     """A valid request. friendly: every text is node_safe()."""
     req = {
         "key": gen_key(rng),
-        "appid": gen_id(rng, "appid", friendly),
-        "mchid": gen_id(rng, "mchid", friendly),
+        "appid": gen_id(rng, "appid"),
+        "mchid": gen_id(rng, "mchid"),
         "otn": gen_order_no(rng),
         "nonce": gen_nonce(rng),
         "json": None,
@@ -324,7 +428,7 @@ def gen_request(rng, friendly=False):
             req["json"] = gen_caller_json(rng)
     else:
         n = rng.choice([1, 1, 2, 10, 10]) if rng.random() < 0.4 else rng.randint(1, 10)
-        req["subs"] = [(gen_id(rng, "mchid", friendly), gen_order_no(rng)) for _ in range(n)]
+        req["subs"] = [(gen_id(rng, "mchid"), gen_order_no(rng)) for _ in range(n)]
     return req
 
 
@@ -341,8 +445,13 @@ def gen_invalid_request(rng):
         ("key", lambda: None, "KEY"),
         ("appid", lambda: b"", "MISSING_FIELD"),
         ("appid", lambda: None, "MISSING_FIELD"),
-        ("appid", lambda: gen_id(rng).ljust(33, b"a")[:rng.randint(33, 40)], "FIELD_TOO_LONG"),
+        ("appid", lambda: gen_id(rng, "appid").ljust(33, b"a")[:rng.randint(33, 40)], "FIELD_TOO_LONG"),
+        ("appid", lambda: b"wx_8888;" * 5, "FIELD_TOO_LONG"),  # the length is judged first
         ("appid", lambda: b"wx 8888", "BAD_CHARS"),
+        # letters and digits only: no order-number punctuation, nothing JSON or XML quotes
+        ("appid", lambda: b"wx" + rng.choice(list(b"_|*@-\"\\/<>&'.:[]{}")).to_bytes(1, "big") + b"88",
+         "BAD_CHARS"),
+        ("appid", lambda: b"wx8]]>8", "BAD_CHARS"),
         ("appid", lambda: "wx中文".encode(), "BAD_CHARS"),
         ("appid", lambda: b"wx\x01x", "BAD_CHARS"),
         ("appid", lambda: b"wx\x7f", "BAD_CHARS"),
@@ -350,6 +459,12 @@ def gen_invalid_request(rng):
         ("mchid", lambda: b"", "MISSING_FIELD"),
         ("mchid", lambda: b"1" * rng.randint(33, 64), "FIELD_TOO_LONG"),
         ("mchid", lambda: b"1900 0001", "BAD_CHARS"),
+        # digits only: a letter, a sign, a colon (--sub 1900009001:OD1:x), JSON's specials
+        ("mchid", lambda: rng.choice([b"19000A0001", b"190000000a", b"-1900000109", b"+1900000109",
+                                      b"1900009001:OD1", b"1900\"0001", b"19\\00", b"19/01",
+                                      b"0x1900", b"1900.0", b"1_900"]), "BAD_CHARS"),
+        ("mchid", lambda: "\uff11\uff19\uff10\uff10".encode(), "BAD_CHARS"),  # fullwidth digits
+        ("mchid", lambda: b"A" * rng.randint(33, 40), "FIELD_TOO_LONG"),
         ("mchid", lambda: b"19\xf5\x80\x80\x80", "UTF8"),
         ("otn", lambda: b"", "MISSING_FIELD"),
         ("otn", lambda: b"O" * rng.randint(33, 50), "FIELD_TOO_LONG"),
@@ -359,12 +474,16 @@ def gen_invalid_request(rng):
         ("nonce", lambda: b"", "NONCE"),
         ("nonce", lambda: b"a" * rng.randint(33, 64), "NONCE"),
         ("nonce", lambda: b"abc def", "NONCE"),
+        ("nonce", lambda: rng.choice([b"a\tb", b"a\x7fb", b"a\xe4\xb8\xad", b"]]>\n"]), "NONCE"),
         ("subs", lambda: [], "SUB_ORDER_COUNT"),
         ("subs", lambda: [(b"1900009001", b"OD%d" % i) for i in range(rng.randint(11, 20))],
          "SUB_ORDER_COUNT"),
         ("sub_mchid", lambda: b"", "MISSING_FIELD"),
         ("sub_mchid", lambda: b"9" * 33, "FIELD_TOO_LONG"),
         ("sub_mchid", lambda: b"19 01", "BAD_CHARS"),
+        ("sub_mchid", lambda: rng.choice([b"1900009001:OD1", b"a]]>b", b'19"00', b"19\\9/001",
+                                          b"wx8888", b"19|01"]), "BAD_CHARS"),
+        ("sub_mchid", lambda: b"19\xe4\xb8", "UTF8"),
         ("sub_otn", lambda: b"", "MISSING_FIELD"),
         ("sub_otn", lambda: b"OD.1", "BAD_CHARS"),
         ("sub_otn", lambda: b"x" * 33, "FIELD_TOO_LONG"),
@@ -394,13 +513,39 @@ def gen_invalid_request(rng):
     return req, want, field
 
 
+def gen_any_request(rng):
+    """A request whose fields are drawn from wide alphabets, valid or not:
+    what it must give is the reference validator's word alone."""
+    def pick(kind):
+        r = rng.random()
+        if r < 0.55:  # valid for its kind
+            return gen_id(rng, kind) if kind in ("appid", "mchid") else gen_order_no(rng)
+        if r < 0.65:
+            return b""
+        n = rlen(rng, 1, 36)
+        r = rng.random()
+        if r < 0.5:
+            return "".join(rng.choice(ORDER_CHARS + "_|*@-" + ":") for _ in range(n)).encode()
+        if r < 0.8:
+            return gen_printable(rng, n)
+        return "".join(rng.choice(ALNUM + "中\u00e9 \t") for _ in range(n)).encode()[:n] + \
+            rng.choice([b"", b"", b"\xff", b"\xc3", b"\x01"])
+    req = gen_request(rng)
+    req["appid"], req["mchid"], req["otn"] = pick("appid"), pick("mchid"), pick("otn")
+    if req["json"] is None and rng.random() < 0.7:
+        req["subs"] = [(pick("mchid"), pick("otn")) for _ in range(len(req["subs"]))]
+    if rng.random() < 0.2:
+        req["nonce"] = rng.choice([gen_printable(rng, rlen(rng, 1, 36)), b"a b", b"\xe4\xb8\xad"])
+    return req
+
+
 # ---- responses ----
 
 NAME_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
 NAME_CHARS = NAME_START + DIGITS + ".-"
 KNOWN = ["return_code", "return_msg", "combine_appid", "combine_mch_id", "nonce_str",
          "sign", "result_code", "err_code", "err_code_des"]
-ERR_CODES = ["ORDERPAID", "SYSTEMERROR", "ORDERCLOSED", "SIGNERROR", "REQUIRE_POST_METHOD",
+ERR_CODES = ["ORDERPAID", "SYSTEMERROR", "USERPAYING", "ORDERCLOSED", "SIGNERROR", "REQUIRE_POST_METHOD",
              "XML_FORMAT_ERROR", "ORDERNOTEXIST", "NOAUTH", "PARAM_ERROR", "INVALID_REQUEST",
              "FREQUENCY_LIMITED", "SOMETHING_NEW", "orderpaid", "ORDERPAID ", ""]
 
@@ -898,6 +1043,8 @@ def main():
         want_body = build_body(req["key"], req["appid"], req["mchid"], req["otn"], sol, req["nonce"])
         want_explain = explain_string(req["key"], req["appid"], req["mchid"], req["otn"], sol, req["nonce"])
         valid_reqs.append(req)
+        rep.case("python_validator_accepts_generated_requests", ref_validate(req) == "OK",
+                 "ref_validate says %s" % ref_validate(req), describe_req(req))
         ref_body = None
         if wxpay_ref is not None:
             try:
@@ -954,9 +1101,13 @@ def main():
             rep.case("build_draws_nonce_and_signs_it", ok, why, describe_req(req))
         ask(build_line(req), check_drawn)
 
-    # one fault each: the error the issue names for it
+    # one fault each: the error the issue names for it, which the reference
+    # validator must name too (a check of this file's model)
     for i in range(count(200)):
         req, want, field = gen_invalid_request(rng)
+        rep.case("python_validator_names_each_stated_fault", ref_validate(req) == want,
+                 "%s fault: stated %s, ref_validate says %s" % (field, want, ref_validate(req)),
+                 describe_req(req))
 
         def check_invalid(ans, req=req, want=want, field=field):
             t = ans.split("\t")
@@ -966,6 +1117,23 @@ def main():
                          field, want, t[0] if t else ans, t[2] if len(t) > 2 else ""),
                      describe_req(req))
         ask(build_line(req), check_invalid)
+
+    # fields from wide alphabets: the error is the reference validator's
+    for i in range(count(300)):
+        req = gen_any_request(rng)
+        want = ref_validate(req)
+
+        def check_any(ans, req=req, want=want):
+            t = ans.split("\t")
+            ok = len(t) == 4 and t[0] == want and t[2] == want
+            if ok and want == "OK":
+                sol = sub_order_list_of(req)
+                ok = bytes.fromhex(t[1]) == build_body(req["key"], req["appid"], req["mchid"], req["otn"],
+                                                      sol, req["nonce"])
+            rep.case("build_errors_match_python_validator", ok,
+                     "want %s from build and explain, got %r / %r" % (
+                         want, t[0] if t else ans, t[2] if len(t) > 2 else ""), describe_req(req))
+        ask(build_line(req), check_any)
 
     # ---- 3. wxpay_sign_fields over arbitrary field sets ----
     sign_sets = []

@@ -12,10 +12,11 @@ certificate (named by its serial), a platform public key (named by an id),
 and an unrelated key. The C side is tests/crosscheck/v3driver.c: the header
 with the OpenSSL adapter as signer and verifier.
 
-Requests (random ids with the characters JSON escapes, order numbers with
-| * @ - _, 1 to 10 sub-orders with and without sub_mchid/sub_appid, hosts
-with and without a path, fixed timestamp and nonce) are built by the C
-library and compared with
+Requests (merchant ids of digits and appids of letters and digits, as issue
+11 item 10 has them, order numbers with | * @ - _, 1 to 50 sub-orders with
+and without sub_mchid/sub_appid/individual_auth_id, hosts with and without a
+path, fixed timestamp and nonce) are built by the C library and compared
+with
 
   * a reference written here from SPEC 6: the path, the signed message and
     the Authorization header byte for byte, the body parsed with Python's
@@ -54,7 +55,7 @@ from concurrent.futures import ThreadPoolExecutor
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from check import Report, run_node, short  # noqa: E402
+from check import Report, ref_check, run_node, short  # noqa: E402
 
 DEFAULT_SEED = 20261127
 DIGITS = "0123456789"
@@ -63,7 +64,14 @@ ORDER_CHARS = ALNUM + "_|*@-"
 ID_CHARS = "".join(chr(c) for c in range(0x21, 0x7F))     # printable, no space
 VISIBLE = ID_CHARS
 HEXU = "0123456789ABCDEF"
-SPECIALS = ['"', "\\", "/", '\\"', "\\/", "{", "}", "[", "]", ",", ":"]
+SPECIALS = ['"', "\\", "/", '\\"', "\\/", "{", "}", "[", "]", ",", ":", "<", "&", "]]>"]
+# issue 11 item 10: merchant ids (mchid, sub_mchid) digits, appids
+# (combine_appid, sub_appid) letters and digits; order numbers, nonces,
+# serials and individual_auth_id ORDER_CHARS (serials and
+# individual_auth_id up to 64)
+MCHID_CHARS = DIGITS
+APPID_CHARS = ALNUM
+MAX_SUB_ORDERS = 50  # WXPAY_V3_MAX_SUB_ORDERS, the APIv3 definition's maxItems
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
 DEFAULT_HOST = "https://api.mch.weixin.qq.com"
 PATH_FMT = "/v3/combine-transactions/out-trade-no/%s/close"
@@ -198,8 +206,10 @@ def ref_authorization(mchid, serial, ts, nonce, sig_b64):
 def request_pairs(req):
     """The body the request must parse to, as nested lists of pairs."""
     subs = []
-    for m, o, sm, sa in req["subs"]:
+    for m, o, sm, sa, ia in req["subs"]:
         d = [("mchid", m), ("out_trade_no", o)]
+        if ia:
+            d.append(("individual_auth_id", ia))
         if sm:
             d.append(("sub_mchid", sm))
         if sa:
@@ -222,15 +232,54 @@ def unescape_slashes(body):
 def expect_outcome(status, code):
     if status == 204:
         return "closed"
-    if code == "ORDER_CLOSED":
+    if code in ("ORDER_CLOSED", "ORDERCLOSED"):
         return "already_closed"
     if code in ("ORDER_PAID", "ORDERPAID"):
         return "paid"
-    if code in ("ORDER_NOT_EXIST", "RESOURCE_NOT_EXISTS"):
+    if code in ("ORDER_NOT_EXIST", "ORDERNOTEXIST", "RESOURCE_NOT_EXISTS"):
         return "not_found"
-    if code in ("SYSTEM_ERROR", "FREQUENCY_LIMITED") or status >= 500:
+    if code in ("USERPAYING", "USER_PAYING"):  # issue 11 item 2
+        return "paying"
+    if code in ("SYSTEM_ERROR", "SYSTEMERROR", "SERVICE_UNAVAILABLE", "FREQUENCY_LIMITED",
+                "RATELIMIT_EXCEEDED", "RULE_LIMIT", "RULELIMIT") or status >= 500 or status == 429:
         return "retry"
     return "rejected"
+
+
+def ref_validate(req):
+    """The error wxpay_v3_close_build() must give, in the documented order:
+    the client's mchid and serial_no, combine_appid, combine_out_trade_no,
+    nonce_str, the count (1..50), then each sub-order's mchid, out_trade_no,
+    and sub_mchid, sub_appid, individual_auth_id when set (issue 11 items 4
+    and 10). Written from the rules, not from the header."""
+    e = ref_check(enc(req["mchid"]), MCHID_CHARS)
+    if e != "OK":
+        return e
+    e = ref_check(enc(req["serial"]), ORDER_CHARS, 64)
+    if e != "OK":
+        return e
+    for v, allowed in ((req["appid"], APPID_CHARS), (req["otn"], ORDER_CHARS)):
+        e = ref_check(enc(v), allowed)
+        if e != "OK":
+            return e
+    if req["nonce"] is not None and ref_check(enc(req["nonce"]), ORDER_CHARS) != "OK":
+        return "NONCE"
+    if not 1 <= len(req["subs"]) <= MAX_SUB_ORDERS:
+        return "SUB_ORDER_COUNT"
+    for m, o, sm, sa, ia in req["subs"]:
+        for v, allowed, optional, most in ((m, MCHID_CHARS, False, 32), (o, ORDER_CHARS, False, 32),
+                                           (sm, MCHID_CHARS, True, 32), (sa, APPID_CHARS, True, 32),
+                                           (ia, ORDER_CHARS, True, 64)):
+            if optional and not v:
+                continue
+            e = ref_check(enc(v), allowed, most)
+            if e != "OK":
+                return e
+    return "OK"
+
+
+def enc(v):
+    return None if v is None else str(v).encode("utf-8", "surrogateescape")
 
 
 # ------------------------------------------------------------ generators --
@@ -241,16 +290,22 @@ def rlen(rng, lo, hi):
     return lo if r < 0.15 else hi if r < 0.3 else rng.randint(lo, hi)
 
 
-def gen_id(rng, realistic=None):
+def gen_id(rng, kind):
+    """A valid id: "appid" letters and digits, "mchid" digits, 1..32."""
     r = rng.random()
-    if realistic == "appid" and r < 0.4:
+    if kind == "appid" and r < 0.4:
         return "wx" + "".join(rng.choice("0123456789abcdef") for _ in range(16))
-    if realistic == "mchid" and r < 0.4:
+    if kind == "mchid" and r < 0.4:
         return "19" + "".join(rng.choice(DIGITS) for _ in range(8))
-    n = rlen(rng, 1, 32)
+    chars = APPID_CHARS if kind == "appid" else MCHID_CHARS
+    return "".join(rng.choice(chars) for _ in range(rlen(rng, 1, 32)))
+
+
+def gen_junk(rng, n):
+    """n characters, printable and not, often what JSON escapes."""
     out = ""
     while len(out) < n:
-        out += rng.choice(SPECIALS) if rng.random() < 0.3 else rng.choice(ID_CHARS)
+        out += rng.choice(SPECIALS) if rng.random() < 0.3 else rng.choice(ID_CHARS + " \t")
     return out[:n]
 
 
@@ -286,16 +341,25 @@ def gen_host(rng):
                        "http://[::1]:9/p@*x"])
 
 
+def gen_auth_id(rng):
+    """An individual_auth_id: 1..64 of the order-number set."""
+    return "".join(rng.choice(ORDER_CHARS) for _ in range(rlen(rng, 1, 64)))
+
+
 def gen_request(rng):
     subs = []
-    for _ in range(rng.choice([1, 1, 2, 10]) if rng.random() < 0.4 else rng.randint(1, 10)):
+    r = rng.random()
+    n = rng.choice([1, 1, 2, 10, 11, MAX_SUB_ORDERS]) if r < 0.4 else \
+        rng.randint(1, 10) if r < 0.85 else rng.randint(11, MAX_SUB_ORDERS)
+    for _ in range(n):
         r = rng.random()
         sm = None if r < 0.4 else "" if r < 0.5 else gen_id(rng, "mchid")
         r = rng.random()
         sa = None if r < 0.5 else "" if r < 0.6 else gen_id(rng, "appid")
-        subs.append((gen_id(rng, "mchid"), gen_order_no(rng), sm, sa))
-    mchid = "19" + "".join(rng.choice(DIGITS) for _ in range(8)) if rng.random() < 0.6 else \
-        "".join(rng.choice(ORDER_CHARS) for _ in range(rlen(rng, 1, 32)))
+        r = rng.random()
+        ia = None if r < 0.6 else "" if r < 0.7 else gen_auth_id(rng)
+        subs.append((gen_id(rng, "mchid"), gen_order_no(rng), sm, sa, ia))
+    mchid = gen_id(rng, "mchid")
     r = rng.random()
     return {"key": 0 if r < 0.6 else 1 if r < 0.8 else 2, "mchid": mchid, "serial": gen_serial(rng),
             "appid": gen_id(rng, "appid"), "otn": gen_order_no(rng), "nonce": gen_nonce(rng),
@@ -308,21 +372,25 @@ def gen_invalid_request(rng):
     i = rng.randrange(len(req["subs"]))
 
     def sub(field, value):
-        m, o, sm, sa = req["subs"][i]
-        d = {"mchid": m, "out_trade_no": o, "sub_mchid": sm, "sub_appid": sa}
+        m, o, sm, sa, ia = req["subs"][i]
+        d = {"mchid": m, "out_trade_no": o, "sub_mchid": sm, "sub_appid": sa, "individual_auth_id": ia}
         d[field] = value
-        req["subs"][i] = (d["mchid"], d["out_trade_no"], d["sub_mchid"], d["sub_appid"])
+        req["subs"][i] = (d["mchid"], d["out_trade_no"], d["sub_mchid"], d["sub_appid"],
+                          d["individual_auth_id"])
 
     faults = [
         ("mchid", lambda: req.update(mchid=""), "MISSING_FIELD"),
         ("mchid", lambda: req.update(mchid="1" * rng.randint(33, 40)), "FIELD_TOO_LONG"),
         ("mchid", lambda: req.update(mchid="1900\"0001"), "BAD_CHARS"),
+        ("mchid", lambda: req.update(mchid=rng.choice(["19000A0100", "1900000100:x", "1900|0100", "-1",
+                                                       "1900_0100", "19\\00"])), "BAD_CHARS"),
         ("serial", lambda: req.update(serial=""), "MISSING_FIELD"),
         ("serial", lambda: req.update(serial="A" * rng.randint(65, 80)), "FIELD_TOO_LONG"),
         ("serial", lambda: req.update(serial=rng.choice(['AB"CD', "AB,CD", "AB CD", "AB=CD"])), "BAD_CHARS"),
         ("appid", lambda: req.update(appid=""), "MISSING_FIELD"),
         ("appid", lambda: req.update(appid="w" * rng.randint(33, 40)), "FIELD_TOO_LONG"),
         ("appid", lambda: req.update(appid="wx 1"), "BAD_CHARS"),
+        ("appid", lambda: req.update(appid="wx" + rng.choice(list("_|*@-\"\\/<>&:")) + "1"), "BAD_CHARS"),
         ("appid", lambda: req.update(appid="wx\udcff"), "UTF8"),  # the byte 0xFF
         ("otn", lambda: req.update(otn=""), "MISSING_FIELD"),
         ("otn", lambda: req.update(otn="O" * rng.randint(33, 40)), "FIELD_TOO_LONG"),
@@ -332,18 +400,53 @@ def gen_invalid_request(rng):
         ("nonce", lambda: req.update(nonce="n" * rng.randint(33, 40)), "NONCE"),
         ("nonce", lambda: req.update(nonce=rng.choice(['a"b', "a b", "a,b", "a=b"])), "NONCE"),
         ("subs", lambda: req.update(subs=[]), "SUB_ORDER_COUNT"),
-        ("subs", lambda: req.update(subs=[("1", "O%d" % k, None, None) for k in range(11)]),
+        ("subs", lambda: req.update(subs=[("1", "O%d" % k, None, None, None)
+                                          for k in range(MAX_SUB_ORDERS + rng.choice([1, 2, 50]))]),
          "SUB_ORDER_COUNT"),
         ("sub.mchid", lambda: sub("mchid", ""), "MISSING_FIELD"),
         ("sub.mchid", lambda: sub("mchid", "9" * 33), "FIELD_TOO_LONG"),
         ("sub.out_trade_no", lambda: sub("out_trade_no", "OD.1"), "BAD_CHARS"),
         ("sub.out_trade_no", lambda: sub("out_trade_no", ""), "MISSING_FIELD"),
         ("sub.sub_mchid", lambda: sub("sub_mchid", "19 01"), "BAD_CHARS"),
+        ("sub.mchid", lambda: sub("mchid", rng.choice(["1900009001:OD1", "wx1", '19"01', "19\\/01"])),
+         "BAD_CHARS"),
+        ("sub.sub_mchid", lambda: sub("sub_mchid", "19000A0109"), "BAD_CHARS"),
+        ("sub.sub_appid", lambda: sub("sub_appid", rng.choice(["wx_1", "wx-1", 'wx"1', "wx/1", "wx\\1"])),
+         "BAD_CHARS"),
+        ("sub.individual_auth_id", lambda: sub("individual_auth_id", "A" * rng.randint(65, 80)),
+         "FIELD_TOO_LONG"),
+        ("sub.individual_auth_id", lambda: sub("individual_auth_id", "AUTH" + rng.choice(list("/.:\" ")) + "1"),
+         "BAD_CHARS"),
         ("sub.sub_appid", lambda: sub("sub_appid", "x" * 33), "FIELD_TOO_LONG"),
     ]
     what, apply, want = rng.choice(faults)
     apply()
     return req, want, what
+
+
+def gen_any_request(rng):
+    """A request whose ids are drawn from wide alphabets, valid or not: the
+    error it must give is ref_validate()'s word alone."""
+    def pick(kind, most=32):
+        r = rng.random()
+        if r < 0.6:
+            return gen_id(rng, kind) if kind in ("appid", "mchid") else \
+                gen_auth_id(rng) if most == 64 else gen_order_no(rng)
+        if r < 0.65:
+            return ""
+        n = rlen(rng, 1, most + 4)
+        if rng.random() < 0.6:
+            return "".join(rng.choice(ORDER_CHARS + ":") for _ in range(n))
+        return gen_junk(rng, n)
+    req = gen_request(rng)
+    req.update(mchid=pick("mchid"), appid=pick("appid"), otn=pick("otn"))
+    if rng.random() < 0.3:
+        req["serial"] = pick("otn", 64)
+    for k, (m, o, sm, sa, ia) in enumerate(req["subs"]):
+        if rng.random() < 0.3:
+            req["subs"][k] = (pick("mchid"), pick("otn"), sm and pick("mchid"), sa and pick("appid"),
+                              ia and pick("otn", 64))
+    return req
 
 
 def gen_text(rng, lo, hi):
@@ -368,6 +471,9 @@ CODES = [  # (code, statuses) as WeChat Pay would send them, and a few others
     ("FREQUENCY_LIMITED", [429]), ("SIGN_ERROR", [401]), ("PARAM_ERROR", [400]),
     ("INVALID_REQUEST", [400]), ("NO_AUTH", [403]), ("SOMETHING_NEW", [400, 409, 500, 502]),
     ("order_closed", [400]), ("BANK_ERROR", [500, 503]),
+    # issue 11 items 2 and 6
+    ("USERPAYING", [202]), ("USER_PAYING", [202]), ("RULE_LIMIT", [403]), ("RULELIMIT", [403]),
+    ("SERVICE_UNAVAILABLE", [502, 503]), ("ORDERNOTEXIST", [404]),
 ]
 
 
@@ -485,8 +591,15 @@ def main():
             t["key"] = 2
             twins.append((req, t))
     invalid = [gen_invalid_request(rng) for _ in range(count(100))]
+    wide = [gen_any_request(rng) for _ in range(count(150))]
+    for req in reqs:
+        rep.case("v3_python_validator_accepts_generated_requests", ref_validate(req) == "OK",
+                 "ref_validate says %s" % ref_validate(req), describe(req))
+    for req, want, what in invalid:
+        rep.case("v3_python_validator_names_each_stated_fault", ref_validate(req) == want,
+                 "%s fault: stated %s, ref_validate says %s" % (what, want, ref_validate(req)), describe(req))
     lines = [build_line(r) for r in reqs] + [build_line(t) for _, t in twins] + \
-        [build_line(r) for r, _, _ in invalid]
+        [build_line(r) for r, _, _ in invalid] + [build_line(r) for r in wide]
     rc, ans, err = run_driver(driver, lines)
     if rc != 0 or len(ans) != len(lines):
         print("FAIL v3_crosscheck_driver_runs: exit %d, %d answers for %d cases; stderr: %s" % (
@@ -538,9 +651,18 @@ def main():
                  first is not None and len(t) == 5 and t[0] == "OK" and bytes.fromhex(t[3]).decode() == first[3],
                  "driver answered %r" % a[:160], describe(twin))
     base += len(twins)
-    for (req, want, what), a in zip(invalid, ans[base:]):
+    for (req, want, what), a in zip(invalid, ans[base:base + len(invalid)]):
         rep.case("v3_build_rejects_invalid_requests", a == want,
                  "%s fault: want %s, got %r" % (what, want, a[:80]), describe(req))
+    base += len(invalid)
+    for req, a in zip(wide, ans[base:]):
+        want = ref_validate(req)
+        t = a.split("\t")
+        ok = t[0] == want
+        if ok and want == "OK":
+            ok = len(t) == 5 and json.loads(bytes.fromhex(t[4]).decode("utf-8"),
+                                            object_pairs_hook=lambda p: p) == request_pairs(req)
+        rep.case("v3_build_errors_match_python_validator", ok, "want %s, got %r" % (want, a[:80]), describe(req))
 
     # openssl dgst -verify, for a sample (one process each)
     sample = built[:count(60)]
@@ -646,8 +768,10 @@ def main():
         else:
             i = rng.randrange(len(b))
             b2 = b[:i] + bytes([(b[i] ^ rng.choice([1, 2, 0x20])) or 0x41]) + b[i + 1:]
+        # a 204 that carries a body is no close, whatever the signature
+        # (issue 11 item 3): refused before the signature is looked at
         cases.append(("v3_parse_refuses_answers_with_the_body_changed", a, h, b2, a["now"],
-                      ("SIGNATURE", "none", 0)))
+                      ("STATUS_BODY" if a["status"] == 204 else "SIGNATURE", "none", 0)))
         d = rng.choice([1, -1, 10, -100, 299])  # still digits, still fresh
         cases.append(("v3_parse_refuses_answers_with_the_timestamp_changed", a, dict(h, ts=str(int(a["ts"]) + d)),
                       a["body"], a["now"], ("SIGNATURE", "none", 0)))

@@ -11,7 +11,7 @@
    by a TAB; every data field is hex of its bytes, "-" a NULL pointer.
 
    B  keyidx mchid serial appid otn nonce timestamp host
-      [mchid otn sub_mchid sub_appid]...
+      [mchid otn sub_mchid sub_appid individual_auth_id]...
         keyidx is decimal; host "-": the default host; timestamp decimal
         -> err  path  message  authorization  body
    P  status timestamp nonce signature serial body now
@@ -31,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TOKENS 64
+/* room for WXPAY_V3_MAX_SUB_ORDERS + 50 sub-orders (over the limit, to be refused) */
+#define MAX_SUBS (WXPAY_V3_MAX_SUB_ORDERS + 50)
+#define MAX_TOKENS (9 + 5 * MAX_SUBS)
 #define MAX_KEYS 4
 
 static wxpay_openssl_rsa g_merchant[MAX_KEYS];
@@ -140,22 +142,24 @@ static void op_build(field *t, size_t nt) {
   wxpay_client cli;
   wxpay_v3_close_req req;
   wxpay_v3_request b;
-  wxpay_v3_sub_order subs[WXPAY_MAX_SUB_ORDERS + 2];
+  static wxpay_v3_sub_order subs[MAX_SUBS];
   char *out;
   size_t i, n, need;
   long long idx, ts;
   wxpay_err e;
-  if (nt < 8 || (nt - 8) % 4 || (nt - 8) / 4 > WXPAY_MAX_SUB_ORDERS + 2 || !number(&t[0], &idx) ||
+  if (nt < 8 || (nt - 8) % 5 || (nt - 8) / 5 > MAX_SUBS || !number(&t[0], &idx) ||
       idx < 0 || (size_t)idx >= g_nmerchant || !number(&t[6], &ts)) {
     fputs("BADLINE", stdout);
     return;
   }
-  n = (nt - 8) / 4;
+  n = (nt - 8) / 5;
+  memset(subs, 0, sizeof subs);
   for (i = 0; i < n; i++) {
-    subs[i].mchid = t[8 + 4 * i].data;
-    subs[i].out_trade_no = t[9 + 4 * i].data;
-    subs[i].sub_mchid = t[10 + 4 * i].data;
-    subs[i].sub_appid = t[11 + 4 * i].data;
+    subs[i].mchid = t[8 + 5 * i].data;
+    subs[i].out_trade_no = t[9 + 5 * i].data;
+    subs[i].sub_mchid = t[10 + 5 * i].data;
+    subs[i].sub_appid = t[11 + 5 * i].data;
+    subs[i].individual_auth_id = t[12 + 5 * i].data;
   }
   memset(&cli, 0, sizeof cli);
   memset(&req, 0, sizeof req);
