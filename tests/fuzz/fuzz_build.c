@@ -136,7 +136,10 @@ static void fz_parse_input(const uint8_t *data, size_t size, fz_in *in) {
 }
 
 /* ---- reference validation: the documented checks, in the documented order */
-enum { FZ_ID, FZ_ORDER_NO, FZ_NONCE };
+/* What each field may hold (issue 11 item 10): merchant ids digits, appids
+   letters and digits, order numbers 0-9 A-Z a-z _ - | * @, the nonce any
+   printable ASCII but space. */
+enum { FZ_MERCHANT_ID, FZ_APP_ID, FZ_ORDER_NO, FZ_NONCE };
 
 /* Text that travels in XML, scanned left to right: 0 fine, 1 at a control
    character first (all but TAB and LF; CR too: the server's XML parser would
@@ -178,16 +181,20 @@ static wxpay_err fz_ref_check(const char *s, size_t max, int kind) {
   if (fz_ref_text(s, n) == 2) return WXPAY_ERR_UTF8;
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    int ok = kind == FZ_ORDER_NO
-                 ? ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    c == '_' || c == '-' || c == '|' || c == '*' || c == '@')
+    int digit = c >= '0' && c <= '9';
+    int letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    int ok = kind == FZ_MERCHANT_ID ? digit
+             : kind == FZ_APP_ID ? digit || letter
+             : kind == FZ_ORDER_NO
+                 ? digit || letter || c == '_' || c == '-' || c == '|' || c == '*' || c == '@'
                  : (c > 0x20 && c < 0x7F);
     if (!ok) return kind == FZ_NONCE ? WXPAY_ERR_NONCE : WXPAY_ERR_BAD_CHARS;
   }
   return WXPAY_OK;
 }
 
-/* PHP json_encode of the (printable ASCII) ids: " \ / escaped. */
+/* PHP json_encode of the ids: " \ / escaped (none of them can reach here
+   any more: mchid is digits, out_trade_no the order-number set). */
 static void fz_ref_json(const wxpay_sub_order *subs, size_t n, fz_buf *b) {
   size_t i;
   const char *p;
@@ -212,8 +219,8 @@ static wxpay_err fz_ref_validate(const wxpay_close_req *req, const char *key, in
   wxpay_err e;
   size_t i;
   if (!key || strlen(key) != 32) return WXPAY_ERR_KEY;
-  if ((e = fz_ref_check(req->combine_appid, 32, FZ_ID)) != WXPAY_OK) return e;
-  if ((e = fz_ref_check(req->combine_mch_id, 32, FZ_ID)) != WXPAY_OK) return e;
+  if ((e = fz_ref_check(req->combine_appid, 32, FZ_APP_ID)) != WXPAY_OK) return e;
+  if ((e = fz_ref_check(req->combine_mch_id, 32, FZ_MERCHANT_ID)) != WXPAY_OK) return e;
   if ((e = fz_ref_check(req->combine_out_trade_no, 32, FZ_ORDER_NO)) != WXPAY_OK) return e;
   if (req->nonce_str && (e = fz_ref_check(req->nonce_str, 32, FZ_NONCE)) != WXPAY_OK) return e;
   if (req->sub_order_list_json) {
@@ -231,7 +238,7 @@ static wxpay_err fz_ref_validate(const wxpay_close_req *req, const char *key, in
     if (req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS)
       return WXPAY_ERR_SUB_ORDER_COUNT;
     for (i = 0; i < req->sub_order_count; i++) {
-      if ((e = fz_ref_check(req->sub_orders[i].mchid, 32, FZ_ID)) != WXPAY_OK) return e;
+      if ((e = fz_ref_check(req->sub_orders[i].mchid, 32, FZ_MERCHANT_ID)) != WXPAY_OK) return e;
       if ((e = fz_ref_check(req->sub_orders[i].out_trade_no, 32, FZ_ORDER_NO)) != WXPAY_OK)
         return e;
     }

@@ -13,7 +13,10 @@
    2. Re-signed: if the XML reader accepts the body, its fields are written
       again with the correct sign (the reference signer's). That body must
       never be refused for its signature: it verifies, and the verdict is
-      decided by return_code/result_code/echo alone.
+      decided by return_code/result_code/echo and the ambiguity rule alone
+      (issue 11 items 8 and 9: an echo may be absent from a FAIL result; a
+      deciding field holding '&' or '=', or a value holding "&return_code=",
+      "&result_code=" or "&err_code=", is AMBIGUOUS).
    3. Tampered: the re-signed body with one sign digit changed, with the sign
       cut to MD5 length, with one value changed, and with an extra unknown
       field must all be refused as SIGNATURE (when return_code is valid);
@@ -28,7 +31,32 @@ static const wxpay_sub_order fz_subs[1] = {{"1900009001", "OD201708030001"}};
 static int fz_parse_err(wxpay_err e) {
   return e == WXPAY_OK || fz_is_xml_err(e) || e == WXPAY_ERR_RESPONSE ||
          e == WXPAY_ERR_NO_SIGNATURE || e == WXPAY_ERR_SIGNATURE ||
-         e == WXPAY_ERR_ECHO_MISMATCH;
+         e == WXPAY_ERR_ECHO_MISMATCH || e == WXPAY_ERR_AMBIGUOUS;
+}
+
+/* Issue 11 item 9: the string to sign joins k=v with '&', so a signed answer
+   could be cut into other fields when a deciding field (return_code,
+   result_code, err_code) holds '&' or '=', or any value holds '&' followed
+   by a deciding name and '='. */
+static const char *const fz_deciding[3] = {"return_code", "result_code", "err_code"};
+static int fz_ambiguous(const fz_kv *kv, size_t n) {
+  size_t i, d;
+  for (i = 0; i < n; i++) {
+    const char *v = kv[i].value, *p;
+    for (d = 0; d < 3; d++) {
+      size_t k = strlen(fz_deciding[d]);
+      if (!strcmp(kv[i].name, fz_deciding[d]) && (strchr(v, '&') || strchr(v, '=')))
+        return 1;
+      for (p = strchr(v, '&'); p; p = strchr(p + 1, '&'))
+        if (!strncmp(p + 1, fz_deciding[d], k) && p[1 + k] == '=') return 1;
+    }
+  }
+  return 0;
+}
+
+/* An echoed id is ours, or absent where a FAIL result may leave it out. */
+static int fz_echo_ok(const char *got, const char *sent, int result_fail) {
+  return !strcmp(got, sent) || (result_fail && !*got);
 }
 
 static int fz_in(const char *p, const char *lo, size_t n) {
@@ -83,22 +111,28 @@ static void fz_check_resp(const wxpay_close_req *req, wxpay_err e,
     FZ_CHECK(r->verified == 1, "a present sign was verified");
     fz_ref_sign(kv, n, FZ_KEY, want);
     FZ_CHECK(fz_ieq(r->sign, want), "an accepted sign equals the reference signature");
+    FZ_CHECK(!fz_ambiguous(kv, n), "an accepted signed answer is not ambiguous");
   }
   if (!strcmp(rc, "FAIL")) {
     FZ_CHECK(r->outcome == WXPAY_OUTCOME_REJECTED, "return_code FAIL is REJECTED");
     return;
   }
   FZ_CHECK(r->verified == 1 && r->sign[0], "a SUCCESS answer is signed and verified");
+  FZ_CHECK(!strcmp(r->result_code, "SUCCESS") || !strcmp(r->result_code, "FAIL"),
+           "result_code is SUCCESS or FAIL");
   if (req) {
-    FZ_CHECK(!strcmp(r->combine_appid, req->combine_appid), "echoed appid matches");
-    FZ_CHECK(!strcmp(r->combine_mch_id, req->combine_mch_id), "echoed mch_id matches");
+    int fail = !strcmp(r->result_code, "FAIL");
+    FZ_CHECK(fz_echo_ok(r->combine_appid, req->combine_appid, fail),
+             "echoed appid matches (or is absent from a FAIL result)");
+    FZ_CHECK(fz_echo_ok(r->combine_mch_id, req->combine_mch_id, fail),
+             "echoed mch_id matches (or is absent from a FAIL result)");
   }
   if (!strcmp(r->result_code, "SUCCESS")) o = WXPAY_OUTCOME_CLOSED;
   else {
-    FZ_CHECK(!strcmp(r->result_code, "FAIL"), "result_code is SUCCESS or FAIL");
     o = !strcmp(r->err_code, "ORDERCLOSED")     ? WXPAY_OUTCOME_ALREADY_CLOSED
         : !strcmp(r->err_code, "ORDERPAID")     ? WXPAY_OUTCOME_PAID
         : !strcmp(r->err_code, "ORDERNOTEXIST") ? WXPAY_OUTCOME_NOT_FOUND
+        : !strcmp(r->err_code, "USERPAYING")    ? WXPAY_OUTCOME_PAYING
         : (!strcmp(r->err_code, "SYSTEMERROR") || !strcmp(r->err_code, "FREQUENCY_LIMITED"))
             ? WXPAY_OUTCOME_RETRY
             : WXPAY_OUTCOME_REJECTED;
@@ -141,11 +175,15 @@ static void fz_roundtrip(const wxpay_client *cli, const wxpay_close_req *req,
 static wxpay_err fz_expect_signed(const fz_kv *kv, size_t n, const wxpay_close_req *req) {
   const char *rc = fz_get(kv, n, "return_code"), *res = fz_get(kv, n, "result_code");
   const char *a = fz_get(kv, n, "combine_appid"), *m = fz_get(kv, n, "combine_mch_id");
+  int fail;
   if (!rc || (strcmp(rc, "SUCCESS") && strcmp(rc, "FAIL"))) return WXPAY_ERR_RESPONSE;
+  if (fz_ambiguous(kv, n)) return WXPAY_ERR_AMBIGUOUS; /* it is signed */
   if (!strcmp(rc, "FAIL")) return WXPAY_OK;
-  if (req && (!a || !m || strcmp(a, req->combine_appid) || strcmp(m, req->combine_mch_id)))
-    return WXPAY_ERR_ECHO_MISMATCH;
   if (!res || (strcmp(res, "SUCCESS") && strcmp(res, "FAIL"))) return WXPAY_ERR_RESPONSE;
+  fail = !strcmp(res, "FAIL");
+  if (req && (!fz_echo_ok(a ? a : "", req->combine_appid, fail) ||
+              !fz_echo_ok(m ? m : "", req->combine_mch_id, fail)))
+    return WXPAY_ERR_ECHO_MISMATCH;
   return WXPAY_OK;
 }
 

@@ -105,8 +105,22 @@ write("build", "ten_subs_clocked", build_seed(
     sum([["19000090%02d" % i, "OD%d" % i] for i in range(10)], [])))
 write("build", "too_early", build_seed(
     32 | 64, 1, 100, 100, 10, [APPID, MCHID, "OD1"] + subs))
-write("build", "odd_ids", build_seed(
+# ids are digits (merchant) or letters and digits (appid): what XML quotes
+# and CDATA splits reaches the body through the nonce and the caller's JSON
+write("build", "odd_nonce", build_seed(
+    2 | 64, 2, 700, 2000, 0, ["wxABC123", "19", "x", 'N<&">]]>\'!'] + ["1", "o", "2", "q|*@-_"]))
+write("build", "odd_json", build_seed(
+    2 | 4 | 64, 0, 700, 2000, 0, [APPID, MCHID, "OD1", "n", '["x]]>y]]]>z","a\\/b<&>"]']))
+# the old odd ids: refused now, each for its own field
+write("build", "odd_ids_refused", build_seed(
     2 | 64, 2, 700, 2000, 0, ['wx<&">]]>', "a/b\\c\"d", "x", "N]]>"] + ["m]]>/", "o", "p", "q"]))
+write("build", "sub_mchid_with_colon_refused", build_seed(
+    2, 2, 700, 0, 0, [APPID, MCHID, "OD1", "n", "1900009001", "OD1", "1900009001:OD1", "x"]))
 write("build", "key_from_input", build_seed(
     8 | 2, 1, 400, 0, 0, ["0123456789abcdef0123456789ABCDEF", APPID, MCHID, "o", "n"] + subs))
 write("build", "random_fails", build_seed(16, 1, 400, 0, 0, [APPID, MCHID, "o"] + subs))
+
+# fuzz_v3: byte 0 the status (0: 204), byte 1 the signature mode (1: valid),
+# then the body. A validly signed ORDER_PAID body relabelled as 204 (issue 11
+# item 3): STATUS_BODY, never CLOSED.
+write("v3", "signed_204_with_body", b"\x00\x01" + b'{"code":"ORDER_PAID","message":"paid"}')
