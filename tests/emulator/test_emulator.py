@@ -236,46 +236,50 @@ def raw_exchange(port, data, read_until_close=True, timeout=5):
 
 # ------------------------------------------------------- known answers --
 
-SPEC2_FIELDS = {"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "device_info": "1000",
-                "body": "test", "nonce_str": "ibuaiVcKdpRxkhJA"}
+# The example of WeChat Pay's v2 签名算法 page
+# (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3).
+SIGN_PAGE_FIELDS = {"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "device_info": "1000",
+                    "body": "test", "nonce_str": "ibuaiVcKdpRxkhJA"}
 
 
 @test
-def ref_sign_string_matches_spec2():
-    eq(ref.sign_string(SPEC2_FIELDS, KEY),
+def ref_sign_string_matches_the_signature_page_example():
+    eq(ref.sign_string(SIGN_PAGE_FIELDS, KEY),
        "appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100"
        "&nonce_str=ibuaiVcKdpRxkhJA&key=192006250b4c09247ec02edce69f6a2d")
 
 
 @test
-def ref_hmac_sha256_known_answer_spec2():
-    eq(ref.sign(SPEC2_FIELDS, KEY), "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6")
+def ref_hmac_sha256_known_answer_of_the_signature_page_example():
+    eq(ref.sign(SIGN_PAGE_FIELDS, KEY), "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6")
 
 
 @test
-def ref_md5_known_answer_spec2():
-    eq(ref.sign_md5(SPEC2_FIELDS, KEY), "9A0A8659F005D6984697E2CA0A9CF3B7")
+def ref_md5_known_answer_of_the_signature_page_example():
+    eq(ref.sign_md5(SIGN_PAGE_FIELDS, KEY), "9A0A8659F005D6984697E2CA0A9CF3B7")
 
 
 @test
 def ref_hmac_without_key_suffix_is_the_classic_mistake():
-    s = ref.sign_string(SPEC2_FIELDS, KEY)
+    s = ref.sign_string(SIGN_PAGE_FIELDS, KEY)
     s = s[:s.rindex("&key=")]
     got = hmac.new(KEY.encode(), s.encode(), hashlib.sha256).hexdigest().upper()
     check(got.startswith("F734F0E6"), "got %s" % got)
-    check(got != ref.sign(SPEC2_FIELDS, KEY), "same as the right signature")
+    check(got != ref.sign(SIGN_PAGE_FIELDS, KEY), "same as the right signature")
 
 
 @test
 def ref_sign_skips_empty_fields_and_sign_and_sorts_by_bytes():
-    f = dict(SPEC2_FIELDS, attach="", sign="WHATEVER", Zeta="z")
+    f = dict(SIGN_PAGE_FIELDS, attach="", sign="WHATEVER", Zeta="z")
     s = ref.sign_string(f, KEY)
     check(s.startswith("Zeta=z&appid="), "upper case sorts first: %s" % s)
     check("attach" not in s and "sign=" not in s, s)
-    eq(ref.sign(dict(SPEC2_FIELDS, attach="", sign="X"), KEY), ref.sign(SPEC2_FIELDS, KEY))
+    eq(ref.sign(dict(SIGN_PAGE_FIELDS, attach="", sign="X"), KEY), ref.sign(SIGN_PAGE_FIELDS, KEY))
 
 
-SPEC1_BODY = (
+# The seed request (合单关单's example values) with nonce ibuaiVcKdpRxkhJA, in the
+# byte shape the project pins.
+KNOWN_BODY = (
     '<xml><combine_appid>wx8888888888888888</combine_appid><combine_mch_id>1900000109</combine_mch_id>'
     '<sign_type>HMAC-SHA256</sign_type><combine_out_trade_no>1217752501201407033233368018'
     '</combine_out_trade_no><sub_order_list><![CDATA[[{"mchid":"1900009001","out_trade_no":'
@@ -284,9 +288,9 @@ SPEC1_BODY = (
 
 
 @test
-def ref_build_body_known_answer_spec1_byte_for_byte():
+def ref_build_body_known_answer_byte_for_byte():
     got = ref.build_body(close_fields(SEED_NO, SEED_SUBS), KEY, "ibuaiVcKdpRxkhJA")
-    eq(got, SPEC1_BODY, "body")
+    eq(got, KNOWN_BODY, "body")
 
 
 @test
@@ -503,7 +507,7 @@ def request_signatures_that_are_wrong_are_refused():
 
 
 @test
-def request_fields_signed_per_spec2_are_accepted():
+def request_fields_signed_per_the_signature_page_are_accepted():
     """Unknown fields signed, empty fields unsigned, ]]> split CDATA,
     entity escaping instead of CDATA, an XML declaration and whitespace."""
     reset()

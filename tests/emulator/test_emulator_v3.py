@@ -392,7 +392,7 @@ def mkcerts_makes_the_v3_identities():
 
 
 @test
-def ref_v3_messages_and_header_follow_spec6():
+def ref_v3_messages_and_header_follow_the_signature_pages():
     eq(v3.request_message("POST", "/v3/x?a=1", "1554208460", "593BEC0C930BF1AFEB40B4A08C8FB242", b'{"a":1}'),
        b'POST\n/v3/x?a=1\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{"a":1}\n')
     eq(v3.answer_message("1554209980", "c5ac7061fccab6bf3e254dcf98995b8c", b""),
