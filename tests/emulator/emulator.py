@@ -3,8 +3,10 @@
 of its APIv3 successor
 POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close.
 
-Written from SPEC.md and tests/CONVENTIONS.md, independently of the C code,
-so that it cross-checks the library. Python 3 standard library; the APIv3
+Written from WeChat Pay's public pages, the official SDKs and the OpenAPI
+definitions (each behaviour's source is named in tests/emulator/README.md)
+and tests/CONVENTIONS.md, independently of the C code, so that it
+cross-checks the library. Python 3 standard library; the APIv3
 path signs and verifies RSA with python3-cryptography when it is importable,
 else with the `openssl` command, and needs the keys of `mkcerts.sh` (--certs).
 See tests/emulator/README.md for the flags, the state file, the
@@ -50,7 +52,8 @@ import wxpay_ref as ref  # noqa: E402  (the independent reference, same dir)
 ENDPOINT = "/pay/closecombinedorder"
 BIND = "127.0.0.1"
 
-# SPEC section 1: every request field is required; limits in UTF-8 bytes.
+# Every request field is required (wechatpay-im/website
+# openapi/v2/pay/closecombinedorder.md); limits in UTF-8 bytes.
 REQUEST_FIELDS = (
     ("combine_appid", 32),
     ("combine_mch_id", 32),
@@ -60,7 +63,8 @@ REQUEST_FIELDS = (
     ("sub_order_list", 10240),
     ("sign", 128),
 )
-MAX_SUB_ORDERS = 10
+MAX_SUB_ORDERS = 10           # APIv2
+V3_MAX_SUB_ORDERS = 50        # APIv3: maxItems 50 (TheNorthMemory/wechatpay-openapi close.yaml)
 SUB_FIELD_MAX = 32
 
 MAX_HEAD = 64 * 1024          # request line + headers
@@ -70,7 +74,9 @@ IDLE_TIMEOUT = 30.0
 MAX_DELAY_MS = 600000
 CONN_LOG = 64                 # connection records shown by /_stats
 
-ORDER_STATES = ("open", "paid", "closed")
+# paying: the customer is entering the password right now (APIv3 answers 202
+# USERPAYING, APIv2 err_code USERPAYING; nothing changes).
+ORDER_STATES = ("open", "paid", "closed", "paying")
 
 # return_code FAIL messages (return_msg). WeChat's exact wording for this API
 # is unknown; these follow the v2 family's style.
@@ -80,14 +86,19 @@ MSG_SIGN = "签名错误"
 MSG_SIGN_TYPE = "签名类型错误"
 MSG_NO_MCH = "商户号不存在"
 
-SIMPLE_MISBEHAVIOURS = ("systemerror", "http500", "truncated", "notxml",
-                        "badsign", "nosign", "emptysign", "md5sign",
-                        "extrafield", "drop", "chunked")
+SIMPLE_MISBEHAVIOURS = ("systemerror", "systemerror-noecho", "http500", "truncated",
+                        "notxml", "badsign", "nosign", "emptysign", "md5sign",
+                        "extrafield", "drop", "chunked", "ambiguous", "ambiguous-resplit")
 EXTRA_FIELD = ("emulator_extra", "未知字段 <&> unknown field, signed")
+# /ambiguous: err_code=ORDERCLOSED&err_code_a=b in the string to sign is also
+# two fields err_code=ORDERCLOSED, err_code_a=b (which sorts right after it).
+AMBIGUOUS_ERR_CODE = "ORDERCLOSED&err_code_a=b"
 
 # ------------------------------------------------------------- APIv3 bits --
-# SPEC section 6. The misbehaviour prefixes go before /v3/...; v2-only ones
-# (and these on the v2 path) are unknown there, so a 404.
+# The close of the official page 合单关闭订单 and its OpenAPI definition
+# (TheNorthMemory/wechatpay-openapi docs/v3/combine-transactions/out-trade-no/
+# {combine_out_trade_no}/close.yaml). The misbehaviour prefixes go before
+# /v3/...; v2-only ones (and these on the v2 path) are unknown there, so a 404.
 V3_PATH_RE = re.compile(r"(.*)/v3/combine-transactions/out-trade-no/([^/]+)/close")
 V3_SCHEME = "WECHATPAY2-SHA256-RSA2048"
 V3_AUTH_KEYS = ("mchid", "nonce_str", "timestamp", "serial_no", "signature")
@@ -97,16 +108,47 @@ V3_FAULT_SKEW = 600           # how far /v3stale, /v3future and /v3replay are of
 V3_SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
 V3_MISBEHAVIOURS = ("systemerror", "http500", "http502", "ratelimit", "drop",
                     "chunked", "v3nosign", "v3badsign", "v3stale", "v3future",
-                    "v3wrongkey", "v3unknownserial", "v3signtest", "v3replay")
+                    "v3wrongkey", "v3unknownserial", "v3signtest", "v3replay",
+                    "v3user_paying", "v3ordernotexist", "v3relabel204", "v3dupcode")
 V3_BODY_KEYS = ("combine_appid", "sub_orders")
-V3_SUB_KEYS = ("mchid", "out_trade_no", "sub_mchid", "sub_appid")
-V3_SUB_OPTIONAL = ("sub_mchid", "sub_appid")
+V3_SUB_KEYS = ("mchid", "out_trade_no", "sub_mchid", "sub_appid", "individual_auth_id")
+# Optional sub-order fields. sub_mchid and sub_appid (service providers) must
+# be sent exactly as stored; individual_auth_id (商品单个人收款方受理授权ID, the
+# 2024 definition) is compared when the order stores one, else ignored.
+V3_SUB_OPTIONAL = ("sub_mchid", "sub_appid", "individual_auth_id")
+V3_SUB_EXACT = ("sub_mchid", "sub_appid")
+V3_FIELD_MAX = {"individual_auth_id": 64}   # the definition gives no length
+# The key modes of --v3-key-mode: which key signs an answer (README "Signing
+# keys"). switching = a merchant moving from platform certificates to the
+# WeChat Pay public key: the key the request's Wechatpay-Serial names.
+V3_KEY_MODES = ("switching", "certificate", "public-key")
+# The real form of a WeChat Pay public key id: PUB_KEY_ID_ and digits.
+PUB_KEY_ID_RE = re.compile(r"PUB_KEY_ID_[0-9]{1,64}")
 ORDER_NO_RE = re.compile(r"[0-9A-Za-z_\-|*@]{1,32}")
 V3_JSON_TYPE = "application/json; charset=utf-8"
-V3_REASONS = {204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+V3_REASONS = {202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
               403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
               429: "Too Many Requests", 500: "Internal Server Error",
-              502: "Bad Gateway"}
+              502: "Bad Gateway", 503: "Service Unavailable"}
+# Messages of the codes /v3error-STATUS-CODE may send (WeChat's wording where
+# a public page gives it, else a plain Chinese one); any other code gets
+# V3_ERROR_MESSAGE_DEFAULT.
+V3_ERROR_MESSAGES = {
+    "RULE_LIMIT": "因业务规则限制请求频率",
+    "RULELIMIT": "因业务规则限制请求频率",
+    "SERVICE_UNAVAILABLE": "服务不可用，请稍后重试",
+    "FREQUENCY_LIMITED": "频率超限，请降低请求频率",
+    "RATELIMIT_EXCEEDED": "请求超过频率限制",
+    "SYSTEM_ERROR": "系统错误",
+    "SYSTEMERROR": "系统错误",
+    "ORDER_NOT_EXIST": "订单不存在",
+    "ORDERNOTEXIST": "订单不存在",
+}
+V3_ERROR_MESSAGE_DEFAULT = "系统繁忙，请稍后重试"
+V3_USERPAYING_MESSAGE = "用户支付中，需要输入密码"
+# /v3dupcode: a duplicate member; a reader that keeps the last one sees
+# ORDER_CLOSED, one that keeps the first sees an empty code.
+V3_DUPCODE_BODY = '{"code":"","code":"ORDER_CLOSED","message":"订单已关闭"}'.encode("utf-8")
 # Messages: WeChat's wording for this API is not documented; Chinese first,
 # as WeChat answers, then why in English.
 V3_MSG_SIGN = "签名错误"
@@ -175,7 +217,7 @@ def check_order(o):
         # APIv3 service-provider fields: must then be sent (and equal) on close
         for k in V3_SUB_OPTIONAL:
             if s.get(k) is not None:
-                sub[k] = _str(s[k], "order %s sub-order %s" % (no, k), SUB_FIELD_MAX)
+                sub[k] = _str(s[k], "order %s sub-order %s" % (no, k), V3_FIELD_MAX.get(k, SUB_FIELD_MAX))
         out.append(sub)
     return {"combine_out_trade_no": no, "combine_mch_id": mch, "state": st,
             "age": age, "sub_orders": out}
@@ -218,7 +260,7 @@ def parse_merchant_flag(s):
 
 
 def parse_order_flag(s):
-    """NO:MCH_ID:STATE:AGE:SUBMCH/SUBNO[/SUB_MCHID[/SUB_APPID]][,...]"""
+    """NO:MCH_ID:STATE:AGE:SUBMCH/SUBNO[/SUB_MCHID[/SUB_APPID[/INDIVIDUAL_AUTH_ID]]][,...]"""
     parts = s.split(":")
     if len(parts) != 5:
         raise ConfigError("--order wants NO:MCH_ID:STATE:AGE:SUBMCH/SUBNO[,...], got %r" % s)
@@ -232,8 +274,8 @@ def parse_order_flag(s):
         if "/" not in item:
             raise ConfigError("--order %s: sub-order %r is not SUBMCH/SUBNO" % (no, item))
         a, b, *sp = item.split("/")
-        if len(sp) > 2:
-            raise ConfigError("--order %s: sub-order %r has more than 4 parts" % (no, item))
+        if len(sp) > 3:
+            raise ConfigError("--order %s: sub-order %r has more than 5 parts" % (no, item))
         sub = {"mchid": a, "out_trade_no": b}
         for k, v in zip(V3_SUB_OPTIONAL, sp):
             if v:
@@ -494,22 +536,42 @@ def read_request(conn):
 
 # -------------------------------------------------------------- emulator --
 
+# Counted prefixes: the first N requests whose path has the segment misbehave,
+# then normal (one counter per segment text, restarted by /_reset).
+V2_COUNTED = ((re.compile(r"systemerror-([0-9]{1,6})"), "systemerror_n"),
+              (re.compile(r"systemerror-noecho-([0-9]{1,6})"), "noecho_n"))
+V3_COUNTED = ((re.compile(r"systemerror-([0-9]{1,6})"), "systemerror_n"),
+              (re.compile(r"v3signtest-([0-9]{1,6})"), "signtest_n"))
+# /v3error-STATUS-CODE[-N]: a signed JSON error answer with this status and code.
+V3_ERROR_SEG = re.compile(r"v3error-([45][0-9][0-9])-([A-Z][A-Z0-9_]{0,62}[A-Z0-9])(?:-([0-9]{1,6}))?")
+
+
 def parse_prefix(prefix, names=SIMPLE_MISBEHAVIOURS):
     """'/delay-100/chunked' -> {'delay': 100, 'chunked': True}; None when a
-    segment is not a known misbehaviour (of `names`, plus systemerror-N and
-    delay-MS)."""
+    segment is not a known misbehaviour (of `names`, the counted ones of
+    that API, /v3error-… for APIv3, and delay-MS)."""
     mb = {}
     if prefix == "":
         return mb
     if not prefix.startswith("/"):
         return None
+    v3 = names is V3_MISBEHAVIOURS
     for seg in prefix[1:].split("/"):
         if seg in names:
             mb[seg] = True
             continue
-        m = re.fullmatch(r"systemerror-([0-9]{1,6})", seg)
+        counted = False
+        for rx, key in (V3_COUNTED if v3 else V2_COUNTED):
+            m = rx.fullmatch(seg)
+            if m:
+                mb[key] = (seg, int(m.group(1)))
+                counted = True
+        if counted:
+            continue
+        m = V3_ERROR_SEG.fullmatch(seg) if v3 else None
         if m:
-            mb["systemerror_n"] = (seg, int(m.group(1)))
+            mb["v3error"] = (seg, int(m.group(1)), m.group(2),
+                             int(m.group(3)) if m.group(3) else None)
             continue
         m = re.fullmatch(r"delay-([0-9]{1,7})", seg)
         if m and int(m.group(1)) <= MAX_DELAY_MS:
@@ -668,12 +730,17 @@ def make_rsa(choice):
 
 class V3Keys:
     """The APIv3 keys of a mkcerts.sh directory: the merchant's certificate
-    and public key (requests), the platform's key and serial (answers), and
-    an unrelated second platform key (faults)."""
+    and public key (requests), the platform certificate's key and serial and
+    the WeChat Pay public key pair and its PUB_KEY_ID_… id (answers), and an
+    unrelated second platform key (faults). The public key pair is optional
+    (a directory of an older mkcerts.sh has none): without it the emulator
+    signs with the certificate key only and --v3-key-mode public-key is an
+    error."""
     FILES = ("merchant.pem", "merchant_pub.pem", "platform.key", "platform.serial",
              "platform2.key", "platform2.serial")
+    PUBKEY_FILES = ("platform_pubkey.key", "platform_pubkey.id")
 
-    def __init__(self, certs, rsa):
+    def __init__(self, certs, rsa, key_mode="switching"):
         missing = [f for f in self.FILES if not os.path.isfile(os.path.join(certs, f))]
         if missing:
             raise ConfigError("%s lacks %s (make it with a current mkcerts.sh)"
@@ -686,6 +753,36 @@ class V3Keys:
         self.platform2_key = path("platform2.key")
         self.platform_serial = self._serial_file(path("platform.serial"))
         self.platform2_serial = self._serial_file(path("platform2.serial"))
+        self.pubkey_key = self.pubkey_id = None
+        if all(os.path.isfile(path(f)) for f in self.PUBKEY_FILES):
+            self.pubkey_key = path("platform_pubkey.key")
+            with open(path("platform_pubkey.id"), "r", encoding="ascii") as fh:
+                self.pubkey_id = fh.read().strip()
+            if not PUB_KEY_ID_RE.fullmatch(self.pubkey_id):
+                raise ConfigError("%s is not PUB_KEY_ID_ and digits" % path("platform_pubkey.id"))
+        if key_mode == "public-key" and self.pubkey_key is None:
+            raise ConfigError("--v3-key-mode public-key needs platform_pubkey.key and "
+                              "platform_pubkey.id in %s (a current mkcerts.sh makes them)" % certs)
+        self.key_mode = key_mode
+
+    def answer_key(self, named):
+        """(private key path, Wechatpay-Serial) for an answer to a request
+        whose Wechatpay-Serial header is `named` (None when absent).
+
+        switching: the key named, the certificate when none or an unknown
+        one is named. certificate: always the certificate (a merchant that
+        has not started the move: a PUB_KEY_ID_ named still gets the
+        certificate). public-key: always the public key (the certificate is
+        void)."""
+        cert = (self.platform_key, self.platform_serial)
+        pub = (self.pubkey_key, self.pubkey_id)
+        if self.key_mode == "public-key":
+            return pub
+        if self.key_mode == "certificate" or named is None:
+            return cert
+        if self.pubkey_id is not None and named == self.pubkey_id:
+            return pub
+        return cert
 
     @staticmethod
     def _serial_file(p):
@@ -768,8 +865,8 @@ def parse_v3_body(body):
     if not text_ok(doc["combine_appid"]):
         return None, "combine_appid", "combine_appid must be a string of 1 to %d bytes" % SUB_FIELD_MAX
     subs = doc.get("sub_orders")
-    if not isinstance(subs, list) or not 1 <= len(subs) <= MAX_SUB_ORDERS:
-        return None, "sub_orders", "sub_orders must be an array of 1 to %d objects" % MAX_SUB_ORDERS
+    if not isinstance(subs, list) or not 1 <= len(subs) <= V3_MAX_SUB_ORDERS:
+        return None, "sub_orders", "sub_orders must be an array of 1 to %d objects" % V3_MAX_SUB_ORDERS
     seen = set()
     for i, sub in enumerate(subs):
         where = "sub_orders[%d]" % i
@@ -780,9 +877,10 @@ def parse_v3_body(body):
                 return None, "%s.%s" % (where, k), "unknown field %s.%s" % (where, k)
         for k in V3_SUB_KEYS:
             if k in sub or k not in V3_SUB_OPTIONAL:
-                if not text_ok(sub.get(k)):
+                v, most = sub.get(k), V3_FIELD_MAX.get(k, SUB_FIELD_MAX)
+                if not (isinstance(v, str) and v != "" and len(v.encode("utf-8")) <= most):
                     return None, "%s.%s" % (where, k), \
-                        "%s.%s must be a string of 1 to %d bytes" % (where, k, SUB_FIELD_MAX)
+                        "%s.%s must be a string of 1 to %d bytes" % (where, k, most)
         pair = (sub["mchid"], sub["out_trade_no"])
         if pair in seen:
             return None, where, "duplicate sub-order %s/%s" % pair
@@ -807,6 +905,8 @@ def v3_sub_mismatch(stored, sent):
     for k, s in want.items():
         for f in V3_SUB_OPTIONAL:
             a, b = s.get(f), got[k].get(f)
+            if a is None and f not in V3_SUB_EXACT:
+                continue          # not stored: whatever was sent is ignored
             if a != b:
                 how = "missing" if b is None else "not expected" if a is None else "different"
                 return "%s of sub-order %s/%s does not match the order (%s)" % (f, k[0], k[1], how)
@@ -903,8 +1003,10 @@ class Emulator:
 
     # -- the endpoint -----------------------------------------------------
 
-    def process(self, body, force_systemerror=False):
-        """Decides the answer to one POST body (SPEC sections 1-3)."""
+    def process(self, body, force_systemerror=False, noecho=False, ambiguous=False):
+        """Decides the answer to one POST body (the checks in README.md
+        order). noecho: a SYSTEMERROR answer without the echo fields;
+        ambiguous: a FAIL answer whose err_code holds '&' and '='."""
         if not body.strip():
             return fail_answer(MSG_XML + " (empty body)")
         try:
@@ -948,6 +1050,17 @@ class Emulator:
             return business("NOAUTH", "商户无此接口权限 (no combined-payment permission)")
         if force_systemerror:
             return business("SYSTEMERROR", "系统错误")
+        if noecho:
+            # A real signed SYSTEMERROR answer carried no appid/mch_id echo
+            # (developers' community thread on the ordinary closeorder).
+            return Answer([("return_code", "SUCCESS"), ("return_msg", "OK"),
+                           ("nonce_str", ref.make_nonce(32)), ("result_code", "FAIL"),
+                           ("err_code", "SYSTEMERROR"), ("err_code_des", "系统错误")],
+                          key, "SYSTEMERROR")
+        if ambiguous:
+            # Correctly signed, but its string to sign is also that of two
+            # fields (see AMBIGUOUS_ERR_CODE).
+            return business(AMBIGUOUS_ERR_CODE, "订单已关闭")
 
         subs, why = self._parse_subs(f["sub_order_list"])
         if subs is None:
@@ -962,6 +1075,10 @@ class Emulator:
                 return business("ORDERPAID", "订单已支付")
             if order["state"] == "closed":
                 return business("ORDERCLOSED", "订单已关闭")
+            if order["state"] == "paying":
+                # The wording of the v2 micropay page for the same state; the
+                # close pages list no USERPAYING (not documented for a close).
+                return business("USERPAYING", "需要用户输入支付密码")
             want = sorted((s["mchid"], s["out_trade_no"]) for s in order["sub_orders"])
             if sorted(subs) != want:
                 return business("PARAM_ERROR", "子单信息与原合单不一致 (sub-orders do not match the combined order)")
@@ -1005,6 +1122,21 @@ class Emulator:
         return out, ""
 
     @staticmethod
+    def resplit(fields):
+        """/ambiguous-resplit: the fields of a signed answer re-cut so that
+        the v2 string to sign is unchanged. In name order, the field F
+        (err_code when present, else combine_mch_id) absorbs every field
+        after it up to and including result_code: F's value becomes
+        `v_F&k1=v1&…&result_code=v` and those fields are dropped."""
+        order = sorted(k for k, v in fields if v != "")
+        first = "err_code" if "err_code" in order else "combine_mch_id"
+        i, j = order.index(first), order.index("result_code")
+        merged = dict(fields)
+        value = "&".join([merged[first]] + ["%s=%s" % (k, merged[k]) for k in order[i + 1:j + 1]])
+        dropped = set(order[i + 1:j + 1])
+        return [(k, value if k == first else v) for k, v in fields if k not in dropped]
+
+    @staticmethod
     def render(ans, mb):
         """The XML body of an answer, applying the signature misbehaviours."""
         fields = list(ans.fields)
@@ -1023,8 +1155,11 @@ class Emulator:
                 sig = ref.sign(fields, ans.key)
             if mb.get("emptysign"):
                 sig = ""
+            if mb.get("ambiguous-resplit"):
+                fields = Emulator.resplit(fields)
             if not mb.get("nosign"):
-                i = [k for k, _ in fields].index("nonce_str") + 1
+                names = [k for k, _ in fields]
+                i = names.index("nonce_str") + 1 if "nonce_str" in names else len(names)
                 fields.insert(i, ("sign", sig))
         return ref.build_xml(fields, always_cdata=True).encode("utf-8")
 
@@ -1135,14 +1270,9 @@ class Emulator:
         if req.method != "POST":
             ans = fail_answer(MSG_POST)
         else:
-            force = bool(mb.get("systemerror"))
-            if "systemerror_n" in mb:
-                seg, n = mb["systemerror_n"]
-                with self.lock:
-                    c = self.seq_counters.get(seg, 0) + 1
-                    self.seq_counters[seg] = c
-                force = force or c <= n
-            ans = self.process(req.body, force)
+            force = bool(mb.get("systemerror")) or self._counted(mb, "systemerror_n")
+            noecho = bool(mb.get("systemerror-noecho")) or self._counted(mb, "noecho_n")
+            ans = self.process(req.body, force, noecho, bool(mb.get("ambiguous")))
         self._count(ans.outcome)
         body = self.render(ans, mb)
         if self.verbose:
@@ -1166,15 +1296,19 @@ class Emulator:
 
     # -- APIv3 -------------------------------------------------------------
 
+    def _counted(self, mb, key):
+        """Whether a counted prefix (systemerror-N, v3signtest-N, …) still
+        misbehaves for this request: its segment's N-th use or earlier."""
+        if key not in mb:
+            return False
+        seg, n = mb[key]
+        with self.lock:
+            c = self.seq_counters.get(seg, 0) + 1
+            self.seq_counters[seg] = c
+        return c <= n
+
     def _systemerror_forced(self, req, mb):
-        force = bool(mb.get("systemerror"))
-        if "systemerror_n" in mb and req.method == "POST":
-            seg, n = mb["systemerror_n"]
-            with self.lock:
-                c = self.seq_counters.get(seg, 0) + 1
-                self.seq_counters[seg] = c
-            force = force or c <= n
-        return force
+        return bool(mb.get("systemerror")) or (req.method == "POST" and self._counted(mb, "systemerror_n"))
 
     def dispatch_v3(self, conn, req, listener, mb, raw_no, head_only):
         ka = req.keep_alive
@@ -1206,11 +1340,26 @@ class Emulator:
             return ka
 
         force_sys = self._systemerror_forced(req, mb)
-        status, err = self.process_v3(req, raw_no, force_sys, bool(mb.get("ratelimit")))
+        forced = None
+        if "v3error" in mb:
+            seg, st, code, n = mb["v3error"]
+            if n is None or self._counted({"e": (seg, n)}, "e"):
+                forced = (st, code)
+        if mb.get("v3dupcode"):
+            forced = (400, "ORDER_CLOSED")
+        status, err = self.process_v3(req, raw_no, force_sys, bool(mb.get("ratelimit")), forced,
+                                      "ORDERNOTEXIST" if mb.get("v3ordernotexist") else "ORDER_NOT_EXIST",
+                                      "USER_PAYING" if mb.get("v3user_paying") else "USERPAYING")
         self._count("v3:%s" % (status if err is None else err["code"]))
         body = b"" if err is None else json.dumps(err, ensure_ascii=False,
                                                   separators=(",", ":")).encode("utf-8")
-        headers = self._v3_sign(body, mb)
+        if mb.get("v3dupcode") and err is not None and err["code"] == "ORDER_CLOSED":
+            # forced at step 11, before the order is looked up
+            body = V3_DUPCODE_BODY
+        sign_mb = mb
+        if self._counted(mb, "signtest_n"):
+            sign_mb = dict(mb, v3signtest=True)
+        headers = self._v3_sign(body, sign_mb, named=self._named_serial(req))
         if self.verbose:
             log("%s %s %s -> %d %s" % (listener, req.method, req.target, status,
                                         err["code"] if err else ""))
@@ -1218,11 +1367,19 @@ class Emulator:
         if mb.get("drop"):
             self._hard_close(conn)
             return False
+        ct = ("Content-Type", V3_JSON_TYPE)
+        if mb.get("v3relabel204") and body:
+            # A man in the middle relabels a genuine signed error answer as
+            # 204 and keeps its body; then hangs up (the body of a 204 would
+            # otherwise be read as the start of the next answer).
+            conn.send(response_head(204, V3_REASONS[204],
+                                    [ct, ("Content-Length", str(len(body)))] + headers, False) + body)
+            self._hard_close(conn)
+            return False
         if status == 204:
             # No Content-Length, no Content-Type, no body (RFC 9110 8.6, 15.3.5).
             conn.send(response_head(204, V3_REASONS[204], headers, ka))
             return ka
-        ct = ("Content-Type", V3_JSON_TYPE)
         if status == 405:
             headers = headers + [("Allow", "POST")]
         if mb.get("chunked"):
@@ -1233,9 +1390,17 @@ class Emulator:
                   + (b"" if head_only else body))
         return ka
 
-    def _v3_sign(self, body, mb, now=None):
+    @staticmethod
+    def _named_serial(req):
+        """The request's Wechatpay-Serial (the key the answer should be signed
+        with), or None when absent or empty."""
+        vals = [v for k, v in req.headers if k.lower() == "wechatpay-serial"]
+        return vals[0] if len(vals) == 1 and vals[0] else None
+
+    def _v3_sign(self, body, mb, now=None, named=None):
         """The Wechatpay-* answer headers over TIMESTAMP\\nNONCE\\nBODY\\n,
-        applying the signature misbehaviours."""
+        signed with the key for `named` (V3Keys.answer_key), applying the
+        signature misbehaviours."""
         if mb.get("v3nosign"):
             return []
         ts = int(time.time() if now is None else now)
@@ -1244,7 +1409,7 @@ class Emulator:
         if mb.get("v3future"):
             ts += V3_FAULT_SKEW
         nonce = ref.make_nonce(32)
-        key, serial = self.v3.platform_key, self.v3.platform_serial
+        key, serial = self.v3.answer_key(named)
         if mb.get("v3wrongkey"):
             key = self.v3.platform2_key
         if mb.get("v3unknownserial"):
@@ -1271,9 +1436,12 @@ class Emulator:
                 rec = self.v3_replay_record
         return rec
 
-    def process_v3(self, req, raw_no, force_systemerror=False, force_ratelimit=False):
-        """Decides the answer to one v3 close: (204, None) or (status, error
-        object). SPEC section 6; the checks in README.md order."""
+    def process_v3(self, req, raw_no, force_systemerror=False, force_ratelimit=False,
+                   forced=None, not_found_code="ORDER_NOT_EXIST", paying_code="USERPAYING"):
+        """Decides the answer to one v3 close: (204, None) or (status, JSON
+        object), the checks in README.md order. forced: (status, code) for a
+        good request (/v3error-…, /v3dupcode); not_found_code and paying_code
+        the spelling of those two answers."""
         def err(status, code, message, **detail):
             d = {"code": code, "message": message}
             if detail:
@@ -1314,6 +1482,10 @@ class Emulator:
             return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
                        field="signature", issue=why)
 
+        if len([k for k, _ in req.headers if k.lower() == "wechatpay-serial"]) > 1:
+            why = "more than one Wechatpay-Serial header"
+            return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="header",
+                       field="Wechatpay-Serial", issue=why)
         media = req.hdict.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json":
             why = "Content-Type must be application/json"
@@ -1347,11 +1519,17 @@ class Emulator:
             return err(429, "FREQUENCY_LIMITED", "频率超限，请降低请求频率 (rate limited)")
         if force_systemerror:
             return err(500, "SYSTEM_ERROR", "系统错误 (system error, try again)")
+        if forced is not None:
+            st, code = forced
+            if code == "ORDER_CLOSED":
+                return err(st, code, "订单已关闭")
+            return err(st, code, "%s (emulated %d %s: nothing was done, try again later)"
+                       % (V3_ERROR_MESSAGES.get(code, V3_ERROR_MESSAGE_DEFAULT), st, code))
 
         with self.lock:
             order = self.orders.get(no)
             if order is None or order["combine_mch_id"] != mch:
-                return err(404, "ORDER_NOT_EXIST", "订单不存在 (no such combined order for this mchid)")
+                return err(404, not_found_code, "订单不存在 (no such combined order for this mchid)")
             why = v3_sub_mismatch(order["sub_orders"], doc["sub_orders"])
             if why:
                 return err(400, "INVALID_REQUEST", "子单信息与原合单不一致 (%s)" % why,
@@ -1362,6 +1540,10 @@ class Emulator:
                 why = "closed too early: order created %.1f s ago, minimum %g s" % (age, self.min_close_age)
                 return err(st, code, "订单创建后%g秒内不能关单 (%s)" % (self.min_close_age, why),
                            issue=why, retry_after=max(1, math.ceil(self.min_close_age - age)))
+            if order["state"] == "paying":
+                # Not an error: signed like every 2xx; nothing changes.
+                return err(202, paying_code, "%s (the customer is paying: query the order "
+                           "in about 5 s, then close again if still unpaid)" % V3_USERPAYING_MESSAGE)
             if order["state"] == "paid":
                 return err(400, "ORDER_PAID", "订单已支付 (the order is paid)")
             if order["state"] == "closed":
@@ -1461,11 +1643,16 @@ def main(argv=None):
     ap.add_argument("--order", action="append", default=[], metavar="NO:MCH:STATE:AGE:SUBMCH/SUBNO[,...]",
                     help="add an order (repeatable)")
     ap.add_argument("--certs", help="directory made by mkcerts.sh: server.pem/server.key (and wronghost.pem/.key) "
-                    "for HTTPS; merchant.pem, merchant_pub.pem, platform.key/.serial, platform2.key/.serial for APIv3")
+                    "for HTTPS; merchant.pem, merchant_pub.pem, platform.key/.serial, platform2.key/.serial "
+                    "(and platform_pubkey.key/.id) for APIv3")
     ap.add_argument("--crypto", choices=("auto", "cryptography", "openssl"),
                     default=os.environ.get("WXPAY_EMU_CRYPTO") or "auto",
                     help="APIv3 RSA back-end: python3-cryptography or the openssl command "
                          "(default $WXPAY_EMU_CRYPTO, else auto: cryptography when importable)")
+    ap.add_argument("--v3-key-mode", choices=V3_KEY_MODES, default="switching",
+                    help="which key signs APIv3 answers: switching (default: the key the request's "
+                         "Wechatpay-Serial names, the platform certificate when none), certificate "
+                         "(always the certificate), public-key (always the WeChat Pay public key)")
     ap.add_argument("--v3-too-early", default="400:INVALID_REQUEST", metavar="STATUS:CODE",
                     help="APIv3 answer to a close within --min-close-age (default 400:INVALID_REQUEST)")
     ap.add_argument("--port-file", help="also write the JSON port line to this file (atomically)")
@@ -1506,9 +1693,13 @@ def main(argv=None):
             log("error:", e)
             return 2
         v3_why = "APIv3 needs python3-cryptography or the openssl command"
+    if args.v3_key_mode == "public-key" and not (args.certs and all(
+            os.path.isfile(os.path.join(args.certs, f)) for f in V3Keys.PUBKEY_FILES)):
+        log("error: --v3-key-mode public-key needs --certs DIR with platform_pubkey.key and platform_pubkey.id")
+        return 2
     if rsa is not None and args.certs:
         try:
-            v3_keys = V3Keys(args.certs, rsa)
+            v3_keys = V3Keys(args.certs, rsa, args.v3_key_mode)
         except (ConfigError, OSError, RuntimeError, ValueError) as e:
             v3_why = "APIv3 is off: %s" % e
             log("warning:", v3_why)

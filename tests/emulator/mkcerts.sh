@@ -17,6 +17,13 @@
 #                                   WeChat Pay's platform key (signs answers)
 #   platform2.key / .pem / .serial / platform2_pub.pem
 #                                   an unrelated second platform key (faults)
+#   platform_pubkey.key / platform_pubkey_pub.pem / platform_pubkey.id
+#                                   the "WeChat Pay public key" (微信支付公钥):
+#                                   a key pair without a certificate, named by
+#                                   an id PUB_KEY_ID_ + 34 digits (01, the
+#                                   10-digit mchid 1900000109, the date
+#                                   yyyymmdd, 14 random digits), the form of
+#                                   the ids seen in public code
 #
 # RSA 2048, valid 2 days. Nothing here is ever committed: DIR lives under
 # build/ (git-ignored) or a temporary directory.
@@ -80,6 +87,16 @@ mkid platform "$(serial40 5)" "WeChat Pay test platform (throw-away)" >mkid-plat
 pid_p=$!
 mkid platform2 "$(serial40 6)" "unrelated test platform (throw-away)" >mkid-platform2.log 2>&1 &
 pid_p2=$!
+# The WeChat Pay public key: no certificate, an id instead of a serial.
+mkpub() { # name
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" &&
+  openssl pkey -in "$1.key" -pubout -out "$1_pub.pem" &&
+  printf 'PUB_KEY_ID_011900000109%s%s\n' "$(date -u +%Y%m%d)" \
+    "$(od -An -N14 -tu1 /dev/urandom | tr -s ' ' '\n' | grep . | sed 's/.*\(.\)$/\1/' | tr -d '\n')" \
+    > "$1.id"
+}
+mkpub platform_pubkey >mkid-platform_pubkey.log 2>&1 &
+pid_pk=$!
 
 mkca ca "wxpay_close emulator test CA (throw-away)"
 mkca other-ca "unrelated test CA (throw-away)"
@@ -90,7 +107,7 @@ openssl verify -CAfile ca.pem server.pem wronghost.pem >>"$log" 2>&1 ||
   { echo "mkcerts.sh: verification failed, see $dir/$log" >&2; exit 1; }
 
 ok=1
-for id in merchant:$pid_m platform:$pid_p platform2:$pid_p2; do
+for id in merchant:$pid_m platform:$pid_p platform2:$pid_p2 platform_pubkey:$pid_pk; do
   name=${id%%:*}
   if ! wait "${id#*:}"; then
     echo "mkcerts.sh: making the $name identity failed: $(tr '\n' ' ' < "mkid-$name.log")" >&2
@@ -104,4 +121,6 @@ for name in merchant platform platform2; do
   grep -qx '[0-9A-F]\{40\}' "$name.serial" ||
     { echo "mkcerts.sh: $name.serial is not 40 hex digits: $(cat "$name.serial")" >&2; exit 1; }
 done
-chmod 644 ./*.pem ./*.serial
+grep -qx 'PUB_KEY_ID_[0-9]\{34\}' platform_pubkey.id ||
+  { echo "mkcerts.sh: platform_pubkey.id is not PUB_KEY_ID_ and 34 digits: $(cat platform_pubkey.id)" >&2; exit 1; }
+chmod 644 ./*.pem ./*.serial ./*.id

@@ -236,46 +236,50 @@ def raw_exchange(port, data, read_until_close=True, timeout=5):
 
 # ------------------------------------------------------- known answers --
 
-SPEC2_FIELDS = {"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "device_info": "1000",
-                "body": "test", "nonce_str": "ibuaiVcKdpRxkhJA"}
+# The example of WeChat Pay's v2 签名算法 page
+# (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3).
+SIGN_PAGE_FIELDS = {"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "device_info": "1000",
+                    "body": "test", "nonce_str": "ibuaiVcKdpRxkhJA"}
 
 
 @test
-def ref_sign_string_matches_spec2():
-    eq(ref.sign_string(SPEC2_FIELDS, KEY),
+def ref_sign_string_matches_the_signature_page_example():
+    eq(ref.sign_string(SIGN_PAGE_FIELDS, KEY),
        "appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100"
        "&nonce_str=ibuaiVcKdpRxkhJA&key=192006250b4c09247ec02edce69f6a2d")
 
 
 @test
-def ref_hmac_sha256_known_answer_spec2():
-    eq(ref.sign(SPEC2_FIELDS, KEY), "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6")
+def ref_hmac_sha256_known_answer_of_the_signature_page_example():
+    eq(ref.sign(SIGN_PAGE_FIELDS, KEY), "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6")
 
 
 @test
-def ref_md5_known_answer_spec2():
-    eq(ref.sign_md5(SPEC2_FIELDS, KEY), "9A0A8659F005D6984697E2CA0A9CF3B7")
+def ref_md5_known_answer_of_the_signature_page_example():
+    eq(ref.sign_md5(SIGN_PAGE_FIELDS, KEY), "9A0A8659F005D6984697E2CA0A9CF3B7")
 
 
 @test
 def ref_hmac_without_key_suffix_is_the_classic_mistake():
-    s = ref.sign_string(SPEC2_FIELDS, KEY)
+    s = ref.sign_string(SIGN_PAGE_FIELDS, KEY)
     s = s[:s.rindex("&key=")]
     got = hmac.new(KEY.encode(), s.encode(), hashlib.sha256).hexdigest().upper()
     check(got.startswith("F734F0E6"), "got %s" % got)
-    check(got != ref.sign(SPEC2_FIELDS, KEY), "same as the right signature")
+    check(got != ref.sign(SIGN_PAGE_FIELDS, KEY), "same as the right signature")
 
 
 @test
 def ref_sign_skips_empty_fields_and_sign_and_sorts_by_bytes():
-    f = dict(SPEC2_FIELDS, attach="", sign="WHATEVER", Zeta="z")
+    f = dict(SIGN_PAGE_FIELDS, attach="", sign="WHATEVER", Zeta="z")
     s = ref.sign_string(f, KEY)
     check(s.startswith("Zeta=z&appid="), "upper case sorts first: %s" % s)
     check("attach" not in s and "sign=" not in s, s)
-    eq(ref.sign(dict(SPEC2_FIELDS, attach="", sign="X"), KEY), ref.sign(SPEC2_FIELDS, KEY))
+    eq(ref.sign(dict(SIGN_PAGE_FIELDS, attach="", sign="X"), KEY), ref.sign(SIGN_PAGE_FIELDS, KEY))
 
 
-SPEC1_BODY = (
+# The seed request (合单关单's example values) with nonce ibuaiVcKdpRxkhJA, in the
+# byte shape the project pins.
+KNOWN_BODY = (
     '<xml><combine_appid>wx8888888888888888</combine_appid><combine_mch_id>1900000109</combine_mch_id>'
     '<sign_type>HMAC-SHA256</sign_type><combine_out_trade_no>1217752501201407033233368018'
     '</combine_out_trade_no><sub_order_list><![CDATA[[{"mchid":"1900009001","out_trade_no":'
@@ -284,9 +288,9 @@ SPEC1_BODY = (
 
 
 @test
-def ref_build_body_known_answer_spec1_byte_for_byte():
+def ref_build_body_known_answer_byte_for_byte():
     got = ref.build_body(close_fields(SEED_NO, SEED_SUBS), KEY, "ibuaiVcKdpRxkhJA")
-    eq(got, SPEC1_BODY, "body")
+    eq(got, KNOWN_BODY, "body")
 
 
 @test
@@ -503,7 +507,7 @@ def request_signatures_that_are_wrong_are_refused():
 
 
 @test
-def request_fields_signed_per_spec2_are_accepted():
+def request_fields_signed_per_the_signature_page_are_accepted():
     """Unknown fields signed, empty fields unsigned, ]]> split CDATA,
     entity escaping instead of CDATA, an XML declaration and whitespace."""
     reset()
@@ -764,6 +768,95 @@ def misbehaviours_combine_delay_and_chunked():
     t = time.monotonic()
     expect_business(answer(SEED_NO, SEED_SUBS, prefix="/delay-100/chunked/extrafield"), "SUCCESS")
     check(time.monotonic() - t >= 0.1, "not delayed")
+
+
+# ------------------------------------- what the live service sends (issue 11) --
+
+@test
+def close_paying_order_answers_userpaying_and_stays_paying():
+    reset()
+    subs = [("1900009001", "OD_PAYING_0001")]
+    f = answer("DEMO_PAYING_0001", subs)
+    expect_business(f, "USERPAYING")
+    eq(f.get("err_code_des"), "需要用户输入支付密码", "err_code_des")
+    eq(order_state("DEMO_PAYING_0001"), "paying", "state")
+    expect_business(answer("DEMO_PAYING_0001", subs), "USERPAYING")
+
+
+@test
+def close_v2_still_takes_at_most_ten_sub_orders():
+    reset()
+    ten = [("19000090%02d" % i, "X%d" % i) for i in range(10)]
+    # ten pass the count check (then do not match the order): PARAM_ERROR
+    # "not the stored ones"; eleven fail the count check itself
+    f = answer("DEMO_MULTI_0001", ten)
+    expect_business(f, "PARAM_ERROR")
+    check("sub_order_list" not in f["err_code_des"], "ten refused as a list: %r" % f["err_code_des"])
+    f = answer("DEMO_MULTI_0001", ten + [("1900009010", "X10")])
+    expect_business(f, "PARAM_ERROR")
+    check("11 sub-orders" in f["err_code_des"], "eleven: %r" % f["err_code_des"])
+
+
+def expect_noecho_systemerror(f):
+    eq(f.get("return_code"), "SUCCESS", "return_code")
+    check(ref.verify(f, KEY), "answer signature does not verify")
+    eq((f.get("result_code"), f.get("err_code")), ("FAIL", "SYSTEMERROR"), "result_code, err_code")
+    check("combine_appid" not in f and "combine_mch_id" not in f, "echo fields present: %r" % sorted(f))
+    eq(sorted(f), ["err_code", "err_code_des", "nonce_str", "result_code", "return_code",
+                   "return_msg", "sign"], "fields")
+
+
+@test
+def misbehave_systemerror_noecho_answers_signed_systemerror_without_echo_fields():
+    reset()
+    expect_noecho_systemerror(answer(SEED_NO, SEED_SUBS, prefix="/systemerror-noecho"))
+    eq(order_state(SEED_NO), "open", "state")
+    # a bad request still gets its own answer
+    expect_return_fail(answer(SEED_NO, SEED_SUBS, prefix="/systemerror-noecho", key="x" * 32), "签名错误")
+
+
+@test
+def misbehave_systemerror_noecho_n_fails_n_times_then_closes():
+    reset()
+    for _ in range(2):
+        expect_noecho_systemerror(answer(SEED_NO, SEED_SUBS, prefix="/systemerror-noecho-2"))
+    expect_business(answer(SEED_NO, SEED_SUBS, prefix="/systemerror-noecho-2"), "SUCCESS")
+    expect_business(answer(SEED_NO, SEED_SUBS, prefix="/systemerror-noecho-2"), "ORDERCLOSED")
+
+
+@test
+def misbehave_ambiguous_signs_an_err_code_holding_amp_and_equals():
+    reset()
+    f = answer(SEED_NO, SEED_SUBS, prefix="/ambiguous")
+    check(ref.verify(f, KEY), "not correctly signed")
+    eq((f.get("result_code"), f.get("err_code")), ("FAIL", "ORDERCLOSED&err_code_a=b"), "result_code, err_code")
+    check(not ref.decisive_values_ok(f), "decisive_values_ok accepted it")
+    # the same string to sign as two fields err_code=ORDERCLOSED and err_code_a=b
+    two = dict((k, v) for k, v in f.items() if k != "err_code")
+    two.update(err_code="ORDERCLOSED", err_code_a="b")
+    eq(ref.sign_string(two, KEY), ref.sign_string(f, KEY), "string to sign")
+    check(ref.verify(dict(two, sign=f["sign"]), KEY), "the re-cut fields do not verify")
+    eq(order_state(SEED_NO), "open", "state (nothing was closed)")
+
+
+@test
+def misbehave_ambiguous_resplit_recuts_a_genuine_answer_keeping_its_signature():
+    reset()
+    # ORDERPAID: err_code absorbs err_code_des, nonce_str and result_code
+    f = answer("DEMO_PAID_0001", [("1900009001", "OD_PAID_0001")], prefix="/ambiguous-resplit")
+    check(ref.verify(f, KEY), "the re-cut answer does not verify")
+    check("result_code" not in f and "nonce_str" not in f and "err_code_des" not in f,
+          "fields not absorbed: %r" % sorted(f))
+    check(re.fullmatch(r"ORDERPAID&err_code_des=订单已支付&nonce_str=[0-9A-Za-z]{32}&result_code=FAIL",
+                       f.get("err_code", "")), "err_code %r" % f.get("err_code"))
+    check(not ref.decisive_values_ok(f), "decisive_values_ok accepted it")
+    # SUCCESS (no err_code): combine_mch_id absorbs nonce_str and result_code; the order closes
+    f = answer(SEED_NO, SEED_SUBS, prefix="/ambiguous-resplit")
+    check(ref.verify(f, KEY), "the re-cut SUCCESS answer does not verify")
+    check(re.fullmatch(r"1900000109&nonce_str=[0-9A-Za-z]{32}&result_code=SUCCESS",
+                       f.get("combine_mch_id", "")), "combine_mch_id %r" % f.get("combine_mch_id"))
+    check("result_code" not in f, "result_code still present")
+    eq(order_state(SEED_NO), "closed", "state")
 
 
 # ------------------------------------------------------ HTTP, control, TLS --

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The emulator's APIv3 path (SPEC section 6), driven over real HTTP(S) by an
-independent client (wxpay_v3_ref.py), and the APIv3 keys of mkcerts.sh.
+"""The emulator's APIv3 path (合单关闭订单, its sources in README.md), driven
+over real HTTP(S) by an independent client (wxpay_v3_ref.py), and the APIv3
+keys of mkcerts.sh.
 
     python3 tests/emulator/test_emulator_v3.py CERT_DIR
 
@@ -197,6 +198,8 @@ def start_early():
         "exit:a bad --v3-too-early": subprocess.Popen(
             [sys.executable, EMULATOR, "--v3-too-early", "INVALID"], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE),
+        "mode:public-key": Emu("--v3-key-mode", "public-key", wait=False),
+        "mode:certificate": Emu("--v3-key-mode", "certificate", wait=False),
     })
 
 
@@ -288,17 +291,30 @@ def platform_keys():
     return {read_serial("platform.serial"): cert("platform_pub.pem")}
 
 
-def expect(r, status, code=None, signed=True, what=""):
-    """Checks an answer: status, Request-ID, a good platform signature, the
-    204 / JSON error shape. Returns the error object (None for 204)."""
+def pub_key_id():
+    return read_serial("platform_pubkey.id")
+
+
+def pubkey_keys():
+    """What a client holding only the WeChat Pay public key has."""
+    return {pub_key_id(): cert("platform_pubkey_pub.pem")}
+
+
+def expect(r, status, code=None, signed=True, what="", signer="certificate"):
+    """Checks an answer: status, Request-ID, a good signature by the
+    platform certificate's key (signer="public-key": by the WeChat Pay
+    public key, Wechatpay-Serial its PUB_KEY_ID_…), the 204 / JSON shape.
+    Returns the JSON object (None for 204)."""
     pre = (what + ": ") if what else ""
     if r.status != status:
         raise AssertionError("%sstatus %d, want %d (body %r)" % (pre, r.status, status, r.body[:300]))
     check(re.fullmatch(r"[0-9a-f]{32}", r.headers.get("request-id", "")), pre + "no Request-ID")
     if signed:
-        ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, platform_keys())
+        keys, serial = ((platform_keys(), read_serial("platform.serial")) if signer == "certificate"
+                        else (pubkey_keys(), pub_key_id()))
+        eq(r.headers.get("wechatpay-serial"), serial, pre + "Wechatpay-Serial")
+        ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, keys)
         check(ok, pre + "answer signature: " + why)
-        eq(r.headers.get("wechatpay-serial"), read_serial("platform.serial"), pre + "Wechatpay-Serial")
     if status == 204:
         eq(r.body, b"", pre + "204 body")
         check("content-length" not in r.headers and "content-type" not in r.headers,
@@ -376,7 +392,7 @@ def mkcerts_makes_the_v3_identities():
 
 
 @test
-def ref_v3_messages_and_header_follow_spec6():
+def ref_v3_messages_and_header_follow_the_signature_pages():
     eq(v3.request_message("POST", "/v3/x?a=1", "1554208460", "593BEC0C930BF1AFEB40B4A08C8FB242", b'{"a":1}'),
        b'POST\n/v3/x?a=1\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{"a":1}\n')
     eq(v3.answer_message("1554209980", "c5ac7061fccab6bf3e254dcf98995b8c", b""),
@@ -692,8 +708,8 @@ def v3_bad_content_type_or_body_answers_400_param_error():
         "duplicate key": ('{"combine_appid":"%s","combine_appid":"%s","sub_orders":[%s]}'
                           % (APPID, APPID, sub)).encode(),
         "duplicate sub-order": ('{"combine_appid":"%s","sub_orders":[%s,%s]}' % (APPID, sub, sub)).encode(),
-        "eleven sub-orders": json.dumps({"combine_appid": APPID, "sub_orders": [
-            {"mchid": "19000090%02d" % i, "out_trade_no": "X%d" % i} for i in range(11)]}).encode(),
+        "fifty-one sub-orders": json.dumps({"combine_appid": APPID, "sub_orders": [
+            {"mchid": "1900009001", "out_trade_no": "X%d" % i} for i in range(51)]}).encode(),
         "not UTF-8": ('{"combine_appid":"%s","sub_orders":[%s]}' % (APPID, sub)).encode().replace(b"OD_", b"\xff_"),
         "NaN": ('{"combine_appid":"%s","sub_orders":[%s],"x":NaN}' % (APPID, sub)).encode(),
     }
@@ -922,6 +938,303 @@ def v3_misbehave_delay_and_chunked_combine_with_the_signature_faults():
         check(time.monotonic() - t < 1.0, "timeout took too long")
     else:
         raise AssertionError("no timeout")
+
+
+# ------------------------------ what the live service sends (issue 11) --
+
+PAYING = ("V3_PAYING_0001", [("1900009001", "OD_V3_PAYING_0001")])
+FIFTY = ("V3_FIFTY_0001", [("1900009001", "OD_V3_FIFTY_%02d" % i) for i in range(1, 51)])
+INDIV_AUTH = "1900009001202612040001"
+INDIV = ("V3_INDIV_0001", [{"mchid": "1900009001", "out_trade_no": "OD_V3_INDIV_0001",
+                            "individual_auth_id": INDIV_AUTH}])
+
+
+def serial_header(v):
+    return [("Wechatpay-Serial", v)]
+
+
+@test
+def mkcerts_makes_the_wechatpay_public_key_pair_and_its_id():
+    for f in ("platform_pubkey.key", "platform_pubkey_pub.pem", "platform_pubkey.id"):
+        check(os.path.isfile(cert(f)), "%s missing" % f)
+    check(not os.path.exists(cert("platform_pubkey.pem")), "the public key has a certificate")
+    m = re.fullmatch(r"PUB_KEY_ID_01(1900000109)([0-9]{8})([0-9]{14})", pub_key_id())
+    check(m, "id %r is not PUB_KEY_ID_01 + mchid + yyyymmdd + 14 digits" % pub_key_id())
+    made = os.path.getmtime(cert("platform_pubkey.id"))    # the day it was made (or, at midnight, the one before)
+    check(m.group(2) in {time.strftime("%Y%m%d", time.gmtime(made - d)) for d in (0, 60)},
+          "date %s is not the UTC day the id was made" % m.group(2))
+    check(v3.is_public_key_id(pub_key_id()) and not v3.is_public_key_id(read_serial("platform.serial")),
+          "is_public_key_id")
+    with open(cert("platform_pubkey.key")) as fh:
+        eq(fh.readline().strip(), "-----BEGIN PRIVATE KEY-----", "PKCS#8 header")
+    k = subprocess.run(["openssl", "pkey", "-in", cert("platform_pubkey.key"), "-pubout", "-text_pub"],
+                       capture_output=True, text=True).stdout
+    with open(cert("platform_pubkey_pub.pem")) as fh:
+        pub = fh.read()
+    check(pub.startswith("-----BEGIN PUBLIC KEY-----") and pub in k, "key and _pub.pem disagree")
+    check("(2048 bit)" in k, "not RSA-2048")
+    with open(cert("platform_pub.pem")) as fh:
+        check(fh.read() != pub, "the public key is the certificate's key")
+
+
+@test(openssl_too=True)
+def v3_answer_is_signed_with_the_key_wechatpay_serial_names():
+    """Switching (the default): the key the request names; the certificate
+    when it names none. A client holding only the public key can verify only
+    when it sends its PUB_KEY_ID_ (why the header matters)."""
+    reset()
+    r = close_v3(NOSUCH)
+    expect(r, 404, "ORDER_NOT_EXIST", what="no Wechatpay-Serial")
+    ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, pubkey_keys())
+    check(not ok and "unknown" in why, "a public-key-only client verified a certificate answer: %s" % why)
+    expect(close_v3(NOSUCH, extra_headers=serial_header(read_serial("platform.serial"))), 404,
+           "ORDER_NOT_EXIST", what="the certificate serial")
+    expect(close_v3(NOSUCH, extra_headers=serial_header(read_serial("platform.serial").lower())), 404,
+           "ORDER_NOT_EXIST", what="the certificate serial in lower case")
+    r = close_v3(NOSUCH, extra_headers=serial_header(pub_key_id()))
+    expect(r, 404, "ORDER_NOT_EXIST", signer="public-key", what="the PUB_KEY_ID_")
+    ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, pubkey_keys(), want_serial=pub_key_id())
+    check(ok, "want_serial: " + why)
+    ok, _ = v3.verify_answer(Ctx.rsa, r.headers, r.body, {pub_key_id(): cert("platform_pub.pem")})
+    check(not ok, "the public key answer verifies with the certificate's key")
+    # the 204 of a close, too: a public-key-only client closes verified
+    r = close_v3(OPEN, extra_headers=serial_header(pub_key_id()))
+    expect(r, 204, signer="public-key")
+    eq(state_of(OPEN[0]), "closed", "state")
+    expect(close_v3(OPEN, extra_headers=serial_header(pub_key_id())), 400, "ORDER_CLOSED", signer="public-key")
+
+
+@test
+def v3_unknown_or_empty_wechatpay_serial_gets_the_certificate_and_two_are_refused():
+    reset()
+    for what, v in (("platform2's serial", read_serial("platform2.serial")),
+                    ("an unknown PUB_KEY_ID_", "PUB_KEY_ID_0119000001092026010100000000000000"),
+                    ("empty", "")):
+        expect(close_v3(NOSUCH, extra_headers=serial_header(v)), 404, "ORDER_NOT_EXIST", what=what)
+    expect(close_v3(OPEN, extra_headers=serial_header("PUB_KEY_ID_01")), 204, what="unknown, processed")
+    reset()
+    doc = expect(close_v3(OPEN, extra_headers=serial_header(pub_key_id()) + serial_header(pub_key_id())),
+                 400, "PARAM_ERROR", what="two Wechatpay-Serial headers")
+    eq(doc["detail"].get("field"), "Wechatpay-Serial", "detail.field")
+    eq(state_of(OPEN[0]), "open", "state")
+
+
+def with_emu(name, fn):
+    e = early_emu(name)
+    saved, Ctx.emu = Ctx.emu, e
+    try:
+        fn()
+    finally:
+        Ctx.emu = saved
+        eq(e.stop(), 0, "%s: exit code" % name)
+
+
+@test
+def v3_key_mode_public_key_signs_every_answer_with_the_public_key():
+    """A merchant moved fully to the public key: the certificate is void."""
+    def run():
+        for what, hs in (("none named", []), ("certificate named", serial_header(read_serial("platform.serial"))),
+                         ("key named", serial_header(pub_key_id()))):
+            expect(close_v3(NOSUCH, extra_headers=hs), 404, "ORDER_NOT_EXIST", signer="public-key", what=what)
+        expect(close_v3(OPEN), 204, signer="public-key")
+    with_emu("mode:public-key", run)
+    # without the key pair: exit status 2
+    with tempfile.TemporaryDirectory(prefix="wxemu-nopub") as d:
+        for f in os.listdir(CERTS):
+            if not f.startswith("platform_pubkey"):
+                os.symlink(os.path.join(os.path.abspath(CERTS), f), os.path.join(d, f))
+        p = subprocess.run([sys.executable, EMULATOR, "--certs", d, "--v3-key-mode", "public-key"],
+                           capture_output=True, timeout=10)
+        eq(p.returncode, 2, "exit status without platform_pubkey.*")
+        check(b"platform_pubkey" in p.stderr, "stderr %r" % p.stderr[-200:])
+
+
+@test
+def v3_key_mode_certificate_ignores_a_named_public_key():
+    """A merchant that has not started the move: a PUB_KEY_ID_ named still
+    gets the certificate."""
+    def run():
+        expect(close_v3(NOSUCH, extra_headers=serial_header(pub_key_id())), 404, "ORDER_NOT_EXIST")
+        expect(close_v3(OPEN), 204)
+    with_emu("mode:certificate", run)
+
+
+@test(openssl_too=True)
+def v3_paying_order_answers_202_userpaying_signed_and_stays_paying():
+    reset()
+    r = close_v3(PAYING)
+    doc = expect(r, 202, "USERPAYING")
+    check(doc["message"].startswith("用户支付中，需要输入密码"), "message %r" % doc["message"])
+    eq(set(doc), {"code", "message"}, "members")
+    eq(r.headers.get("content-length"), str(len(r.body)), "Content-Length")
+    eq(state_of(PAYING[0]), "paying", "state")
+    expect(close_v3(PAYING, prefix="/v3user_paying"), 202, "USER_PAYING", what="/v3user_paying")
+    expect(close_v3(PAYING, extra_headers=serial_header(pub_key_id())), 202, "USERPAYING", signer="public-key")
+    # the prefix only respells the 202
+    expect(close_v3(OPEN, prefix="/v3user_paying"), 204)
+    # the sub-orders are checked first, as for a paid order
+    expect(close_v3((PAYING[0], OPEN[1])), 400, "INVALID_REQUEST")
+    eq(state_of(PAYING[0]), "paying", "state at the end")
+
+
+@test
+def v3_takes_up_to_fifty_sub_orders_and_refuses_fifty_one():
+    reset()
+    expect(close_v3((FIFTY[0], FIFTY[1][:49])), 400, "INVALID_REQUEST", what="49 of the 50 (a partial close)")
+    doc = expect(close_v3((FIFTY[0], FIFTY[1] + [("1900009001", "OD_V3_FIFTY_51")])), 400, "PARAM_ERROR",
+                 what="51")
+    check("1 to 50" in doc["message"], "message %r" % doc["message"])
+    eq(state_of(FIFTY[0]), "open", "state")
+    expect(close_v3((FIFTY[0], list(reversed(FIFTY[1])))), 204, what="all 50, in another order")
+    expect(close_v3(FIFTY), 400, "ORDER_CLOSED")
+
+
+@test
+def v3_individual_auth_id_is_compared_when_stored_and_ignored_otherwise():
+    reset()
+    sub = INDIV[1][0]
+    no_id = {k: v for k, v in sub.items() if k != "individual_auth_id"}
+    expect(close_v3((INDIV[0], [no_id])), 400, "INVALID_REQUEST", what="missing")
+    expect(close_v3((INDIV[0], [dict(sub, individual_auth_id="1900009001202612049999")])), 400,
+           "INVALID_REQUEST", what="different")
+    for what, v in (("65 bytes", "1" * 65), ("a number", 1900009001), ("empty", "")):
+        body = v3.close_body(APPID, [dict(sub, individual_auth_id=v)])
+        expect(close_v3(INDIV, body=body), 400, "PARAM_ERROR", what=what)
+    eq(state_of(INDIV[0]), "open", "state")
+    expect(close_v3(INDIV), 204, what="equal")
+    # an order that stores none: a sent one is accepted and ignored
+    expect(close_v3((OPEN[0], [{"mchid": OPEN[1][0][0], "out_trade_no": OPEN[1][0][1],
+                                "individual_auth_id": "1" * 64}])), 204, what="not stored")
+
+
+@test(openssl_too=True)
+def v3_misbehave_v3signtest_n_probes_n_answers_and_the_close_still_happens():
+    reset()
+    p = "/v3signtest-2"
+    sigs = []
+    for want in ((204, None), (400, "ORDER_CLOSED")):
+        r = close_v3(OPEN, prefix=p)
+        expect(r, want[0], want[1], signed=False)
+        sig = r.headers["wechatpay-signature"]
+        check(sig.startswith("WECHATPAY/SIGNTEST/"), "signature %r" % sig[:30])
+        h = dict(r.headers, **{"wechatpay-signature": sig[len("WECHATPAY/SIGNTEST/"):]})
+        ok, why = v3.verify_answer(Ctx.rsa, h, r.body, platform_keys())
+        check(ok, "the rest is not the real signature: " + why)
+        sigs.append(sig)
+        eq(state_of(OPEN[0]), "closed", "state (closing is re-entrant)")
+    expect(close_v3(OPEN, prefix=p), 400, "ORDER_CLOSED", what="third: a normal signature")
+    reset()   # the counter restarts
+    r = close_v3(OPEN, prefix="/v3signtest-1", extra_headers=serial_header(pub_key_id()))
+    check(r.headers["wechatpay-signature"].startswith("WECHATPAY/SIGNTEST/"), "after reset")
+    expect(close_v3(OPEN, prefix="/v3signtest-1", extra_headers=serial_header(pub_key_id())), 400,
+           "ORDER_CLOSED", signer="public-key")
+
+
+V3_CODES = ((403, "RULE_LIMIT"), (403, "RULELIMIT"), (502, "SERVICE_UNAVAILABLE"),
+            (503, "SERVICE_UNAVAILABLE"), (429, "FREQUENCY_LIMITED"), (429, "RATELIMIT_EXCEEDED"),
+            (500, "SYSTEM_ERROR"), (500, "SYSTEMERROR"), (404, "ORDERNOTEXIST"))
+
+
+@test
+def v3_misbehave_v3error_sends_signed_json_errors_and_closes_nothing():
+    reset()
+    for st, code in V3_CODES:
+        p = "/v3error-%d-%s" % (st, code)
+        doc = expect(close_v3(OPEN, prefix=p), st, code, what=p)
+        check("emulated %d %s" % (st, code) in doc["message"], "%s: message %r" % (p, doc["message"]))
+    eq(state_of(OPEN[0]), "open", "state")
+    expect(close_v3(OPEN, prefix="/v3error-503-SERVICE_UNAVAILABLE", auth="x"), 401, "SIGN_ERROR",
+           what="a bad request still gets its own answer")
+    p = "/v3error-503-SERVICE_UNAVAILABLE-2"
+    expect(close_v3(OPEN, prefix=p), 503, "SERVICE_UNAVAILABLE")
+    expect(close_v3(OPEN, prefix=p, extra_headers=serial_header(pub_key_id())), 503, "SERVICE_UNAVAILABLE",
+           signer="public-key")
+    expect(close_v3(OPEN, prefix=p), 204, what="third")
+    for bad in ("/v3error-200-OK", "/v3error-503-lower", "/v3error-503-", "/v3error-503-X-Y"):
+        eq(close_v3(OPEN, prefix=bad).status, 404, "status for %s" % bad)
+
+
+@test
+def v3_misbehave_v3ordernotexist_spells_the_404_the_older_way():
+    reset()
+    expect(close_v3(NOSUCH, prefix="/v3ordernotexist"), 404, "ORDERNOTEXIST")
+    expect(close_v3(OTHER, prefix="/v3ordernotexist"), 404, "ORDERNOTEXIST", what="another merchant's")
+    expect(close_v3(NOSUCH), 404, "ORDER_NOT_EXIST", what="without the prefix")
+    expect(close_v3(OPEN, prefix="/v3ordernotexist"), 204)
+
+
+def raw_v3(order, prefix="", extra=b""):
+    """One close over a raw socket with Connection: close -> (status line,
+    header dict, body bytes exactly as sent)."""
+    no, subs = order
+    body = v3.close_body(APPID, subs)
+    path = v3.close_path(no, prefix)
+    auth = v3.authorization(Ctx.rsa, cert("merchant.key"), MCH, read_serial("merchant.serial"), "POST", path, body)
+    req = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: %s\r\n"
+           "Content-Length: %d\r\nConnection: close\r\n" % (path, auth, len(body))).encode() + extra + b"\r\n" + body
+    s = socket.create_connection(("127.0.0.1", Ctx.emu.ports["http"]), timeout=5)
+    try:
+        s.sendall(req)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hs = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        hs[k.strip().lower()] = v.strip()
+    return lines[0], hs, rest
+
+
+@test(openssl_too=True)
+def v3_every_2xx_is_signed_and_a_204_has_no_body_bytes():
+    reset()
+    line, hs, rest = raw_v3(OPEN)
+    eq(line, "HTTP/1.1 204 No Content", "status line")
+    eq(rest, b"", "bytes after the 204's head")
+    ok, why = v3.verify_answer(Ctx.rsa, hs, b"", platform_keys())
+    check(ok, "204: " + why)
+    line, hs, rest = raw_v3(PAYING)
+    eq(line, "HTTP/1.1 202 Accepted", "status line")
+    eq(len(rest), int(hs["content-length"]), "202 Content-Length")
+    ok, why = v3.verify_answer(Ctx.rsa, hs, rest, platform_keys())
+    check(ok, "202: " + why)
+
+
+@test(openssl_too=True)
+def v3_misbehave_v3relabel204_sends_a_signed_error_body_as_204():
+    reset()
+    line, hs, rest = raw_v3(PAID, prefix="/v3relabel204")
+    eq(line, "HTTP/1.1 204 No Content", "status line")
+    eq(json.loads(rest.decode("utf-8"))["code"], "ORDER_PAID", "body code")
+    eq(hs.get("content-length"), str(len(rest)), "Content-Length")
+    eq(hs.get("connection"), "close", "Connection")
+    ok, why = v3.verify_answer(Ctx.rsa, hs, rest, platform_keys())
+    check(ok, "the relabelled body is not genuinely signed: " + why)
+    ok, _ = v3.verify_answer(Ctx.rsa, hs, b"", platform_keys())
+    check(not ok, "the signature also covers an empty body")
+    eq(state_of(PAID[0]), "paid", "state")
+    # a real 204 is left alone
+    line, _, rest = raw_v3(OPEN, prefix="/v3relabel204")
+    eq((line, rest), ("HTTP/1.1 204 No Content", b""), "a genuine 204")
+
+
+@test(openssl_too=True)
+def v3_misbehave_v3dupcode_signs_a_body_with_a_duplicate_code_member():
+    reset()
+    r = close_v3(OPEN, prefix="/v3dupcode")
+    eq(r.status, 400, "status")
+    eq(r.body, '{"code":"","code":"ORDER_CLOSED","message":"订单已关闭"}'.encode("utf-8"), "body")
+    ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, platform_keys())
+    check(ok, "not genuinely signed: " + why)
+    eq(state_of(OPEN[0]), "open", "state (nothing was closed)")
+    expect(close_v3(OPEN, prefix="/v3dupcode", auth="x"), 401, "SIGN_ERROR", what="a bad request")
 
 
 # ------------------------------------------------------ HTTP and control --

@@ -1,5 +1,8 @@
 """wxpay_ref: an independent Python reference of the client side of
-POST /pay/closecombinedorder (WeChat Pay APIv2), written from SPEC.md only.
+POST /pay/closecombinedorder (WeChat Pay APIv2), written from WeChat Pay's
+public pages: 合单关单 (wechatpay-im/website openapi/v2/pay/closecombinedorder.md,
+official https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_2&index=3)
+and 签名算法 (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3).
 
 It is used by the emulator (signing, parsing) and can be imported by other
 tests as an oracle for the C library:
@@ -49,7 +52,7 @@ def _as_text(v):
 
 
 def sign_string(fields, key):
-    """SPEC section 2 steps 1-4: the string that gets signed.
+    """The string that gets signed (签名算法 steps 1-4).
 
     `fields` is a dict or an iterable of (name, value). Fields with an empty
     value and the field `sign` are left out; the rest are sorted by name in
@@ -67,6 +70,19 @@ def sign_string(fields, key):
     parts = [k + "=" + v for _, k, v in kept]
     parts.append("key=" + _as_text(key))
     return "&".join(parts)
+
+
+DECISIVE_FIELDS = ("return_code", "result_code", "err_code")
+
+
+def decisive_values_ok(fields):
+    """Whether no value that decides the outcome (return_code, result_code,
+    err_code) holds '&' or '='. The string to sign joins k=v with '&', so
+    `a=x&b=y` is also one field a holding `x&b=y`: an answer re-cut that way
+    keeps its signature (see the emulator's /ambiguous-resplit)."""
+    d = dict(fields.items() if isinstance(fields, dict) else fields)
+    return not any("&" in _as_text(d.get(k, "")) or "=" in _as_text(d.get(k, ""))
+                   for k in DECISIVE_FIELDS)
 
 
 def sign(fields, key):
@@ -127,7 +143,7 @@ def build_xml(fields_in_order, always_cdata=False):
 
 
 def build_body(fields_in_order, key, nonce):
-    """The exact request body of SPEC section 1: the caller's fields in their
+    """The request body in the byte shape the project pins (README.md): the caller's fields in their
     order, then nonce_str, then sign (HMAC-SHA256 over all of them). Returns
     UTF-8 bytes."""
     fields = [(_as_text(k), "" if v is None else _as_text(v)) for k, v in fields_in_order]

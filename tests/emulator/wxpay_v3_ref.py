@@ -1,6 +1,10 @@
 """wxpay_v3_ref: an independent Python reference of the client side of the
-APIv3 close, POST /v3/combine-transactions/out-trade-no/{no}/close
-(SPEC section 6), written from SPEC.md only.
+APIv3 close, POST /v3/combine-transactions/out-trade-no/{no}/close, written
+from WeChat Pay's public pages (合单关闭订单, 签名生成, 签名验证), the OpenAPI
+definition TheNorthMemory/wechatpay-openapi
+docs/v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close.yaml
+and the official SDKs (wechatpay-apiv3/wechatpay-go core/client.go,
+wechatpay-apiv3/wechatpay-java AbstractHttpClient.java).
 
 The emulator does not use it (it has its own RSA code), so a test that signs
 with this module and verifies the emulator's answers with it cross-checks
@@ -13,8 +17,10 @@ both. Other tests may use it as an oracle for the C library:
     path = v3.close_path("V3_OPEN_0001")             # percent-encodes '|'
     auth = v3.authorization(rsa, "certs/merchant.key", "1900000109",
                             serial, "POST", path, body)
+    hs = v3.close_headers(auth, wechatpay_serial=platform_serial)  # or a PUB_KEY_ID_…
     ok, why = v3.verify_answer(rsa, headers, answer_body,
-                               {platform_serial: "certs/platform_pub.pem"})
+                               {platform_serial: "certs/platform_pub.pem",
+                                pub_key_id: "certs/platform_pubkey_pub.pem"})
 
 RSA is SHA256withRSA (PKCS#1 v1.5, RFC 8017 section 8.2), three ways:
 Rsa("cryptography") (python3-cryptography), Rsa("openssl") (the `openssl`
@@ -34,14 +40,18 @@ import tempfile
 import time
 import urllib.parse
 
-__all__ = ["SCHEME", "MAX_SKEW", "SIGNTEST_PREFIX", "Rsa", "make_nonce",
+__all__ = ["SCHEME", "MAX_SKEW", "SIGNTEST_PREFIX", "PUB_KEY_ID_RE", "Rsa", "make_nonce",
            "request_message", "answer_message", "authorization_header",
-           "authorization", "close_path", "close_body", "verify_answer"]
+           "authorization", "close_path", "close_body", "close_headers",
+           "is_public_key_id", "verify_answer"]
 
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
 MAX_SKEW = 300
 SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
 PATH_FMT = "/v3/combine-transactions/out-trade-no/%s/close"
+# A WeChat Pay public key id (微信支付公钥ID): PUB_KEY_ID_ and digits (the
+# ids in public code have 34: e.g. PUB_KEY_ID_0117040063532025021400298900001527).
+PUB_KEY_ID_RE = re.compile(r"PUB_KEY_ID_[0-9]{1,64}")
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -64,7 +74,9 @@ def answer_message(timestamp, nonce, body):
 
 
 def authorization_header(mchid, nonce, timestamp, serial_no, signature_b64, order=None):
-    """The header value; `order` lists the five item names (default: SPEC's)."""
+    """The header value; `order` lists the five item names (default:
+    mchid, nonce_str, timestamp, serial_no, signature, the order of the
+    official 签名生成 page's example)."""
     vals = {"mchid": mchid, "nonce_str": nonce, "timestamp": str(timestamp),
             "serial_no": serial_no, "signature": signature_b64}
     order = order or ("mchid", "nonce_str", "timestamp", "serial_no", "signature")
@@ -86,9 +98,28 @@ def close_path(combine_out_trade_no, prefix=""):
     return prefix + PATH_FMT % urllib.parse.quote(combine_out_trade_no, safe="*@-_")
 
 
+def is_public_key_id(s):
+    """Whether s names a WeChat Pay public key (PUB_KEY_ID_…) rather than a
+    platform certificate (a hex serial)."""
+    return bool(PUB_KEY_ID_RE.fullmatch(s))
+
+
+def close_headers(authorization_value, wechatpay_serial=None):
+    """The request headers of a close, as (name, value) pairs. With
+    wechatpay_serial (a platform certificate serial or a PUB_KEY_ID_…) the
+    request carries Wechatpay-Serial, as the official Go and Java SDKs do
+    on every request: while a merchant moves to the public key, WeChat signs
+    the answer with the key it names."""
+    hs = [("Accept", "application/json"), ("Content-Type", "application/json"),
+          ("Authorization", authorization_value)]
+    if wechatpay_serial:
+        hs.append(("Wechatpay-Serial", wechatpay_serial))
+    return hs
+
+
 def close_body(combine_appid, sub_orders):
     """Compact JSON. sub_orders: (mchid, out_trade_no[, sub_mchid[, sub_appid]])
-    tuples or dicts."""
+    tuples or dicts (a dict may also carry individual_auth_id)."""
     subs = []
     for s in sub_orders:
         if isinstance(s, dict):
@@ -309,10 +340,13 @@ class Rsa:
             return p.returncode == 0
 
 
-def verify_answer(rsa, headers, body, keys_by_serial, now=None, max_skew=MAX_SKEW):
+def verify_answer(rsa, headers, body, keys_by_serial, now=None, max_skew=MAX_SKEW,
+                  want_serial=None):
     """Checks an answer's Wechatpay-* headers (a dict, any case) ->
-    (True, "") or (False, why). keys_by_serial maps a platform serial
-    (compared case-insensitively) to a public key or certificate path."""
+    (True, "") or (False, why). keys_by_serial maps a platform certificate
+    serial or a PUB_KEY_ID_… (compared case-insensitively) to a public key
+    or certificate path. want_serial: the answer must also name this key
+    (the Wechatpay-Serial the request sent)."""
     h = {k.lower(): v for k, v in headers.items()}
     names = ("wechatpay-timestamp", "wechatpay-nonce", "wechatpay-signature", "wechatpay-serial")
     missing = [n for n in names if not h.get(n)]
@@ -322,6 +356,8 @@ def verify_answer(rsa, headers, body, keys_by_serial, now=None, max_skew=MAX_SKE
     keys = {k.upper(): v for k, v in keys_by_serial.items()}
     if serial not in keys:
         return False, "unknown Wechatpay-Serial %s" % serial
+    if want_serial is not None and serial != want_serial.upper():
+        return False, "Wechatpay-Serial %s, not the %s the request named" % (serial, want_serial)
     ts = h["wechatpay-timestamp"]
     if not re.fullmatch(r"[0-9]{1,20}", ts):
         return False, "Wechatpay-Timestamp is not Unix seconds"
