@@ -179,7 +179,8 @@ def ref_validate(req):
         if e != "OK":
             return e
     if req["nonce"] is not None and ref_check(req["nonce"], NONCE_CHARS) != "OK":
-        return "NONCE"
+        # NONCE, but bad UTF-8 is told as such in every field
+        return "UTF8" if ref_check(req["nonce"], NONCE_CHARS) == "UTF8" else "NONCE"
     if req["json"] is not None:
         return ref_check(req["json"], "", SUB_ORDER_LIST_MAX, text=True)
     if not 1 <= len(req["subs"]) <= MAX_SUB_ORDERS:
@@ -475,6 +476,7 @@ def gen_invalid_request(rng):
         ("nonce", lambda: b"a" * rng.randint(33, 64), "NONCE"),
         ("nonce", lambda: b"abc def", "NONCE"),
         ("nonce", lambda: rng.choice([b"a\tb", b"a\x7fb", b"a\xe4\xb8\xad", b"]]>\n"]), "NONCE"),
+        ("nonce", lambda: rng.choice([b"ab\xff", b"a\xe4\xb8", b"\xc0\xafn"]), "UTF8"),  # as for any field
         ("subs", lambda: [], "SUB_ORDER_COUNT"),
         ("subs", lambda: [(b"1900009001", b"OD%d" % i) for i in range(rng.randint(11, 20))],
          "SUB_ORDER_COUNT"),
@@ -535,7 +537,7 @@ def gen_any_request(rng):
     if req["json"] is None and rng.random() < 0.7:
         req["subs"] = [(pick("mchid"), pick("otn")) for _ in range(len(req["subs"]))]
     if rng.random() < 0.2:
-        req["nonce"] = rng.choice([gen_printable(rng, rlen(rng, 1, 36)), b"a b", b"\xe4\xb8\xad"])
+        req["nonce"] = rng.choice([gen_printable(rng, rlen(rng, 1, 36)), b"a b", b"\xe4\xb8\xad", b"n\xff"])
     return req
 
 

@@ -263,7 +263,8 @@ def ref_validate(req):
         if e != "OK":
             return e
     if req["nonce"] is not None and ref_check(enc(req["nonce"]), ORDER_CHARS) != "OK":
-        return "NONCE"
+        # NONCE, but bad UTF-8 is told as such in every field
+        return "UTF8" if ref_check(enc(req["nonce"]), ORDER_CHARS) == "UTF8" else "NONCE"
     if not 1 <= len(req["subs"]) <= MAX_SUB_ORDERS:
         return "SUB_ORDER_COUNT"
     for m, o, sm, sa, ia in req["subs"]:
@@ -399,6 +400,7 @@ def gen_invalid_request(rng):
         ("nonce", lambda: req.update(nonce=""), "NONCE"),
         ("nonce", lambda: req.update(nonce="n" * rng.randint(33, 40)), "NONCE"),
         ("nonce", lambda: req.update(nonce=rng.choice(['a"b', "a b", "a,b", "a=b"])), "NONCE"),
+        ("nonce", lambda: req.update(nonce="ab\udcff"), "UTF8"),  # the byte 0xFF, as for any field
         ("subs", lambda: req.update(subs=[]), "SUB_ORDER_COUNT"),
         ("subs", lambda: req.update(subs=[("1", "O%d" % k, None, None, None)
                                           for k in range(MAX_SUB_ORDERS + rng.choice([1, 2, 50]))]),
