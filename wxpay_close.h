@@ -194,7 +194,7 @@ extern "C" {
   X(BUFFER,          "buffer too small (the length argument says how much is needed)") \
   X(MISSING_FIELD,   "a required request field is missing or empty") \
   X(FIELD_TOO_LONG,  "a request field is longer than WeChat allows (32 bytes for ids and order numbers)") \
-  X(BAD_CHARS,       "a field has characters outside its allowed set (order numbers: 0-9 A-Z a-z _ - | * @)") \
+  X(BAD_CHARS,       "a field has characters outside its allowed set (merchant ids: digits; appids: letters and digits; order numbers: 0-9 A-Z a-z _ - | * @)") \
   X(SUB_ORDER_COUNT, "sub-order count must be 1 to WXPAY_MAX_SUB_ORDERS (APIv2) or WXPAY_V3_MAX_SUB_ORDERS (APIv3)") \
   X(SUB_ORDER_LIST_TOO_LONG, "sub_order_list is longer than 10240 bytes") \
   X(KEY,             "the API key must be the 32-byte APIv2 key") \

@@ -78,6 +78,9 @@ enum {
    with a caller-given sub_order_list can reach 10240 bytes plus the rest. */
 #define CLI_WORK_SIZE (WXPAY_CLOSE_WORK_SIZE + WXPAY_SUB_ORDER_LIST_MAX + 4096)
 #define CLI_VERIFY_MAX 65536
+/* the most sub-orders either API takes */
+#define CLI_MAX_SUBS \
+  (WXPAY_V3_MAX_SUB_ORDERS > WXPAY_MAX_SUB_ORDERS ? WXPAY_V3_MAX_SUB_ORDERS : WXPAY_MAX_SUB_ORDERS)
 
 static char g_work[CLI_WORK_SIZE];
 static char g_body[CLI_VERIFY_MAX + 1];
@@ -455,7 +458,8 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
   int i = 1, r;
   const char *v;
   unsigned long long n;
-  struct { char *arg; const char *flag; } raw[WXPAY_MAX_SUB_ORDERS + 1];
+  /* room for the larger API's limit, and one past it */
+  struct { char *arg; const char *flag; } raw[CLI_MAX_SUBS + 1];
   size_t nraw = 0, k;
   memset(o, 0, sizeof *o);
   if (argc > 1 && strcmp(argv[1], "verify") == 0) { o->verify = 1; i = 2; }
@@ -517,7 +521,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
         if (r < 0) return usage_error(flag, "%s needs a value", flag);
         /* parsed once --api is known; the first one past the limit is kept
            so that it is judged (malformed, else "too many") as before */
-        if (nraw <= WXPAY_MAX_SUB_ORDERS) {
+        if (nraw <= CLI_MAX_SUBS) {
           raw[nraw].arg = (char *)v; /* argv is writable */
           raw[nraw].flag = flag;
           nraw++;

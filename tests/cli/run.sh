@@ -212,6 +212,12 @@ x u_sub3 "$CLI" --appid $APPID --mchid $MCHID --order U1 --sub 1900009001: --end
 usage usage_malformed_sub_without_order "malformed --sub"
 x u_sub4 "$CLI" --appid $APPID --mchid $MCHID --order U1 --sub 1:a --sub '1900009001:OD#2' --endpoint "$E"
 usage usage_bad_sub_order_names_which_sub "invalid --sub #2 (out_trade_no)"
+x u_sub_colons "$CLI" --appid $APPID --mchid $MCHID --order U1 --sub 1900009001:OD1:x --endpoint "$E"
+usage usage_sub_with_two_colons_names_the_form "malformed --sub '1900009001:OD1:x': expected SUB_MCHID:OUT_TRADE_NO (one ':')"
+x u_mchid_quote "$CLI" --appid $APPID --mchid '19000"0109' --order U1 --sub 1900009001:OD1 --endpoint "$E"
+usage usage_quote_in_merchant_id_refused "invalid --mchid (combine_mch_id): .*merchant ids: digits"
+x u_appid_us "$CLI" --appid wx_8888 --mchid $MCHID --order U1 --sub 1900009001:OD1 --endpoint "$E"
+usage usage_underscore_in_appid_refused "invalid --appid (combine_appid)"
 x u_sub11 "$CLI" --appid $APPID --mchid $MCHID --order U1 --endpoint "$E" \
   --sub 1:a1 --sub 1:a2 --sub 1:a3 --sub 1:a4 --sub 1:a5 --sub 1:a6 --sub 1:a7 --sub 1:a8 --sub 1:a9 --sub 1:a10 --sub 1:a11
 usage usage_more_than_ten_sub_orders "at most 10"
@@ -393,6 +399,23 @@ x c1b "$CLI" $(W C1) --endpoint "$E"
 check close_again_says_already_closed_exit_0 0 "^already closed"
 x paid "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAID_0001 --sub 1900009001:OD_PAID_0001 --endpoint "$E"
 check close_paid_order_says_paid_do_not_reissue_exit_3 3 "order is PAID — do not reissue, treat as paid"
+# what the live service sends (the emulator's README names each source)
+x paying "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAYING_0001 --sub 1900009001:OD_PAYING_0001 \
+  --endpoint "$E"
+check close_paying_order_says_the_customer_is_paying_exit_4 4 "^paying: the customer is paying for this order right now (USERPAYING) — do not reissue; query the order in about 5 s"
+x payingj "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAYING_0001 --sub 1900009001:OD_PAYING_0001 \
+  --endpoint "$E" --json
+jcheck close_paying_order_json_outcome_is_paying '{"outcome": "paying", "exit": 4, "error": null, "verified": true}'
+neworder NE1
+x noecho "$CLI" $(W NE1) --endpoint "$BASE/systemerror-noecho/pay/closecombinedorder" --attempts 1
+check close_signed_systemerror_without_echo_says_retry_exit_4 4 "^retry later: SYSTEMERROR"
+x ambig "$CLI" $(W NE1) --endpoint "$BASE/ambiguous/pay/closecombinedorder"
+check close_signed_answer_with_ampersand_in_err_code_refused_exit_6 6 "(AMBIGUOUS)"
+x resplit "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAID_0001 --sub 1900009001:OD_PAID_0001 \
+  --endpoint "$BASE/ambiguous-resplit/pay/closecombinedorder"
+check close_paid_answer_cut_again_under_its_signature_refused_exit_6 6 "(AMBIGUOUS)"
+x resplit2 "$CLI" $(W NE1) --endpoint "$BASE/ambiguous-resplit/pay/closecombinedorder"
+check close_success_answer_cut_again_under_its_signature_refused_exit_6 6 "(AMBIGUOUS)"
 neworder Y1 open 0
 x young "$CLI" $(W Y1) --endpoint "$E" --attempts 1
 check close_too_early_at_the_server_exit_4 4 "^retry later: SYSTEMERROR"
@@ -540,6 +563,7 @@ else
   SERIAL=$(cat "$K/merchant.serial")
   PSERIAL=$(cat "$K/platform.serial")
   P2SERIAL=$(cat "$K/platform2.serial")
+  PKID=$(cat "$K/platform_pubkey.id")
   V3K="--api v3 --mchid $MCHID --serial $SERIAL --private-key $K/merchant.key"
   V3P="--platform-cert $K/platform.pem"
   # V3 NO: the close arguments for order NO (sub-order 1900009001:NO_A)
@@ -721,6 +745,19 @@ else
   else
     fail v3_dry_run_needs_no_platform_key "exit $rc: $(peek "$B/v3dry_noplat.err")"
   fi
+  if grep -qx "Wechatpay-Serial: $PSERIAL" "$B/v3dry_a.out"; then
+    pass v3_dry_run_names_the_platform_certificate_in_wechatpay_serial
+  else
+    fail v3_dry_run_names_the_platform_certificate_in_wechatpay_serial "$(peek "$B/v3dry_a.out")"
+  fi
+  x v3dry_pk "$CLI" $V3K $V3P --platform-public-key "$K/platform_pubkey_pub.pem" --platform-key-id "$PKID" \
+    --combine-appid $APPID --combine-out-trade-no V3D6 --sub-order 1900009001:V3D6_A --endpoint "$BASE" \
+    --dry-run --nonce abc --timestamp 1700000000
+  if [ $rc -eq 0 ] && grep -qx "Wechatpay-Serial: $PKID" "$B/v3dry_pk.out"; then
+    pass v3_dry_run_prefers_the_platform_public_key_in_wechatpay_serial
+  else
+    fail v3_dry_run_prefers_the_platform_public_key_in_wechatpay_serial "exit $rc: $(peek "$B/v3dry_pk.out")"
+  fi
   x v3dry_explain "$CLI" $(V3 V3D6) --endpoint "$BASE" --dry-run --nonce abc --timestamp 1700000000 --explain
   if [ $rc -eq 0 ] && cmp -s "$B/v3dry_explain.out" "$B/v3dry_a.out" &&
     grep -qF 'message signed (SHA256withRSA with the merchant private key): POST\n/v3/combine-transactions/out-trade-no/V3D6/close\n1700000000\nabc\n{"combine_appid":"wx8888888888888888","sub_orders":[{"mchid":"1900009001","out_trade_no":"V3D6_A"}]}\n' "$B/v3dry_explain.err"; then
@@ -814,12 +851,57 @@ else
       --combine-appid $APPID --combine-out-trade-no "V3U1$s" --sub-order "1900009001:V3U1${s}_A" \
       --endpoint "$BASE/v3unknownserial" --json
     jcheck "v3_second_platform_cert_verifies_the_rotated_key$s" "{\"outcome\": \"already_closed\", \"exit\": 0, \"verified\": true, \"platform_serial\": \"$P2SERIAL\"}"
-    x "v3signtest$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3signtest"
-    check "v3_signtest_probe_signature_refused_exit_6$s" 6 "(SIGNATURE)"
+    x "v3signtest$s" "$cli" $(V3 "V3U1$s") --endpoint "$BASE/v3signtest" --attempts 2 --retry-delay 10
+    check "v3_signtest_probe_on_every_attempt_refused_exit_6$s" 6 "WECHATPAY/SIGNTEST/ probe signature on every answer (2 attempts; SIGNTEST)"
+    neworder "V3T1$s"
+    x "v3signtest1$s" "$cli" $(V3 "V3T1$s") --endpoint "$BASE/v3signtest-$sysn" --attempts $((sysn + 1)) \
+      --retry-delay 10 --json
+    jcheck "v3_signtest_probe_then_closes_again_exit_0$s" "{\"outcome\": \"already_closed\", \"exit\": 0, \"verified\": true, \"attempts\": $((sysn + 1))}"
+    # what the live service sends besides (the emulator's README names each source)
+    x "v3paying$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAYING_0001 \
+      --sub-order 1900009001:OD_V3_PAYING_0001 --endpoint "$BASE" --json
+    jcheck "v3_signed_202_userpaying_says_paying_exit_4$s" '{"outcome": "paying", "exit": 4, "verified": true, "http_status": 202}'
+    x "v3paying2$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAYING_0001 \
+      --sub-order 1900009001:OD_V3_PAYING_0001 --endpoint "$BASE/v3user_paying"
+    check "v3_signed_202_user_paying_says_the_customer_is_paying_exit_4$s" 4 "^paying: the customer is paying for this order right now (USER_PAYING)"
+    x "v3relabel$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAID_0001 \
+      --sub-order 1900009001:OD_V3_PAID_0001 --endpoint "$BASE/v3relabel204" --attempts 1
+    check "v3_signed_paid_answer_relabelled_204_refused_exit_6$s" 6 "^untrustworthy response"
+    x "v3relabel_sock$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAID_0001 \
+      --sub-order 1900009001:OD_V3_PAID_0001 --endpoint "$BASE/v3relabel204" --attempts 1 --transport socket
+    # HTTP gives a 204 no body: the transports read none, so the signature
+    # (over a body) fails; a transport that hands the body over gets
+    # STATUS_BODY (tests/unit/test_live_service.c)
+    check "v3_signed_paid_answer_relabelled_204_refused_over_sockets_exit_6$s" 6 "^untrustworthy response"
+    neworder "V3D1$s"
+    x "v3dup$s" "$cli" $(V3 "V3D1$s") --endpoint "$BASE/v3dupcode"
+    check "v3_signed_duplicate_code_member_refused_exit_6$s" 6 "(JSON)"
+    x "v3rule$s" "$cli" $(V3 "V3D1$s") --endpoint "$BASE/v3error-403-RULE_LIMIT" --attempts 1
+    check "v3_rule_limit_403_says_retry_exit_4$s" 4 "^retry later: RULE_LIMIT"
+    x "v3rule2$s" "$cli" $(V3 "V3D1$s") --endpoint "$BASE/v3error-403-RULELIMIT" --attempts 1
+    check "v3_rulelimit_403_says_retry_exit_4$s" 4 "^retry later: RULELIMIT"
+    x "v3unavail$s" "$cli" $(V3 "V3D1$s") --endpoint "$BASE/v3error-503-SERVICE_UNAVAILABLE" --attempts 1
+    check "v3_service_unavailable_503_says_retry_exit_4$s" 4 "^retry later: SERVICE_UNAVAILABLE"
+    x "v3unavail2$s" "$cli" $(V3 "V3D1$s") --endpoint "$BASE/v3error-502-SERVICE_UNAVAILABLE" --attempts 1
+    check "v3_service_unavailable_502_says_retry_exit_4$s" 4 "^retry later: SERVICE_UNAVAILABLE"
+    x "v3nf_old$s" "$cli" $(V3 "V3NOPE$s") --endpoint "$BASE/v3ordernotexist"
+    check "v3_ordernotexist_404_says_not_found_exit_5$s" 5 "^rejected: ORDERNOTEXIST"
+    x "v3fifty$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_FIFTY_0001 \
+      $(i=1; while [ $i -le 50 ]; do printf -- '--sub-order 1900009001:OD_V3_FIFTY_%02d ' $i; i=$((i + 1)); done) \
+      --endpoint "$BASE"
+    check "v3_close_of_fifty_sub_orders_is_verified_exit_0$s" 0 "^\(closed\|already closed\)"
     neworder "V3K1$s"
     x "v3pub$s" "$cli" $V3K --platform-public-key "$K/platform_pub.pem" --platform-key-id "$PSERIAL" \
       --combine-appid $APPID --combine-out-trade-no "V3K1$s" --sub-order "1900009001:V3K1${s}_A" --endpoint "$BASE" --json
     jcheck "v3_platform_public_key_mode_closes$s" '{"api": "v3", "outcome": "closed", "exit": 0, "verified": true}'
+    # a merchant moving to the WeChat Pay public key: a client that holds
+    # only that key names it in Wechatpay-Serial, and the answer comes
+    # signed with it (one holding only the certificate: every close above)
+    neworder "V3PK$s"
+    x "v3pubid$s" "$cli" $V3K --platform-public-key "$K/platform_pubkey_pub.pem" --platform-key-id "$PKID" \
+      --combine-appid $APPID --combine-out-trade-no "V3PK$s" --sub-order "1900009001:V3PK${s}_A" \
+      --endpoint "$BASE" --json
+    jcheck "v3_client_with_only_the_platform_public_key_closes_verified$s" "{\"outcome\": \"closed\", \"exit\": 0, \"verified\": true, \"platform_serial\": \"$PKID\"}"
   }
   v3e2e "" "$CLI" 2
   if [ -n "$MB_CLI" ]; then
