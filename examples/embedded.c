@@ -36,7 +36,7 @@
 #include <stdio.h>  /* printf for the report; newlib-nano has it */
 #include <string.h>
 
-/* The merchant's APIv2 key and ids (the public test values of the SPEC). */
+/* The merchant's APIv2 key and ids (the public example values of WeChat Pay's pages). */
 #define MERCHANT_KEY "192006250b4c09247ec02edce69f6a2d"
 #define APPID "wx8888888888888888"
 #define MCHID "1900000109"

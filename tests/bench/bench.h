@@ -60,7 +60,7 @@ extern const char *bench_resp_ok, *bench_resp_fail, *bench_resp_wrong_key;
 extern size_t bench_resp_ok_len, bench_resp_fail_len, bench_resp_wrong_key_len;
 
 /* The hash part: the exact strings the four operations sign (key included),
-   and their MACs (known answers: the SPEC, fixtures.h, Python's hmac). */
+   and their MACs (known answers: the seed page, fixtures.h, Python's hmac). */
 extern const char *bench_sign_string[4]; /* indexed by OP_BUILD1..OP_PARSE_FAIL */
 extern size_t bench_sign_string_len[4];
 extern unsigned char bench_expected_mac[4][32];

@@ -1,5 +1,5 @@
 /* The same inputs and known answers for every contender. Nothing here calls a
-   contender: the expected values come from the SPEC (seed request), from
+   contender: the expected values come from the seed page's request, from
    tests/unit/fixtures.h (responses signed with Python's hmac), and from
    Python's hmac/hashlib for the 10-sub-order request and SHA-256 vectors. */
 #include <stdio.h>
@@ -22,7 +22,7 @@ const char *const bench_sub_otn[BENCH_MAX_SUBS] = {
     "OD201708030005", "OD201708030006", "OD201708030007", "OD201708030008",
     "OD201708030009", "OD201708030010"};
 
-/* SPEC section 1: the seed SDK's body for the seed's example request. */
+/* the seed page (wechatpay-im/website openapi/v2/pay/closecombinedorder.md): the seed SDK's body for the seed's example request. */
 #define SIGN1 "509AC0CBE8222A321B41F6BD4EFD8FE38D2E61251270F5664280BAD4268C020B"
 /* Python: hmac.new(KEY, string_to_sign_of_the_10_sub_order_request, sha256) */
 #define SIGN10 "CEE0528D0B0A5CB53753E0A50BC2979CE9C1ACC3C9712D1F611B1F01F00A4819"

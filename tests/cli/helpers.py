@@ -13,7 +13,7 @@
   helpers.py v3dry FILE EXPECT                            check a --api v3 --dry-run (see below)
   helpers.py pem-middle FILE                              a line from the middle of a PEM body
 
-The request builder here is written from SPEC sections 1 and 2 alone and is
+The request builder here is written from the seed page (wechatpay-im/website openapi/v2/pay/closecombinedorder.md) and the v2 signature page (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3) alone and is
 a second opinion next to tests/emulator/wxpay_ref.py: `body` prints our
 bytes and, when wxpay_ref is importable, exits 3 if the two disagree.
 """
@@ -35,7 +35,7 @@ except ImportError:  # the suite still works with our own builder alone
     wxpay_ref = None
 
 
-# ---------------------------------------------------------- SPEC 1 and 2 --
+# ------------------------------------- the seed page and the v2 signature --
 
 def php_json_string(s):
     """json_encode() of an ASCII string: '"', '\\' and '/' escaped."""
@@ -351,7 +351,7 @@ def cmd_json_fields(args):
     return 0
 
 
-# ------------------------------------------------------------- APIv3 (SPEC 6) --
+# ------------------------------------------- APIv3 (the combined-close page) --
 
 V3_SCHEME = "WECHATPAY2-SHA256-RSA2048"
 V3_HEADERS = ["Authorization", "Content-Type", "Accept", "User-Agent"]
@@ -379,7 +379,7 @@ def cmd_v3dry(args):
     (else: now within 120 s, and 32 of [0-9A-Za-z]). Checks the request line,
     the header names and values, the Authorization items, the body parsed
     with json field by field, and the signature with the openssl command
-    over POST\nPATH\nTIMESTAMP\nNONCE\nBODY\n (SPEC 6)."""
+    over POST\nPATH\nTIMESTAMP\nNONCE\nBODY\n (the APIv3 signature rules)."""
     import base64
     import re
     import time

@@ -8,7 +8,8 @@ Generates requests, field sets, responses and messages from a seeded PRNG,
 feeds them to the C driver (tests/crosscheck/driver.c) in one batch, and
 compares what the library says with:
 
-  * a request builder and signer written here from SPEC.md sections 1-3
+  * a request builder and signer written here from the seed page (wechatpay-im/website
+    openapi/v2/pay/closecombinedorder.md) and the v2 signature page
     (bytes in, bytes out; PHP json_encode escaping; CDATA rules);
   * tests/emulator/wxpay_ref.py when it is present (another developer's
     reference, imported, never edited);
@@ -16,14 +17,14 @@ compares what the library says with:
   * the WeChat Pay Node SDK (wechatpay-axios-plugin) through
     tests/crosscheck/node_oracle.js, when run.sh could install it.
 
-Families (each a PASS line with its case count): SPEC vectors; SHA-256 and
+Families (each a PASS line with its case count): the pages' known-answer vectors; SHA-256 and
 HMAC vs hashlib/hmac/openssl; request bodies and explain strings vs the
 reference (and wxpay_ref); drawn nonces; one-fault invalid requests and the
 error each must give, and requests drawn from wide alphabets judged by a
 reference validator written here from issue 11's rules (ref_validate); wxpay_sign_fields over arbitrary field sets; answers
 signed here that must verify (any sign case, unsigned FAIL answers, the
 64-field limit) and tampered/odd/echo-mismatched ones that must be refused,
-with the error a model of SPEC 3 + issue 2 predicts (expect_parse); and the
+with the error a model of the answer rules (README) predicts (expect_parse); and the
 Node SDK signing, serialising and parsing the same cases.
 
 Prints PASS/FAIL/SKIP lines (tests/CONVENTIONS.md): one PASS line per check
@@ -49,7 +50,7 @@ DEFAULT_SEED = 20260127
 
 DIGITS = "0123456789"
 ALNUM = DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-ORDER_CHARS = ALNUM + "_|*@-"                       # SPEC 1 / issue 2
+ORDER_CHARS = ALNUM + "_|*@-"                       # the seed page's order-number rule
 ID_CHARS = "".join(chr(c) for c in range(0x21, 0x7F))  # printable, no space
 # issue 11 item 10: merchant ids (combine_mch_id, sub-order mchid) are
 # digits, appids (combine_appid) letters and digits; order numbers keep
@@ -60,7 +61,7 @@ NONCE_CHARS = ID_CHARS
 HEX = "0123456789ABCDEF"
 
 # ------------------------------------------------------------------------
-# The independent reference, from SPEC.md only. Everything is bytes.
+# The independent reference, from the public pages only. Everything is bytes.
 # ------------------------------------------------------------------------
 
 SIGN_TYPE = b"HMAC-SHA256"
@@ -193,7 +194,7 @@ def ref_validate(req):
     return "OK"
 
 
-OUTCOME_OF_ERR_CODE = {  # SPEC 3 and issue 2 "Outcome"
+OUTCOME_OF_ERR_CODE = {  # the README's outcome table
     "ORDERCLOSED": "already_closed", "ORDERPAID": "paid",
     "ORDERNOTEXIST": "not_found", "SYSTEMERROR": "retry",
     "FREQUENCY_LIMITED": "retry", "USERPAYING": "paying",  # issue 11 item 2
@@ -217,7 +218,7 @@ MAX_FIELDS = 64  # WXPAY_MAX_FIELDS default, documented in the header
 def expect_parse(fields, key, req):
     """What wxpay_close_parse() must answer for a well-formed body whose
     decoded fields are `fields` (list of (str, str) in document order), per
-    SPEC 3 and issue 2: (error name, outcome, verified). The sign is compared
+    The README's answer rules: (error name, outcome, verified). The sign is compared
     after hex decoding (the header documents this), so its case is free."""
     names = [n for n, _ in fields]
     if len(set(names)) != len(names):
@@ -943,7 +944,7 @@ def main():
         node_checks.append((len(node_reqs), cb))
         node_reqs.append(req)
 
-    # ---- 0. the SPEC's known answers anchor this file's own reference ----
+    # ---- 0. the pages' known answers anchor this file's own reference ----
     spec_key = b"192006250b4c09247ec02edce69f6a2d"
     spec_fields = [(b"appid", b"wxd930ea5d5a258f4f"), (b"mch_id", b"10000100"),
                    (b"device_info", b"1000"), (b"body", b"test"), (b"nonce_str", b"ibuaiVcKdpRxkhJA")]
@@ -959,28 +960,28 @@ def main():
     fam = "python_reference_reproduces_spec_vectors"
     rep.case(fam, sign_string(spec_fields, spec_key) ==
              b"appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA"
-             b"&key=192006250b4c09247ec02edce69f6a2d", "SPEC 2 string to sign")
+             b"&key=192006250b4c09247ec02edce69f6a2d", "v2 signature page: string to sign")
     rep.case(fam, ref_sign(spec_fields, spec_key) ==
-             b"6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6", "SPEC 2 HMAC")
+             b"6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6", "v2 signature page: HMAC")
     rep.case(fam, hashlib.md5(sign_string(spec_fields, spec_key)).hexdigest().upper() ==
-             "9A0A8659F005D6984697E2CA0A9CF3B7", "SPEC 2 MD5")
+             "9A0A8659F005D6984697E2CA0A9CF3B7", "v2 signature page: MD5")
     rep.case(fam, hmac.new(spec_key, sign_string(spec_fields, spec_key)[:-len(b"&key=" + spec_key)],
-                           hashlib.sha256).hexdigest().upper().startswith("F734F0E6"), "SPEC 2 no-suffix mistake")
+                           hashlib.sha256).hexdigest().upper().startswith("F734F0E6"), "v2 signature page: no-suffix mistake")
     rep.case(fam, build_body(spec_key, b"wx8888888888888888", b"1900000109", b"1217752501201407033233368018",
                              sub_order_list_json(spec_req["subs"]), b"ibuaiVcKdpRxkhJA") == spec_body,
-             "SPEC 1 body")
+             "seed page body")
 
     def check_spec_sign(ans):
         rep.case("c_reproduces_spec_vectors",
                  ans == "OK\t6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6",
-                 "SPEC 2 vector: got %r" % ans)
+                 "v2 signature page vector: got %r" % ans)
     ask("\t".join(["F", hx(spec_key)] + [hx(x) for p in spec_fields for x in p]), check_spec_sign)
 
     def check_spec_body(ans):
         t = ans.split("\t")
         got = bytes.fromhex(t[1]) if len(t) > 1 and t[0] == "OK" else b""
         rep.case("c_reproduces_spec_vectors", got == spec_body,
-                 "SPEC 1 body: " + (diff_at(spec_body, got) if t[0] == "OK" else ans))
+                 "seed page body: " + (diff_at(spec_body, got) if t[0] == "OK" else ans))
     ask(build_line(spec_req), check_spec_body)
 
     # ---- 1. SHA-256 and HMAC-SHA256 of random inputs vs hashlib/hmac ----
@@ -1305,7 +1306,7 @@ def main():
             except UnicodeDecodeError:
                 continue
             # the SDK wraps values with ' in CDATA and does not split "]]>": there its
-            # bytes differ from the seed's (SPEC 1); those bodies are compared as parsed
+            # bytes differ from the seed page's; those bodies are compared as parsed
             if not any(b"'" in x or b"]]>" in x for x in texts):
                 ask_node({"op": "build", "key": req["key"].hex(), "appid": req["appid"].decode(),
                           "mchid": req["mchid"].decode(), "otn": req["otn"].decode(),

@@ -18,7 +18,7 @@ and without sub_mchid/sub_appid/individual_auth_id, hosts with and without a
 path, fixed timestamp and nonce) are built by the C library and compared
 with
 
-  * a reference written here from SPEC 6: the path, the signed message and
+  * a reference written here from the APIv3 pages: the path, the signed message and
     the Authorization header byte for byte, the body parsed with Python's
     json to exactly the request (members, order, values);
   * the WeChat Pay Node SDK (wechatpay-axios-plugin): Formatter.request()
@@ -189,7 +189,7 @@ def host_prefix(host):
 
 
 def ref_path(host, otn):
-    """SPEC 6 and the README: '|' is no URL path character and goes as %7C;
+    """The APIv3 pages and the README: '|' is no URL path character and goes as %7C;
     the rest of an order number's alphabet is kept."""
     return host_prefix(host) + PATH_FMT % urllib.parse.quote(otn, safe="*@-_")
 

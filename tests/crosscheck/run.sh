@@ -1,6 +1,6 @@
 #!/bin/sh
 # Cross-check suite: wxpay_close.h against independent implementations
-# (a Python reference written from SPEC.md, tests/emulator/wxpay_ref.py,
+# (a Python reference written from the public pages, tests/emulator/wxpay_ref.py,
 # hashlib/hmac, the openssl command line, and the WeChat Pay Node SDK).
 # APIv2: check.py with driver.c. APIv3: check_v3.py with v3driver.c (the
 # header and the OpenSSL adapter; keys made with the openssl command).

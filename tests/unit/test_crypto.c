@@ -1,5 +1,5 @@
 /* >>sha256, >>hmac, >>sign: NIST and RFC 4231 vectors, hashlib boundary
-   vectors, every split of incremental input, and the SPEC's v2 signature. */
+   vectors, every split of incremental input, and the v2 signature page's example. */
 #define WXPAY_CLOSE_IMPLEMENTATION
 #include "common.h"
 #include "fixtures.h"
@@ -110,7 +110,7 @@ static void hmac_sha256_matches_rfc4231(void) {
   CHECK(!strcmp(h, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"));
 }
 
-/* SPEC §2, from the official documentation */
+/* the example of the v2 signature page (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3) */
 static char spec_fields[] = "appid\0wxd930ea5d5a258f4f\0mch_id\0" "10000100\0device_info\0"
                             "1000\0body\0test\0nonce_str\0ibuaiVcKdpRxkhJA\0";
 

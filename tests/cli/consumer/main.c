@@ -1,6 +1,6 @@
 /* A tiny program that uses wxpay_close.h as an outside project would: the
    header (and an adapter) found through pkg-config or CMake, not the source
-   tree. It builds the SPEC's known-answer request and checks its signature.
+   tree. It builds the seed page's known-answer request and checks its signature.
    Built by tests/cli/run.sh from consumer/pkgconfig and consumer/cmake. */
 #define _POSIX_C_SOURCE 200809L
 #define WXPAY_CLOSE_IMPLEMENTATION
