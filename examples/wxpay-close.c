@@ -391,12 +391,14 @@ static void print_help(void) {
       "     another err_code, return_code FAIL or HTTP 4xx (v3: SIGN_ERROR, NO_AUTH,\n"
       "     PARAM_ERROR, INVALID_REQUEST, ORDER_NOT_EXIST, ...): fix the request\n"
       "  6  untrustworthy response: bad or missing signature, malformed XML, echo\n"
-      "     mismatch, oversized body; v3 also: unsigned, stale (Wechatpay-Timestamp\n"
-      "     over 5 minutes off), signed by an unknown platform key: nothing can be\n"
-      "     concluded about the order\n"
+      "     mismatch, oversized body or response head; v3 also: unsigned, stale\n"
+      "     (Wechatpay-Timestamp over 5 minutes off), signed by an unknown platform\n"
+      "     key: nothing can be concluded about the order\n"
       "  7  --api v3 on a build without an RSA adapter (rebuild with OpenSSL's\n"
       "     libcrypto or mbedTLS)\n"
-      "  1  internal error (no secure random source, out of buffer): a bug\n",
+      "  1  internal error (no secure random source, out of buffer): a bug; or the\n"
+      "     result could not be written to stdout (full disk, closed pipe): stderr\n"
+      "     then names the status the run would have had\n",
       stdout);
 }
 

@@ -919,6 +919,9 @@ else
     $(W H1) --endpoint "$HB/v2-unknown-field/pay/closecombinedorder"
   hostile v2_not_utf8 6 '{"outcome": "untrusted", "exit": 6, "error": "UTF8", "fields": []}' \
     $(W H1) --endpoint "$HB/v2-not-utf8/pay/closecombinedorder"
+  x h_head "$CLI" $(W H1) --endpoint "$HB/hdr-line-1mib/pay/closecombinedorder" --json
+  jcheck hostile_response_head_over_the_limits_is_untrusted_exit_6_not_retried \
+    '{"outcome": "untrusted", "exit": 6, "error": "TOO_LARGE", "attempts": 1, "net": "TOO_LARGE"}'
   if grep -q "…" "$B/h_v2_return_msg_long.out" && [ "$(wc -l <"$B/h_v2_return_msg_long.out")" -eq 1 ]; then
     pass hostile_long_return_msg_is_cut_on_a_character_with_an_ellipsis
   else
