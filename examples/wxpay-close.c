@@ -277,7 +277,9 @@ static void json_refusal(const char *outcome, int exit_code, const char *error,
 static int usage_error(const char *flag, const char *fmt, const char *arg) {
   char msg[512]; /* a longer message is cut short: its start names the problem */
   fit_text(msg, sizeof msg, snprintf(msg, sizeof msg, fmt, arg ? arg : ""));
-  fprintf(stderr, PROG ": %s (see " PROG " --help)\n", msg);
+  fputs(PROG ": ", stderr);
+  put_safe(stderr, msg); /* it may quote an argument, in any encoding */
+  fputs(" (see " PROG " --help)\n", stderr);
   if (g_json) json_refusal("invalid", EXIT_USAGE, "USAGE", msg, flag);
   return EXIT_USAGE;
 }

@@ -270,6 +270,14 @@ x u_stray "$CLI" $(W U1) --endpoint "$E" stray
 usage usage_stray_argument_is_named "unexpected argument 'stray'"
 x u_json "$CLI" $(W U1) --endpoint "$E" --json --frobnicate
 jcheck usage_error_with_json_prints_a_json_object '{"outcome": "invalid", "exit": 2, "error": "USAGE", "flag": "--frobnicate"}'
+BADARG=$(printf -- '--frob\377\033[2J\342\200\256')
+x u_badarg "$CLI" $(W U1) --endpoint "$E" --json "$BADARG"
+if [ $rc -eq 2 ] && why=$($H safe-text "$B/u_badarg.err") &&
+  why=$($H json-fields "$B/u_badarg.out" '{"outcome": "invalid", "exit": 2, "has": {"message": ["--frob\ufffd"]}}'); then
+  pass usage_error_quoting_an_argument_of_any_bytes_stays_safe_utf8
+else
+  fail usage_error_quoting_an_argument_of_any_bytes_stays_safe_utf8 "exit $rc: $why"
+fi
 x u_https_sock "$SOCK_CLI" $(W U1)
 usage socket_transport_refuses_the_default_https_endpoint "plain http:// only"
 x u_https_sock2 "$CLI" $(W U1) --transport socket --endpoint "https://127.0.0.1:9/pay/closecombinedorder"
