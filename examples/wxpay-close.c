@@ -18,9 +18,12 @@
 
    Secrets never come from argv (argv shows in `ps`) and are never printed:
    the APIv2 key is read from $WXPAY_API_KEY or --key-file (--explain shows
-   "***") and wiped from memory before exit; the APIv3 private key is read
-   from --private-key FILE or $WXPAY_PRIVATE_KEY (PEM) into the RSA adapter,
-   which wipes and frees it before exit. */
+   "***"), kept in one buffer and wiped from memory before exit; the APIv3
+   private key is read from --private-key FILE or $WXPAY_PRIVATE_KEY (PEM),
+   its text wiped once the RSA adapter has parsed it, and the adapter wipes
+   and frees the key before exit. The variables are overwritten in the
+   process's environment once read, and the process makes no core file
+   (harden_process()). */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, POSIX sockets */
 
 #include <errno.h>
@@ -756,8 +759,7 @@ static void wipe(void *p, size_t n) {
 #define O_BINARY 0
 #endif
 
-static const char *file_kind(unsigned long mode) {
-  mode_t m = (mode_t)mode;
+static const char *file_kind(mode_t m) {
   if (S_ISDIR(m)) return "a directory";
 #ifdef S_ISFIFO
   if (S_ISFIFO(m)) return "a FIFO (named pipe)";
@@ -793,7 +795,7 @@ static int read_file_of(const char *flag, const char *path, char *buf, size_t ca
   if (stat(path, &st) != 0) return file_error(flag, path, strerror(errno));
   if (!S_ISREG(st.st_mode)) {
     char what[80];
-    snprintf(what, sizeof what, "it is %s, not a regular file", file_kind((unsigned long)st.st_mode));
+    snprintf(what, sizeof what, "it is %s, not a regular file", file_kind(st.st_mode));
     return file_error(flag, path, what);
   }
   fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_BINARY);
@@ -818,7 +820,7 @@ static int read_file_of(const char *flag, const char *path, char *buf, size_t ca
     while ((got = read(fd, &probe, 1)) < 0 && errno == EINTR) {
     }
     if (got > 0) failed = -1;
-    probe = 0;
+    wipe(&probe, 1);
   }
   close(fd);
   buf[n] = '\0';
