@@ -48,13 +48,13 @@ CR LF not counted), more than WXPAY_HTTP_MAX_HEADERS header lines (100) or
 more than WXPAY_HTTP_MAX_HEAD bytes in all (65536, each line counted with a
 CR LF) is refused with WXPAY_NET_TOO_LARGE, as a body over its cap: an
 answer bigger than the client takes, which the same server would send again
-(wxpay_close() does not retry it). A WeChat Pay answer has about 15 header
-lines of at most 700 bytes (Wechatpay-Signature of a 4096-bit key); 8 KiB a
-line and 100 lines are the defaults of common HTTP servers (Apache httpd
-LimitRequestFieldSize 8190 and LimitRequestFields 100, nginx
-large_client_header_buffers 8k), and 64 KiB in all stays under libcurl's own
-limits (100 KiB a line, 300 KiB a head), so every transport draws the line
-at the same byte. A line longer than the read buffer (WXPAY_HTTP_BUF_SIZE)
+(wxpay_close() does not retry it). A WeChat Pay answer needs a handful of
+header lines, the longest Wechatpay-Signature (684 Base64 characters for a
+4096-bit key); 8 KiB a line and 100 lines are the defaults of common HTTP
+servers (Apache httpd LimitRequestFieldSize 8190 and LimitRequestFields 100,
+nginx large_client_header_buffers 8k), and they stay under libcurl's own line
+limit (CURL_MAX_HTTP_HEADER, 100 KiB), so every transport draws the line at
+the same byte. A line longer than the read buffer (WXPAY_HTTP_BUF_SIZE)
 but within the limit is kept cut to the buffer: header slots take a prefix.
 
 EXAMPLE (plain HTTP, e.g. against the local emulator)
