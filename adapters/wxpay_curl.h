@@ -29,6 +29,12 @@ WHAT IT DOES
    - Body: written into resp->body; past resp->body_cap the transfer is
      aborted and the call returns WXPAY_NET_TOO_LARGE. Response headers named
      in resp->headers are copied (case-insensitive, truncated to cap-1).
+   - Response head: the LIMITS of wxpay_http.h, applied here to the lines
+     libcurl hands over: a line over WXPAY_HTTP_MAX_LINE bytes (8192), more
+     than WXPAY_HTTP_MAX_HEADERS header lines (100) or a head over
+     WXPAY_HTTP_MAX_HEAD bytes (65536) aborts the transfer with
+     WXPAY_NET_TOO_LARGE, as with the socket and mbedTLS transports; so does
+     a line libcurl itself refuses as too long (over 100 KiB).
    - Only http:// and https:// URLs; redirects are not followed.
    - Failures, from the CURLcode:
        COULDNT_RESOLVE_HOST / _PROXY                 WXPAY_NET_DNS
@@ -36,6 +42,7 @@ WHAT IT DOES
        SSL_*, PEER_FAILED_VERIFICATION, USE_SSL_FAILED  WXPAY_NET_TLS
        OPERATION_TIMEDOUT                            WXPAY_NET_TIMEOUT
        body over the cap (WRITE_ERROR / FILESIZE_EXCEEDED)  WXPAY_NET_TOO_LARGE
+       response head over the limits                 WXPAY_NET_TOO_LARGE
        anything else                                 WXPAY_NET_IO
      h->last_code keeps the CURLcode and h->error libcurl's message.
 
@@ -105,6 +112,17 @@ LICENSE: the same as wxpay_close.h (see the end of that file).
 #ifndef WXPAY_CURL_HEADER_BUF
 #define WXPAY_CURL_HEADER_BUF 2048
 #endif
+/* The response head limits of wxpay_http.h (see LIMITS there): the same
+   names and defaults, so one definition sets every transport. */
+#ifndef WXPAY_HTTP_MAX_LINE
+#define WXPAY_HTTP_MAX_LINE 8192
+#endif
+#ifndef WXPAY_HTTP_MAX_HEADERS
+#define WXPAY_HTTP_MAX_HEADERS 100
+#endif
+#ifndef WXPAY_HTTP_MAX_HEAD
+#define WXPAY_HTTP_MAX_HEAD 65536
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -122,6 +140,8 @@ typedef struct wxpay_curl {
   CURL *easy;
   wxpay_http_resp *wxpay__resp;
   int wxpay__too_large;
+  size_t wxpay__head_lines, wxpay__head_bytes; /* of the response being read */
+  int wxpay__head_done;                        /* its empty line was seen */
   struct curl_slist wxpay__nodes[WXPAY_CURL_MAX_HEADERS];
   char wxpay__text[WXPAY_CURL_HEADER_BUF];
 } wxpay_curl;
@@ -224,6 +244,28 @@ static size_t wxpay__curl_header(char *data, size_t size, size_t n,
   const char *colon, *v, *end;
   if (n != 0 && size > (size_t)-1 / n) return 0;
   len = size * n;
+  {
+    /* the LIMITS, counted as wxpay_http.h counts them: per response (a
+       status line starts one), each line without its line end, plus 2 */
+    size_t line = len;
+    if (line && data[line - 1] == '\n') line--;
+    if (line && data[line - 1] == '\r') line--;
+    if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+      h->wxpay__head_lines = 0;
+      h->wxpay__head_bytes = 0;
+      h->wxpay__head_done = 0;
+    } else if (line == 0) {
+      h->wxpay__head_done = 1;
+    } else if (!h->wxpay__head_done) {
+      h->wxpay__head_lines++;
+    }
+    if (!h->wxpay__head_done || line == 0) h->wxpay__head_bytes += line + 2;
+    if (!h->wxpay__head_done &&
+        (line > WXPAY_HTTP_MAX_LINE || h->wxpay__head_lines > WXPAY_HTTP_MAX_HEADERS))
+      h->wxpay__too_large = 1;
+    if (h->wxpay__head_bytes > WXPAY_HTTP_MAX_HEAD) h->wxpay__too_large = 1;
+    if (h->wxpay__too_large) return 0; /* != len: libcurl aborts (WRITE_ERROR) */
+  }
   if (!resp->headers || resp->header_count == 0) return len;
   if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
     /* a new response (after 100-continue or a proxy's CONNECT): its
@@ -375,6 +417,8 @@ WXPAY_CURL_DEF wxpay_net wxpay_curl_transport(void *user,
   h->error[0] = '\0';
   h->wxpay__resp = resp;
   h->wxpay__too_large = 0;
+  h->wxpay__head_lines = h->wxpay__head_bytes = 0;
+  h->wxpay__head_done = 0;
 
   if (!wxpay__curl_given(req, "Content-Type") &&
       wxpay__curl_add(h, &count, &used, "Content-Type",
@@ -430,6 +474,15 @@ WXPAY_CURL_DEF wxpay_net wxpay_curl_transport(void *user,
   if (c != CURLE_OK) {
     if (h->wxpay__too_large &&
         (c == CURLE_WRITE_ERROR || c == CURLE_FILESIZE_EXCEEDED))
+      return WXPAY_NET_TOO_LARGE;
+    /* a head line libcurl refused itself (over its 100 KiB, so over ours
+       too): its code for that, inside a head begun and not ended */
+    if (h->wxpay__head_bytes > 0 && !h->wxpay__head_done &&
+        (c == CURLE_OUT_OF_MEMORY
+#if LIBCURL_VERSION_NUM >= 0x080600
+         || c == CURLE_TOO_LARGE
+#endif
+         ))
       return WXPAY_NET_TOO_LARGE;
     return wxpay_curl_classify(c);
   }

@@ -39,6 +39,23 @@ WHAT IS IN IT
        connect or whole-exchange time ran out        WXPAY_NET_TIMEOUT
        connection broke, malformed HTTP, bad URL     WXPAY_NET_IO
        body larger than resp->body_cap               WXPAY_NET_TOO_LARGE
+       response head over the LIMITS below           WXPAY_NET_TOO_LARGE
+
+LIMITS on a response head (the status line and header lines up to the empty
+line), the same in wxpay_curl.h and, through wxpay_http_exchange(), in
+wxpay_mbedtls.h: a line of more than WXPAY_HTTP_MAX_LINE bytes (8192, its
+CR LF not counted), more than WXPAY_HTTP_MAX_HEADERS header lines (100) or
+more than WXPAY_HTTP_MAX_HEAD bytes in all (65536, each line counted with a
+CR LF) is refused with WXPAY_NET_TOO_LARGE, as a body over its cap: an
+answer bigger than the client takes, which the same server would send again
+(wxpay_close() does not retry it). A WeChat Pay answer needs a handful of
+header lines, the longest Wechatpay-Signature (684 Base64 characters for a
+4096-bit key); 8 KiB a line and 100 lines are the defaults of common HTTP
+servers (Apache httpd LimitRequestFieldSize 8190 and LimitRequestFields 100,
+nginx large_client_header_buffers 8k), and they stay under libcurl's own line
+limit (CURL_MAX_HTTP_HEADER, 100 KiB), so every transport draws the line at
+the same byte. A line longer than the read buffer (WXPAY_HTTP_BUF_SIZE)
+but within the limit is kept cut to the buffer: header slots take a prefix.
 
 EXAMPLE (plain HTTP, e.g. against the local emulator)
 
@@ -84,14 +101,18 @@ OPTIONS (define before including)
                           a now_ms callback)
    WXPAY_HTTP_BUF_SIZE    stack buffer for the request head and for reading
                           the status line, headers and chunk framing; default
-                          1024 (a longer header line is truncated, not refused)
+                          1024 (a longer header line, within the LIMITS, is
+                          cut to it)
    WXPAY_HTTP_HOST_MAX    longest host name kept by wxpay_url_parse(),
                           default 256
    WXPAY_HTTP_MAX_HEADERS most response header lines accepted, default 100
+   WXPAY_HTTP_MAX_LINE    longest response head line accepted, default 8192
+   WXPAY_HTTP_MAX_HEAD    largest response head accepted, default 65536
+                          (these three: see LIMITS; wxpay_curl.h reads them too)
    WXPAY_HTTP_USER_AGENT  User-Agent sent when req->headers has none,
                           default "wxpay_close.h/" WXPAY_VERSION
 
-   A request timeout of 0 means the SPEC's defaults: 6000 ms to connect,
+   A request timeout of 0 means the library's defaults: 6000 ms to connect,
    8000 ms for the whole exchange. getaddrinfo() itself cannot be bounded.
 
 THREADS: no global state; every call works on what it is given.
@@ -126,6 +147,12 @@ LICENSE: the same as wxpay_close.h (see the end of that file).
 #endif
 #ifndef WXPAY_HTTP_MAX_HEADERS
 #define WXPAY_HTTP_MAX_HEADERS 100
+#endif
+#ifndef WXPAY_HTTP_MAX_LINE
+#define WXPAY_HTTP_MAX_LINE 8192
+#endif
+#ifndef WXPAY_HTTP_MAX_HEAD
+#define WXPAY_HTTP_MAX_HEAD 65536
 #endif
 #ifndef WXPAY_HTTP_USER_AGENT
 #define WXPAY_HTTP_USER_AGENT "wxpay_close.h/" WXPAY_VERSION
@@ -568,16 +595,29 @@ static wxpay_net wxpay__http_line(wxpay__http_rd *r, const char **line,
   }
 }
 
-static wxpay_net wxpay__http_skip_line(wxpay__http_rd *r) {
+/* Skips the rest of a line that came back cut. len (may be NULL): on entry
+   the bytes of the line returned, on return the whole line's length without
+   its CR LF; such a line is read no further than WXPAY_HTTP_MAX_LINE bytes
+   (then WXPAY_NET_TOO_LARGE). */
+static wxpay_net wxpay__http_skip_line(wxpay__http_rd *r, size_t *len) {
+  size_t n = len ? *len : 0;
+  unsigned char last = r->pos > 0 ? r->buf[r->pos - 1] : 0;
   for (;;) {
-    unsigned char *lf = (unsigned char *)memchr(r->buf + r->pos, '\n',
-                                                r->len - r->pos);
+    unsigned char *from = r->buf + r->pos;
+    unsigned char *lf = (unsigned char *)memchr(from, '\n', r->len - r->pos);
     wxpay_net e;
     if (lf) {
+      n += (size_t)(lf - from);
+      if (lf > from) last = lf[-1];
+      if (last == '\r' && n > 0) n--;
       r->pos = (size_t)(lf - r->buf) + 1;
+      if (len) *len = n;
       return WXPAY_NET_OK;
     }
+    n += r->len - r->pos;
+    if (r->len > r->pos) last = r->buf[r->len - 1];
     r->pos = r->len;
+    if (len && n > WXPAY_HTTP_MAX_LINE + 1) return WXPAY_NET_TOO_LARGE; /* + a CR */
     if (r->eof) return WXPAY_NET_IO;
     e = wxpay__http_fill(r);
     if (e != WXPAY_NET_OK) return e;
@@ -646,7 +686,7 @@ static wxpay_net wxpay__http_chunked(wxpay__http_rd *r, wxpay_http_resp *resp) {
     if (digits == 0) return WXPAY_NET_IO;
     if (i < n && line[i] != ';' && line[i] != ' ' && line[i] != '\t')
       return WXPAY_NET_IO;
-    if (cut && (e = wxpay__http_skip_line(r)) != WXPAY_NET_OK) return e;
+    if (cut && (e = wxpay__http_skip_line(r, NULL)) != WXPAY_NET_OK) return e;
     if (size == 0) {
       /* trailers up to an empty line; an end of stream here still leaves a
          complete body */
@@ -656,7 +696,7 @@ static wxpay_net wxpay__http_chunked(wxpay__http_rd *r, wxpay_http_resp *resp) {
         if (e == WXPAY_NET_IO && r->eof && r->pos >= r->len)
           return WXPAY_NET_OK;
         if (e != WXPAY_NET_OK) return e;
-        if (cut && (e = wxpay__http_skip_line(r)) != WXPAY_NET_OK) return e;
+        if (cut && (e = wxpay__http_skip_line(r, NULL)) != WXPAY_NET_OK) return e;
         if (n == 0 && !cut) return WXPAY_NET_OK;
         if (++lines > WXPAY_HTTP_MAX_HEADERS) return WXPAY_NET_IO;
       }
@@ -706,12 +746,24 @@ static wxpay_net wxpay__http_to_close(wxpay__http_rd *r, wxpay_http_resp *resp) 
   }
 }
 
-/* Reads the status line and headers of one response. */
+/* After a head line of n bytes (cut: more follow): its whole length checked
+   against WXPAY_HTTP_MAX_LINE and added, with a CR LF, to *head, checked
+   against WXPAY_HTTP_MAX_HEAD. Skips the rest of a cut line. */
+static wxpay_net wxpay__http_head_bytes(wxpay__http_rd *r, size_t n, int cut,
+                                        size_t *head) {
+  wxpay_net e;
+  if (cut && (e = wxpay__http_skip_line(r, &n)) != WXPAY_NET_OK) return e;
+  if (n > WXPAY_HTTP_MAX_LINE) return WXPAY_NET_TOO_LARGE;
+  *head += n + 2;
+  return *head > WXPAY_HTTP_MAX_HEAD ? WXPAY_NET_TOO_LARGE : WXPAY_NET_OK;
+}
+
+/* Reads the status line and headers of one response, within the LIMITS. */
 static wxpay_net wxpay__http_head(wxpay__http_rd *r, wxpay_http_resp *resp,
                                   int *chunked, int *has_len,
                                   unsigned long long *clen) {
   const char *line;
-  size_t n, i;
+  size_t n, i, head = 0;
   int cut, lines = 0;
   wxpay_net e = wxpay__http_line(r, &line, &n, &cut);
   if (e != WXPAY_NET_OK) return e;
@@ -724,7 +776,7 @@ static wxpay_net wxpay__http_head(wxpay__http_rd *r, wxpay_http_resp *resp,
   if (n > 12 && line[12] != ' ') return WXPAY_NET_IO;
   resp->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
   if (resp->status < 100) return WXPAY_NET_IO;
-  if (cut && (e = wxpay__http_skip_line(r)) != WXPAY_NET_OK) return e;
+  if ((e = wxpay__http_head_bytes(r, n, cut, &head)) != WXPAY_NET_OK) return e;
   *chunked = 0;
   *has_len = 0;
   *clen = 0;
@@ -732,10 +784,11 @@ static wxpay_net wxpay__http_head(wxpay__http_rd *r, wxpay_http_resp *resp,
     const char *colon, *v, *vend;
     e = wxpay__http_line(r, &line, &n, &cut);
     if (e != WXPAY_NET_OK) return e;
-    if (n == 0 && !cut) return WXPAY_NET_OK;
-    if (++lines > WXPAY_HTTP_MAX_HEADERS) return WXPAY_NET_IO;
+    if (n == 0 && !cut)
+      return head + 2 > WXPAY_HTTP_MAX_HEAD ? WXPAY_NET_TOO_LARGE : WXPAY_NET_OK;
+    if (++lines > WXPAY_HTTP_MAX_HEADERS) return WXPAY_NET_TOO_LARGE;
     if (line[0] == ' ' || line[0] == '\t') { /* obsolete folding: ignore */
-      if (cut && (e = wxpay__http_skip_line(r)) != WXPAY_NET_OK) return e;
+      if ((e = wxpay__http_head_bytes(r, n, cut, &head)) != WXPAY_NET_OK) return e;
       continue;
     }
     colon = (const char *)memchr(line, ':', n);
@@ -752,6 +805,8 @@ static wxpay_net wxpay__http_head(wxpay__http_rd *r, wxpay_http_resp *resp,
       if (wxpay__http_ieq(line, nlen, "content-length")) {
         unsigned long long x = 0;
         size_t k;
+        if (cut && (e = wxpay__http_head_bytes(r, n, cut, &head)) != WXPAY_NET_OK)
+          return e;
         if (vlen == 0 || cut) return WXPAY_NET_IO;
         for (k = 0; k < vlen; k++) {
           if (v[k] < '0' || v[k] > '9') return WXPAY_NET_IO;
@@ -789,7 +844,7 @@ static wxpay_net wxpay__http_head(wxpay__http_rd *r, wxpay_http_resp *resp,
         }
       }
     }
-    if (cut && (e = wxpay__http_skip_line(r)) != WXPAY_NET_OK) return e;
+    if ((e = wxpay__http_head_bytes(r, n, cut, &head)) != WXPAY_NET_OK) return e;
   }
 }
 

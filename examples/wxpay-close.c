@@ -18,17 +18,30 @@
 
    Secrets never come from argv (argv shows in `ps`) and are never printed:
    the APIv2 key is read from $WXPAY_API_KEY or --key-file (--explain shows
-   "***") and wiped from memory before exit; the APIv3 private key is read
-   from --private-key FILE or $WXPAY_PRIVATE_KEY (PEM) into the RSA adapter,
-   which wipes and frees it before exit. */
+   "***"), kept in one buffer and wiped from memory before exit; the APIv3
+   private key is read from --private-key FILE or $WXPAY_PRIVATE_KEY (PEM),
+   its text wiped once the RSA adapter has parsed it, and the adapter wipes
+   and frees the key before exit. The variables are overwritten in the
+   process's environment once read, and the process makes no core file
+   (harden_process()). */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, POSIX sockets */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/resource.h> /* setrlimit(RLIMIT_CORE) */
+#endif
+#ifdef __linux__
+#include <sys/prctl.h> /* prctl(PR_SET_DUMPABLE) */
+#endif
 
 #define WXPAY_CLOSE_IMPLEMENTATION
 #include "wxpay_close.h"
@@ -129,34 +142,83 @@ typedef struct cli_result {
 
 static int g_json;            /* --json seen (also for usage errors) */
 
-/* >>text: safe printing of values that came from the network */
+/* >>text: safe printing of values that came from the network
 
-/* Human output: control characters (C0, DEL, C1) are shown escaped, so a
-   hostile response cannot move the cursor or retitle the terminal. */
+   Whatever a server sends (a Request-ID header is not even signed), every
+   line the tool prints is valid UTF-8 and a --json line parses. Human output
+   shows as escapes what could move the cursor, retitle the terminal or
+   reorder the line: C0 controls and DEL (\xNN, \n \r \t), C1 controls, the
+   bidirectional embeddings, overrides and isolates U+202A..U+202E and
+   U+2066..U+2069 (the "Trojan Source" set, CVE-2021-42574) and U+2028/2029
+   (\uXXXX); a byte that is not part of a UTF-8 character is shown as \xNN.
+   JSON escapes the same characters as \uXXXX (the value read back is the
+   same) and turns such a byte into U+FFFD. */
+
+/* The length (1 to 4) of the UTF-8 character at s[0..n) and its code point
+   in *cp; 0 when s does not start with one (overlong forms, surrogates and
+   values past U+10FFFF are not characters). */
+static size_t utf8_char(const unsigned char *s, size_t n, unsigned long *cp) {
+  size_t len, k;
+  unsigned long c;
+  if (n == 0) return 0;
+  if (s[0] < 0x80) { *cp = s[0]; return 1; }
+  if (s[0] >= 0xC2 && s[0] <= 0xDF) { len = 2; c = s[0] & 0x1Fu; }
+  else if (s[0] >= 0xE0 && s[0] <= 0xEF) { len = 3; c = s[0] & 0x0Fu; }
+  else if (s[0] >= 0xF0 && s[0] <= 0xF4) { len = 4; c = s[0] & 0x07u; }
+  else return 0;
+  if (n < len) return 0;
+  for (k = 1; k < len; k++) {
+    if ((s[k] & 0xC0) != 0x80) return 0;
+    c = c << 6 | (s[k] & 0x3Fu);
+  }
+  if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+      (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
+    return 0;
+  *cp = c;
+  return len;
+}
+
+/* 1 for the characters shown escaped: controls, and the invisible ones
+   that reorder or break a line. */
+static int hidden_char(unsigned long c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029;
+}
+
+/* Human output (stdout or stderr): s[0..n) with the characters above
+   escaped. */
 static void put_safe_n(FILE *f, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
-  for (; p < end; p++) {
-    if (*p == '\n') fputs("\\n", f);
-    else if (*p == '\r') fputs("\\r", f);
-    else if (*p == '\t') fputs("\\t", f);
-    else if (*p < 0x20 || *p == 0x7F) fprintf(f, "\\x%02X", (unsigned)*p);
-    else if (*p == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9F) { /* U+0080..U+009F */
-      fprintf(f, "\\u%04X", (unsigned)p[1]);
-      p++;
-    } else fputc(*p, f);
+  while (p < end) {
+    unsigned long c;
+    size_t len = utf8_char(p, (size_t)(end - p), &c);
+    if (len == 0) fprintf(f, "\\x%02X", (unsigned)*p++);
+    else if (c == '\n') fputs("\\n", f);
+    else if (c == '\r') fputs("\\r", f);
+    else if (c == '\t') fputs("\\t", f);
+    else if (c < 0x20 || c == 0x7F) fprintf(f, "\\x%02X", (unsigned)c);
+    else if (hidden_char(c)) fprintf(f, "\\u%04lX", c);
+    else fwrite(p, 1, len, f);
+    p += len;
   }
 }
 
 static void put_safe(FILE *f, const char *s) { put_safe_n(f, s, strlen(s)); }
 
-/* JSON string. Values are valid UTF-8 (the XML reader guarantees it), so
-   only quotes, backslashes and control characters need escaping; U+2028 and
-   U+2029 are escaped too, for consumers that eval JavaScript. */
+/* A JSON string: quotes, backslashes and the characters above escaped; a
+   byte that is not UTF-8 becomes U+FFFD. */
 static void put_json_str(FILE *f, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
+  const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
   fputc('"', f);
-  for (; *p; p++) {
-    switch (*p) {
+  while (p < end) {
+    unsigned long c;
+    size_t len = utf8_char(p, (size_t)(end - p), &c);
+    if (len == 0) {
+      fputs("\\ufffd", f);
+      p++;
+      continue;
+    }
+    switch (c) {
     case '"': fputs("\\\"", f); break;
     case '\\': fputs("\\\\", f); break;
     case '\n': fputs("\\n", f); break;
@@ -165,15 +227,10 @@ static void put_json_str(FILE *f, const char *s) {
     case '\b': fputs("\\b", f); break;
     case '\f': fputs("\\f", f); break;
     default:
-      if (*p < 0x20 || *p == 0x7F) {
-        fprintf(f, "\\u%04x", (unsigned)*p);
-      } else if (*p == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
-        fprintf(f, "\\u%04x", 0x2000u + (unsigned)(p[2] - 0x80));
-        p += 2;
-      } else {
-        fputc(*p, f);
-      }
+      if (hidden_char(c)) fprintf(f, "\\u%04lx", c);
+      else fwrite(p, 1, len, f);
     }
+    p += len;
   }
   fputc('"', f);
 }
@@ -181,6 +238,33 @@ static void put_json_str(FILE *f, const char *s) {
 static void put_json_str_or_null(FILE *f, const char *s) {
   if (s) put_json_str(f, s);
   else fputs("null", f);
+}
+
+/* After snprintf(out, cap, ...) returned needed: when the text did not fit,
+   it is cut at a character boundary and ends with an ellipsis, so a long
+   reason from the server (CJK text is 3 bytes a character) is never split
+   inside a character. */
+static void fit_text(char *out, size_t cap, int needed) {
+  static const char ellipsis[] = "\xE2\x80\xA6"; /* U+2026 */
+  size_t end;
+  if (needed < 0) { /* an encoding error: say nothing rather than half */
+    if (cap) out[0] = '\0';
+    return;
+  }
+  if ((size_t)needed < cap || cap < sizeof ellipsis) return;
+  end = cap - sizeof ellipsis; /* room for the ellipsis and the NUL */
+  while (end > 0 && ((unsigned char)out[end] & 0xC0) == 0x80) end--;
+  memcpy(out + end, ellipsis, sizeof ellipsis);
+}
+
+/* snprintf() into out[0..cap), cut as fit_text() says. */
+static void say(char *out, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  int needed;
+  va_start(ap, fmt);
+  needed = vsnprintf(out, cap, fmt, ap);
+  va_end(ap);
+  fit_text(out, cap, needed);
 }
 
 /* >>errors: one line on stderr, exit 2, nothing sent */
@@ -199,8 +283,10 @@ static void json_refusal(const char *outcome, int exit_code, const char *error,
 
 static int usage_error(const char *flag, const char *fmt, const char *arg) {
   char msg[512]; /* a longer message is cut short: its start names the problem */
-  if (snprintf(msg, sizeof msg, fmt, arg ? arg : "") < 0) msg[0] = '\0';
-  fprintf(stderr, PROG ": %s (see " PROG " --help)\n", msg);
+  fit_text(msg, sizeof msg, snprintf(msg, sizeof msg, fmt, arg ? arg : ""));
+  fputs(PROG ": ", stderr);
+  put_safe(stderr, msg); /* it may quote an argument, in any encoding */
+  fputs(" (see " PROG " --help)\n", stderr);
   if (g_json) json_refusal("invalid", EXIT_USAGE, "USAGE", msg, flag);
   return EXIT_USAGE;
 }
@@ -315,13 +401,15 @@ static void print_help(void) {
       "     another err_code, return_code FAIL or HTTP 4xx (v3: SIGN_ERROR, NO_AUTH,\n"
       "     PARAM_ERROR, INVALID_REQUEST, ORDER_NOT_EXIST, ...): fix the request\n"
       "  6  untrustworthy response: bad or missing signature, malformed XML, echo\n"
-      "     mismatch, an ambiguous signed string, oversized body; v3 also: unsigned,\n"
-      "     stale (Wechatpay-Timestamp over 5 minutes off), signed by an unknown\n"
-      "     platform key, a SIGNTEST probe on every attempt, a 204 with a body:\n"
-      "     nothing can be concluded about the order\n"
+      "     mismatch, an ambiguous signed string, oversized body or response head;\n"
+      "     v3 also: unsigned, stale (Wechatpay-Timestamp over 5 minutes off), signed\n"
+      "     by an unknown platform key, a SIGNTEST probe on every attempt, a 204 with\n"
+      "     a body: nothing can be concluded about the order\n"
       "  7  --api v3 on a build without an RSA adapter (rebuild with OpenSSL's\n"
       "     libcrypto or mbedTLS)\n"
-      "  1  internal error (no secure random source, out of buffer): a bug\n",
+      "  1  internal error (no secure random source, out of buffer): a bug; or the\n"
+      "     result could not be written to stdout (full disk, closed pipe): stderr\n"
+      "     then names the status the run would have had\n",
       stdout);
 }
 
@@ -658,29 +746,144 @@ static void wipe(void *p, size_t n) {
   while (n--) *q++ = 0;
 }
 
+/* >>files: keys and certificates from files that are files
+
+   A key file is opened with O_NONBLOCK (a FIFO without a writer would
+   otherwise block the run for ever), must be a regular file (a directory,
+   FIFO, device such as /dev/zero or socket is refused by name) and is read
+   with read(2), at most what the key can be, into the caller's buffer: no
+   stdio buffer keeps a copy of a secret. */
+
+#ifndef O_NONBLOCK /* not on Windows, where nothing blocks an open() like a FIFO */
+#define O_NONBLOCK 0
+#endif
+#ifndef O_NOCTTY
+#define O_NOCTTY 0
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
+
+static const char *file_kind(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+#ifdef S_ISFIFO
+  if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+#endif
+  if (S_ISCHR(m)) return "a character device";
+#ifdef S_ISBLK
+  if (S_ISBLK(m)) return "a block device";
+#endif
+#ifdef S_ISSOCK
+  if (S_ISSOCK(m)) return "a socket";
+#endif
+  return "not a regular file";
+}
+
+static int file_error(const char *flag, const char *path, const char *what) {
+  char msg[700];
+  say(msg, sizeof msg, "cannot read %s '%s': %s", flag, path, what);
+  return usage_error(flag, "%s", msg);
+}
+
+/* Reads the regular file path, named flag in messages, into buf: at most
+   cap - 1 bytes, NUL-terminated, *len of them; a longer file is refused
+   unread past that. *exposed: group or others may read the file. Returns 0
+   or the usage error. */
+static int read_file_of(const char *flag, const char *path, char *buf, size_t cap, size_t *len,
+                        int *exposed) {
+  struct stat st;
+  size_t n = 0;
+  int fd, failed = 0;
+  *len = 0;
+  *exposed = 0;
+  buf[0] = '\0';
+  if (stat(path, &st) != 0) return file_error(flag, path, strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    char what[80];
+    snprintf(what, sizeof what, "it is %s, not a regular file", file_kind(st.st_mode));
+    return file_error(flag, path, what);
+  }
+  fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_BINARY);
+  if (fd < 0) return file_error(flag, path, strerror(errno));
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* replaced since stat() */
+    close(fd);
+    return file_error(flag, path, "it is not a regular file");
+  }
+#if defined(S_IRGRP) && defined(S_IROTH) /* not on Windows, whose ACLs are another matter */
+  *exposed = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+#endif
+  while (n < cap - 1) {
+    ssize_t got = read(fd, buf + n, (unsigned)(cap - 1 - n));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) { failed = errno; break; }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  if (!failed && n == cap - 1) { /* full: one byte more says whether it is longer */
+    char probe;
+    ssize_t got;
+    while ((got = read(fd, &probe, 1)) < 0 && errno == EINTR) {
+    }
+    if (got > 0) failed = -1;
+    wipe(&probe, 1);
+  }
+  close(fd);
+  buf[n] = '\0';
+  if (failed) {
+    char what[120];
+    wipe(buf, n);
+    if (failed > 0) return file_error(flag, path, strerror(failed));
+    snprintf(what, sizeof what, "it holds more than %lu bytes, more than a key can be",
+             (unsigned long)(cap - 1));
+    return file_error(flag, path, what);
+  }
+  *len = n;
+  return 0;
+}
+
+/* Once a key has loaded from path: a warning (stderr, once a run) when
+   group or others can read its file. */
+static void warn_exposed(const char *flag, const char *path, int exposed) {
+  static int warned;
+  if (!exposed || warned) return;
+  warned = 1;
+  fprintf(stderr, PROG ": warning: %s '", flag);
+  put_safe(stderr, path);
+  fputs("' can be read by group or others (chmod 600 it)\n", stderr);
+}
+
+/* The value of an environment variable that held a secret, overwritten in
+   place once copied: the environment block is the process's own memory, and
+   would otherwise keep the secret in a core file and in /proc/PID/environ.
+   (ISO C leaves writing to getenv()'s string undefined; every C library
+   this builds with keeps it in writable memory of the process.) */
+static void wipe_env_value(char *value) {
+  if (value) wipe(value, strlen(value));
+}
+
 static int load_key(const cli_opts *o) {
   size_t n = 0;
   char len_text[32];
+  int rc, exposed = 0;
   if (o->key_file) {
-    FILE *f = fopen(o->key_file, "rb");
-    if (!f) {
-      char msg[600];
-      snprintf(msg, sizeof msg, "cannot read --key-file '%s': %s", o->key_file, strerror(errno));
-      return usage_error("--key-file", "%s", msg);
-    }
-    n = fread(g_key, 1, sizeof g_key - 1, f);
-    fclose(f);
+    /* straight into g_key: no stdio buffer holds a copy */
+    if ((rc = read_file_of("--key-file", o->key_file, g_key, sizeof g_key, &n, &exposed)) != 0)
+      return rc;
     while (n && (g_key[n - 1] == '\n' || g_key[n - 1] == '\r' || g_key[n - 1] == ' ' ||
                  g_key[n - 1] == '\t'))
       n--; /* a trailing newline from `echo KEY > file` */
   } else {
-    const char *env = getenv("WXPAY_API_KEY");
+    char *env = getenv("WXPAY_API_KEY");
     if (!env || !*env)
       return usage_error("WXPAY_API_KEY", "%s",
                          "no API key: set WXPAY_API_KEY or use --key-file FILE");
     n = strlen(env);
     if (n > sizeof g_key - 1) n = sizeof g_key - 1;
     memcpy(g_key, env, n);
+    wipe_env_value(env);
   }
   g_key[n] = '\0';
   if (n != WXPAY_KEY_LEN || strlen(g_key) != n) {
@@ -689,6 +892,7 @@ static int load_key(const cli_opts *o) {
                        "the API key has %s bytes; the APIv2 key is exactly 32 "
                        "(not the APIv3 key, not the AppSecret)", len_text);
   }
+  if (o->key_file) warn_exposed("--key-file", o->key_file, exposed);
   return 0;
 }
 
@@ -764,11 +968,13 @@ static void summary_init(cli_summary *s, wxpay_outcome outcome, int verified, in
 
 static void set_result(cli_result *res, int exit_code, const char *outcome, const char *fmt, ...) {
   va_list ap;
+  int needed;
   res->exit_code = exit_code;
   res->outcome = outcome;
   va_start(ap, fmt);
-  vsnprintf(res->message, sizeof res->message, fmt, ap);
+  needed = vsnprintf(res->message, sizeof res->message, fmt, ap);
   va_end(ap);
+  fit_text(res->message, sizeof res->message, needed);
 }
 
 /* The exit status, outcome word and sentence for error e, or for the answer
@@ -915,11 +1121,11 @@ static const char *reject_hint(const wxpay_close_resp *r) {
 /* The reason WeChat gave, for a sentence: "SIGNERROR 签名错误". */
 static void reason_of(const wxpay_close_resp *r, char *out, size_t cap) {
   if (*r->err_code)
-    snprintf(out, cap, "%s%s%s", r->err_code, *r->err_code_des ? " " : "", r->err_code_des);
+    say(out, cap, "%s%s%s", r->err_code, *r->err_code_des ? " " : "", r->err_code_des);
   else if (*r->return_msg)
-    snprintf(out, cap, "%s", r->return_msg);
+    say(out, cap, "%s", r->return_msg);
   else
-    snprintf(out, cap, "return_code %s", r->return_code);
+    say(out, cap, "return_code %s", r->return_code);
 }
 
 /* The sentence for an error that makes a v2 answer untrustworthy; "" for
@@ -1188,8 +1394,11 @@ static int open_transport(const cli_opts *o, wxpay_client *cli, cli_result *res,
 /* With --verbose, what libcurl said about a transport failure. */
 static void log_transport_error(const cli_opts *o, wxpay_err e) {
 #ifdef WXPAY_CLI_HAVE_CURL
-  if (o->verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(g_net.name, "curl") && g_net.curl.error[0])
-    fprintf(stderr, PROG ": libcurl: %s\n", g_net.curl.error);
+  if (o->verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(g_net.name, "curl") && g_net.curl.error[0]) {
+    fputs(PROG ": libcurl: ", stderr);
+    put_safe(stderr, g_net.curl.error);
+    fputc('\n', stderr);
+  }
 #else
   (void)o;
   (void)e;
@@ -1251,10 +1460,8 @@ static int run_close(const cli_opts *o) {
     return report_v2(o, e, &resp, NULL, NULL, &res);
   }
   if (e != WXPAY_OK) return invalid_field(o, e, field, index);
-  if ((e = wxpay_client_init(&cli)) != WXPAY_OK) {
-    fprintf(stderr, PROG ": %s\n", wxpay_strerror(e));
-    return EXIT_INTERNAL;
-  }
+  /* no wxpay_client_init(): its cache would be a second copy of the key in
+     memory (and in a core file); each signature hashes the key afresh */
 
   if ((o->dry_run || o->explain) && !req.nonce_str) {
     /* one nonce for the body and the explanation (and every attempt) */
@@ -1280,7 +1487,6 @@ static int run_close(const cli_opts *o) {
       return EXIT_INTERNAL;
     }
     fwrite(g_work, 1, len, stdout);
-    fflush(stdout);
     wxpay_client_wipe(&cli);
     return EXIT_DONE;
   }
@@ -1354,16 +1560,30 @@ static int key_error(const char *flag, const char *path, int code) {
   return usage_error(flag, "%s", msg);
 }
 
-/* 0 when path can be opened for reading, else a usage error naming flag. */
-static int readable(const char *flag, const char *path) {
-  char msg[900];
-  FILE *f = fopen(path, "rb");
-  if (f) {
-    fclose(f);
-    return 0;
-  }
-  snprintf(msg, sizeof msg, "cannot read %s '%s': %s", flag, path, strerror(errno));
-  return usage_error(flag, "%s", msg);
+/* A key or certificate file's largest size (the adapters' WXPAY_RSA_FILE_MAX):
+   a 4096-bit PKCS#8 key is about 3.3 KB, a certificate 2 KB. */
+#define CLI_PEM_MAX 65536
+
+static char g_pem[CLI_PEM_MAX + 1]; /* a PEM file's text, wiped after each load */
+
+/* The PEM file path (named flag) read into g_pem by read_file_of(), handed
+   to the adapter's loader for kind (0 private key, 1 certificate, 2 public
+   key under serial), and wiped. Returns 0, or the usage error. */
+static int load_pem_file(const char *flag, const char *path, int kind, const char *serial) {
+  size_t len;
+  int rc, code, exposed;
+  if ((rc = read_file_of(flag, path, g_pem, sizeof g_pem, &len, &exposed)) != 0) return rc;
+  code = !len ? WXPAY_RSA_ERR_PARSE
+         : kind == 0 ? CLI_RSA(load_private_key)(&g_v3.keys, g_pem, len)
+         : kind == 1 ? CLI_RSA(add_platform_cert)(&g_v3.keys, g_pem, len)
+                     : CLI_RSA(add_platform_public_key)(&g_v3.keys, serial, g_pem, len);
+  wipe(g_pem, len);
+  if (code == WXPAY_RSA_ERR_SERIAL && kind == 2)
+    return usage_error("--platform-key-id", "invalid --platform-key-id '%s': 1 to 64 of "
+                       "0-9 A-Z a-z _ -, as WeChat Pay gives it (PUB_KEY_ID_...)", serial);
+  if (code != 0) return key_error(flag, path, code);
+  if (kind == 0) warn_exposed(flag, path, exposed); /* certificates are public */
+  return 0;
 }
 
 /* The merchant private key and the platform keys into g_v3.keys. Every
@@ -1375,30 +1595,21 @@ static int load_v3_keys(const cli_opts *o) {
   CLI_RSA(rsa_init)(&g_v3.keys);
   g_v3.loaded = 1;
   if (o->private_key) {
-    if ((rc = readable("--private-key", o->private_key)) != 0) return rc;
-    if ((code = CLI_RSA(load_private_key_file)(&g_v3.keys, o->private_key)) != 0)
-      return key_error("--private-key", o->private_key, code);
+    if ((rc = load_pem_file("--private-key", o->private_key, 0, NULL)) != 0) return rc;
   } else {
-    const char *pem = getenv("WXPAY_PRIVATE_KEY");
-    if ((code = CLI_RSA(load_private_key)(&g_v3.keys, pem, 0)) != 0)
+    char *pem = getenv("WXPAY_PRIVATE_KEY");
+    code = CLI_RSA(load_private_key)(&g_v3.keys, pem, 0);
+    wipe_env_value(pem);
+    if (code != 0)
       return usage_error("WXPAY_PRIVATE_KEY",
                          "WXPAY_PRIVATE_KEY does not hold a usable private key: %s",
                          CLI_RSA(rsa_strerror)(code));
   }
-  for (k = 0; k < o->ncerts; k++) {
-    if ((rc = readable("--platform-cert", o->platform_certs[k])) != 0) return rc;
-    if ((code = CLI_RSA(add_platform_cert_file)(&g_v3.keys, o->platform_certs[k])) != 0)
-      return key_error("--platform-cert", o->platform_certs[k], code);
-  }
-  if (o->platform_pub) {
-    if ((rc = readable("--platform-public-key", o->platform_pub)) != 0) return rc;
-    code = CLI_RSA(add_platform_public_key_file)(&g_v3.keys, o->platform_key_id, o->platform_pub);
-    if (code == WXPAY_RSA_ERR_SERIAL)
-      return usage_error("--platform-key-id", "invalid --platform-key-id '%s': 1 to 64 of "
-                         "0-9 A-Z a-z _ -, as WeChat Pay gives it (PUB_KEY_ID_...)",
-                         o->platform_key_id);
-    if (code != 0) return key_error("--platform-public-key", o->platform_pub, code);
-  }
+  for (k = 0; k < o->ncerts; k++)
+    if ((rc = load_pem_file("--platform-cert", o->platform_certs[k], 1, NULL)) != 0) return rc;
+  if (o->platform_pub &&
+      (rc = load_pem_file("--platform-public-key", o->platform_pub, 2, o->platform_key_id)) != 0)
+    return rc;
   return 0;
 }
 
@@ -1510,7 +1721,7 @@ static int report_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *
   s.note = r->verified ? "" : " (unsigned answer)";
   s.http_retry = r->http_status >= 500 || r->http_status == 429;
   s.http_note = " without a WeChat Pay error body";
-  snprintf(why, sizeof why, "%s%s%.500s", r->code, *r->message ? " " : "", r->message);
+  say(why, sizeof why, "%s%s%s", r->code, *r->message ? " " : "", r->message);
   s.why = why;
   s.hint = v3_hint(r);
   untrusted_v3(e, r, s.untrusted, sizeof s.untrusted);
@@ -1598,7 +1809,6 @@ static int run_close_v3(const cli_opts *o) {
     putchar('\n');
     fwrite(b.body, 1, b.body_len, stdout);
     putchar('\n');
-    fflush(stdout);
     return EXIT_DONE;
   }
 
@@ -1670,7 +1880,51 @@ static int run_verify(const cli_opts *o) {
   return report_v2(o, e, &resp, NULL, NULL, &res);
 }
 
-int main(int argc, char **argv) {
+/* >>process: no core file, no SIGPIPE, and a result that could not be
+   written is a failure */
+
+/* At start, before any secret is read: no core file of this process (it
+   would hold the key; a core_pattern that pipes to a program ignores
+   RLIMIT_CORE, hence PR_SET_DUMPABLE too, which also stops other processes
+   of the same user from attaching to it or reading its memory), and a
+   closed pipe on stdout is a write error (EPIPE) that finish_output()
+   reports, not a silent death by SIGPIPE. */
+static void harden_process(void) {
+#if defined(__unix__) || defined(__APPLE__)
+  struct rlimit none;
+  none.rlim_cur = 0;
+  none.rlim_max = 0;
+  (void)setrlimit(RLIMIT_CORE, &none);
+#endif
+#ifdef __linux__
+  (void)prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L);
+#endif
+#ifdef SIGPIPE
+  (void)signal(SIGPIPE, SIG_IGN);
+#endif
+}
+
+/* Flushes and closes stdout. Any write that failed (stdio keeps the error:
+   a full disk, a closed pipe) turns the exit status into EXIT_INTERNAL, with
+   one line on stderr naming the status it replaces: a script never reads
+   "done" from a result it was not given. */
+static int finish_output(int status) {
+  int failed = ferror(stdout), err = 0;
+  if (fflush(stdout) != 0) {
+    failed = 1;
+    err = errno;
+  }
+  if (fclose(stdout) != 0 && !failed) {
+    failed = 1;
+    err = errno;
+  }
+  if (!failed) return status;
+  fprintf(stderr, PROG ": cannot write the result to standard output (%s): exit status %d "
+          "instead of %d\n", err ? strerror(err) : "an earlier write failed", EXIT_INTERNAL, status);
+  return EXIT_INTERNAL;
+}
+
+static int run(int argc, char **argv) {
   cli_opts o;
   int i, rc;
   for (i = 1; i < argc; i++) {
@@ -1699,4 +1953,9 @@ int main(int argc, char **argv) {
   wipe(g_key, sizeof g_key);
   wipe(g_work, sizeof g_work);
   return rc;
+}
+
+int main(int argc, char **argv) {
+  harden_process();
+  return finish_output(run(argc, argv));
 }

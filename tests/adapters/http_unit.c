@@ -266,6 +266,29 @@ static void test_slots(void) {
   result("http_header_line_longer_than_buffer_cut_not_refused", i == NSTEPS,
          "long header broke the exchange");
 
+  /* the LIMITS: a line of WXPAY_HTTP_MAX_LINE bytes passes, one byte more
+     is TOO_LARGE, whatever the pieces the stream hands over (the CR may
+     arrive alone, at any buffer boundary) */
+  {
+    static char big[WXPAY_HTTP_MAX_LINE + 256];
+    size_t extra;
+    for (extra = 0; extra < 2; extra++) {
+      size_t k, want = WXPAY_HTTP_MAX_LINE + extra;
+      n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\n");
+      k = n;
+      n += (size_t)snprintf(big + n, sizeof big - n, "X-Long: ");
+      while (n - k < want) big[n++] = 'a';
+      n += (size_t)snprintf(big + n, sizeof big - n, "\r\nContent-Length: 2\r\n\r\nok");
+      for (i = 0; i < NSTEPS; i++) {
+        exchange(&r, big, steps[i], 64, NULL, 0, 5000);
+        if (r.net != (extra ? WXPAY_NET_TOO_LARGE : WXPAY_NET_OK)) break;
+      }
+      result(extra ? "http_header_line_one_byte_over_the_limit_too_large_at_every_step"
+                   : "http_header_line_at_the_limit_accepted_at_every_step",
+             i == NSTEPS, net_name(r.net));
+    }
+  }
+
   exchange(&r, "HTTP/1.1 100 Continue\r\nX-Request-Id: interim\r\n\r\n"
                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
            3, 64, NULL, 0, 5000);

@@ -206,12 +206,13 @@ done
 
 EMU_PID=""
 SILENT_PID=""
+HOSTILE_PID=""
 cleanup() {
-  for c_pid in $EMU_PID $SILENT_PID; do
+  for c_pid in $EMU_PID $SILENT_PID $HOSTILE_PID; do
     kill "$c_pid" 2> /dev/null
     wait "$c_pid" 2> /dev/null
   done
-  EMU_PID=""; SILENT_PID=""
+  EMU_PID=""; SILENT_PID=""; HOSTILE_PID=""
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
@@ -488,6 +489,40 @@ if echo " $built " | grep -q ' mbedtls ' && [ $TLS = 1 ]; then
   want mbedtls_unknown_ca_from_pem_buffer_refused "$line" err=TRANSPORT net=TLS
   line=$("$B/drv_mbedtls" --raw --ca "$CERTS/ca.pem" "http://127.0.0.1:$HP$EP" 2>> "$B/drv_mbedtls.err")
   want mbedtls_transport_serves_plain_http_urls "$line" net=OK status=200
+fi
+
+# ----------------------------------- response head limits, every transport --
+# One policy (wxpay_http.h LIMITS), the same hostile server
+# (tests/hostile/server.py) and the same named cases for each transport, over
+# plain HTTP: a head line of 8192 bytes, 100 header lines and a head of 65536
+# bytes pass; one byte or line more, a 1 MiB line, 10,000 lines and a status
+# line over 8192 bytes are WXPAY_NET_TOO_LARGE, which wxpay_close() does not
+# retry.
+if [ $E2E = 1 ]; then
+  rm -f "$B/hostile.json"
+  python3 tests/hostile/server.py --port-file "$B/hostile.json" --lifetime 300 > "$B/hostile.log" 2>&1 &
+  HOSTILE_PID=$!
+  i=0
+  while [ ! -s "$B/hostile.json" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  HU="http://127.0.0.1:$(sed -n 's/.*"http": \([0-9]*\).*/\1/p' "$B/hostile.json")"
+  for A in $built; do
+    hd() { "$B/drv_$A" --raw --slot request-id "$HU/$1$EP" 2>> "$B/drv_$A.err"; }
+    ok="net=OK status=200 found=1 slot_len=32 body_len=2"
+    want "${A}_head_line_of_8192_bytes_accepted" "$(hd hdr-line-at-limit)" $ok
+    want "${A}_head_line_of_8193_bytes_too_large" "$(hd hdr-line-over-limit)" net=TOO_LARGE
+    want "${A}_head_line_of_1_mib_too_large" "$(hd hdr-line-1mib)" net=TOO_LARGE
+    want "${A}_status_line_over_8192_bytes_too_large" "$(hd hdr-status-line-over-limit)" net=TOO_LARGE
+    want "${A}_100_header_lines_accepted" "$(hd hdr-count-at-limit)" $ok
+    want "${A}_101_header_lines_too_large" "$(hd hdr-count-over-limit)" net=TOO_LARGE
+    want "${A}_10000_header_lines_too_large" "$(hd hdr-count-10000)" net=TOO_LARGE
+    want "${A}_head_of_65536_bytes_accepted" "$(hd hdr-head-at-limit)" $ok
+    want "${A}_head_of_65537_bytes_too_large" "$(hd hdr-head-over-limit)" net=TOO_LARGE
+    line=$("$B/drv_$A" --attempts 3 --order HDR "$HU/hdr-line-1mib$EP" 2>> "$B/drv_$A.err")
+    want "${A}_oversized_head_is_not_retried" "$line" err=TOO_LARGE net=TOO_LARGE attempts=1
+  done
+  kill "$HOSTILE_PID" 2> /dev/null
+  wait "$HOSTILE_PID" 2> /dev/null
+  HOSTILE_PID=""
 fi
 
 # ------------------------------------------- APIv3 end to end over HTTPS --

@@ -10,6 +10,11 @@
   helpers.py emu URL reset|stats|requests|add JSON        talk to the emulator
   helpers.py freeport                                     a loopback port nobody holds
   helpers.py json-fields FILE                             check JSON output (see below)
+  helpers.py safe-text FILE...                            every line valid UTF-8, no
+        control (but LF), bidi override/isolate or U+2028/2029 left raw
+  helpers.py closed-pipe CMD...                           CMD with stdout a pipe nobody reads
+  helpers.py probe DIR NEEDLE [--uid N] -- CMD...         CMD in DIR with cores allowed; what
+        /proc shows of it while it waits, then SIGQUIT (see below)
   helpers.py v3dry FILE EXPECT                            check a --api v3 --dry-run (see below)
   helpers.py pem-middle FILE                              a line from the middle of a PEM body
 
@@ -302,12 +307,140 @@ def cmd_freeport(args):
 
 # ----------------------------------------------------------------- checks --
 
+def hidden(ch):
+    """The characters no line of the tool's output may hold raw: C0 and C1
+    controls, DEL, the bidirectional embeddings, overrides and isolates,
+    U+2028 and U+2029 (LF only ends lines)."""
+    c = ord(ch)
+    return (c < 0x20 and ch != "\n") or 0x7F <= c <= 0x9F or 0x202A <= c <= 0x202E or \
+        0x2066 <= c <= 0x2069 or c in (0x2028, 0x2029)
+
+
+def unsafe_text(raw):
+    """None when raw is UTF-8 without hidden characters, else why not."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return "not UTF-8: %s near %r" % (e, raw[max(0, e.start - 20):e.start + 8])
+    for i, ch in enumerate(text):
+        if hidden(ch):
+            return "raw U+%04X near %r" % (ord(ch), text[max(0, i - 20):i + 4])
+    return None
+
+
+def cmd_safe_text(args):
+    for path in args:
+        why = unsafe_text(open(path, "rb").read())
+        if why:
+            print("%s: %s" % (os.path.basename(path), why))
+            return 1
+    return 0
+
+
+def cmd_closed_pipe(args):
+    """Runs args with stdout the write end of a pipe whose read end is
+    already closed; prints its exit status and stderr on one line."""
+    import subprocess
+    r, w = os.pipe()
+    os.close(r)
+    p = subprocess.run(args, stdout=w, stderr=subprocess.PIPE)
+    os.close(w)
+    print("rc=%d err=%s" % (p.returncode, p.stderr.decode("utf-8", "replace").strip()))
+    return 0
+
+
+def mem_copies(pid, needle):
+    """How many times needle is in the writable and private mappings of
+    pid, read through /proc/PID/mem; None when that memory cannot be read."""
+    count = 0
+    try:
+        with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+            for line in maps:
+                addr, perms = line.split()[:2]
+                if not perms.startswith("r") or "[vvar]" in line or "[vsyscall]" in line:
+                    continue
+                lo, hi = (int(x, 16) for x in addr.split("-"))
+                try:
+                    mem.seek(lo)
+                    count += mem.read(hi - lo).count(needle)
+                except (OSError, ValueError, OverflowError):
+                    pass
+    except OSError:
+        return None
+    return count
+
+
+def cmd_probe(args):
+    """probe DIR NEEDLE [--uid N] -- CMD...: starts CMD in DIR with
+    RLIMIT_CORE unlimited (as `ulimit -c unlimited`; as user N when given),
+    waits 1 s (CMD is then in a slow exchange), reads its /proc entries,
+    sends SIGQUIT and waits. Prints one JSON object: core_limit (soft and
+    hard of /proc/PID/limits), proc_uid (owner of /proc/PID/status: root when the
+    process is not dumpable), uid (the process's), environ_has and mem_copies
+    (NEEDLE in /proc/PID/environ and in its memory; null when unreadable),
+    status (exit status, negative: killed by that signal), cores (files named
+    core* in DIR afterwards)."""
+    import resource
+    import signal
+    import subprocess
+    import time
+    d, needle, rest = args[0], args[1].encode(), args[2:]
+    uid = None
+    if rest[:1] == ["--uid"]:
+        uid, rest = int(rest[1]), rest[2:]
+    cmd = rest[1:] if rest[:1] == ["--"] else rest
+
+    def allow_cores():
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        if uid is not None:
+            os.setgid(uid)
+            os.setgroups([])
+            os.setuid(uid)
+
+    p = subprocess.Popen(cmd, cwd=d, preexec_fn=allow_cores, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    out = {"core_limit": None, "proc_uid": None, "uid": None, "environ_has": None,
+           "mem_copies": None}
+    try:
+        for line in open("/proc/%d/limits" % p.pid):
+            if line.startswith("Max core file size"):
+                out["core_limit"] = " ".join(line.split()[4:6])
+        out["proc_uid"] = os.stat("/proc/%d/status" % p.pid).st_uid
+        for line in open("/proc/%d/status" % p.pid):
+            if line.startswith("Uid:"):
+                out["uid"] = int(line.split()[1])
+        try:
+            out["environ_has"] = needle in open("/proc/%d/environ" % p.pid, "rb").read()
+        except OSError:
+            pass
+        out["mem_copies"] = mem_copies(p.pid, needle)
+    except OSError as e:
+        out["error"] = str(e)
+    p.send_signal(signal.SIGQUIT)
+    out["status"] = p.wait()
+    time.sleep(0.3)  # a core is written before the parent sees the status; be generous
+    out["cores"] = sorted(f for f in os.listdir(d) if f.startswith("core"))
+    print(json.dumps(out))
+    return 0
+
+
+def hostile_server():
+    sys.path.insert(0, os.path.join(HERE, "..", "hostile"))
+    import server  # noqa: E402  (tests/hostile/server.py)
+    return server
+
+
 def cmd_json_fields(args):
     """json-fields FILE EXPECT: FILE holds the CLI's stdout; it must be one
     JSON object. EXPECT is a JSON object of top-level key -> value to match,
     with "fields" compared as an ordered list of pairs when given as a list,
     and "has_fields" a list of field names that must be present."""
     raw = open(args[0], "rb").read()
+    why = unsafe_text(raw)
+    if why:
+        print("JSON line unsafe: %s" % why)
+        return 1
     try:
         text = raw.decode("utf-8")
         lines = [l for l in text.split("\n") if l.strip()]
@@ -339,6 +472,20 @@ def cmd_json_fields(args):
                 if got.get(name) != value:
                     print("field %s is %r, want %r" % (name, got.get(name), value))
                     return 1
+        elif k == "fields_from_server":  # name -> expression of tests/hostile/server.py
+            got = dict(top.get("fields", []))
+            srv = hostile_server()
+            for name, expr in v.items():
+                want = eval(expr, vars(srv))
+                if got.get(name) != want:
+                    print("field %s is %r..., want %r..." % (name, str(got.get(name))[:80], want[:80]))
+                    return 1
+        elif k == "has":  # key -> substrings its value must hold
+            for key, subs in v.items():
+                for sub in subs:
+                    if sub not in str(top.get(key)):
+                        print("%s lacks %r: %r" % (key, sub, top.get(key)))
+                        return 1
         elif k == "has_fields":
             names = [p[0] for p in top.get("fields", [])]
             for n in v:
@@ -505,7 +652,8 @@ def cmd_pem_middle(args):
 def main(argv):
     cmds = {"body": cmd_body, "drycheck": cmd_drycheck, "responses": cmd_responses, "signstring": cmd_signstring, "response": cmd_response,
             "emu": cmd_emu, "freeport": cmd_freeport, "json-fields": cmd_json_fields,
-            "v3dry": cmd_v3dry, "pem-middle": cmd_pem_middle}
+            "v3dry": cmd_v3dry, "pem-middle": cmd_pem_middle, "safe-text": cmd_safe_text,
+            "closed-pipe": cmd_closed_pipe, "probe": cmd_probe}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2

@@ -153,7 +153,12 @@ fi
 $PY tests/emulator/emulator.py $CERTS --port-file "$B/ports.json" --lifetime 900 \
   >"$B/emulator.out" 2>"$B/emulator.log" &
 EMU=$!
-trap 'kill $EMU 2>/dev/null; wait $EMU 2>/dev/null' EXIT
+# and a hostile server (tests/hostile/server.py): answers that no real
+# service sends, for the output-safety tests
+$PY tests/hostile/server.py --port-file "$B/hostile.json" --key "$KEY" --lifetime 900 \
+  >"$B/hostile.log" 2>&1 &
+HSRV=$!
+trap 'kill $EMU $HSRV 2>/dev/null; wait $EMU $HSRV 2>/dev/null' EXIT
 trap 'exit 1' INT TERM
 i=0
 while [ ! -s "$B/ports.json" ] && [ $i -lt 100 ] && kill -0 $EMU 2>/dev/null; do
@@ -271,6 +276,14 @@ x u_stray "$CLI" $(W U1) --endpoint "$E" stray
 usage usage_stray_argument_is_named "unexpected argument 'stray'"
 x u_json "$CLI" $(W U1) --endpoint "$E" --json --frobnicate
 jcheck usage_error_with_json_prints_a_json_object '{"outcome": "invalid", "exit": 2, "error": "USAGE", "flag": "--frobnicate"}'
+BADARG=$(printf -- '--frob\377\033[2J\342\200\256')
+x u_badarg "$CLI" $(W U1) --endpoint "$E" --json "$BADARG"
+if [ $rc -eq 2 ] && why=$($H safe-text "$B/u_badarg.err") &&
+  why=$($H json-fields "$B/u_badarg.out" '{"outcome": "invalid", "exit": 2, "has": {"message": ["--frob\ufffd"]}}'); then
+  pass usage_error_quoting_an_argument_of_any_bytes_stays_safe_utf8
+else
+  fail usage_error_quoting_an_argument_of_any_bytes_stays_safe_utf8 "exit $rc: $why"
+fi
 x u_https_sock "$SOCK_CLI" $(W U1)
 usage socket_transport_refuses_the_default_https_endpoint "plain http:// only"
 x u_https_sock2 "$CLI" $(W U1) --transport socket --endpoint "https://127.0.0.1:9/pay/closecombinedorder"
@@ -972,6 +985,250 @@ else
   fi
 fi
 
+# ==================================== a hostile server: output stays safe
+# Every --json line parses with Python's json (and holds no raw control or
+# bidi character: helpers.py json-fields checks that for every test), every
+# line of human and --verbose output is UTF-8 without raw controls, bidi
+# overrides or U+2028/2029 (helpers.py safe-text), whatever the server sends.
+
+i=0
+while [ ! -s "$B/hostile.json" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+HPORT=$(sed -n 's/.*"http": *\([0-9][0-9]*\).*/\1/p' "$B/hostile.json" 2>/dev/null)
+HB=http://127.0.0.1:$HPORT
+# safe TEST FILE... : every file is safe text
+safe() {
+  s_t=$1
+  shift
+  if why=$($H safe-text "$@"); then pass "$s_t"; else fail "$s_t" "$why"; fi
+}
+# hostile NAME WANT_EXIT EXPECT_JSON ARGS... : the tool with ARGS (an
+# --endpoint of the hostile server included) three times: human output
+# (exit WANT_EXIT, stdout and stderr safe), --json (EXPECT_JSON) and
+# --verbose (stderr safe)
+hostile() {
+  h_n=$1 h_want=$2 h_exp=$3
+  shift 3
+  x "h_$h_n" "$CLI" "$@" --attempts 1
+  if [ $rc -ne "$h_want" ]; then
+    fail "hostile_${h_n}_human_output_is_safe_utf8" "exit $rc, want $h_want: $(peek "$B/h_$h_n.err")"
+  else
+    safe "hostile_${h_n}_human_output_is_safe_utf8" "$B/h_$h_n.out" "$B/h_$h_n.err"
+  fi
+  x "hj_$h_n" "$CLI" "$@" --attempts 1 --json
+  jcheck "hostile_${h_n}_json_parses_and_carries_the_values" "$h_exp"
+  x "hv_$h_n" "$CLI" "$@" --attempts 1 --verbose
+  safe "hostile_${h_n}_verbose_output_is_safe_utf8" "$B/hv_$h_n.out" "$B/hv_$h_n.err"
+}
+if [ -z "$HPORT" ]; then
+  fail hostile_server_starts "$(peek "$B/hostile.log")"
+else
+  hostile v2_return_msg_long 5 '{"outcome": "rejected", "exit": 5, "has": {"message": ["签名错误", "…"]}, "fields_from_server": {"return_msg": "V2_TEXT + LONG_CJK"}}' \
+    $(W H1) --endpoint "$HB/v2-return-msg-long/pay/closecombinedorder"
+  hostile v2_err_code_des_long 4 '{"outcome": "retry", "exit": 4, "verified": true, "has": {"message": ["SYSTEMERROR", "…"]}, "fields_from_server": {"err_code_des": "V2_TEXT + LONG_CJK"}}' \
+    $(W H1) --endpoint "$HB/v2-err-code-des-long/pay/closecombinedorder"
+  hostile v2_unknown_field 0 '{"outcome": "already_closed", "exit": 0, "fields_from_server": {"x_note": "V2_TEXT + LONG_CJK", "err_code_des": "\"订单已关闭\\u202e\""}}' \
+    $(W H1) --endpoint "$HB/v2-unknown-field/pay/closecombinedorder"
+  hostile v2_not_utf8 6 '{"outcome": "untrusted", "exit": 6, "error": "UTF8", "fields": []}' \
+    $(W H1) --endpoint "$HB/v2-not-utf8/pay/closecombinedorder"
+  x h_head "$CLI" $(W H1) --endpoint "$HB/hdr-line-1mib/pay/closecombinedorder" --json
+  jcheck hostile_response_head_over_the_limits_is_untrusted_exit_6_not_retried \
+    '{"outcome": "untrusted", "exit": 6, "error": "TOO_LARGE", "attempts": 1, "net": "TOO_LARGE"}'
+  if grep -q "…" "$B/h_v2_return_msg_long.out" && [ "$(wc -l <"$B/h_v2_return_msg_long.out")" -eq 1 ]; then
+    pass hostile_long_return_msg_is_cut_on_a_character_with_an_ellipsis
+  else
+    fail hostile_long_return_msg_is_cut_on_a_character_with_an_ellipsis "$(peek "$B/h_v2_return_msg_long.out")"
+  fi
+  if grep -qF '签名错误[31m红\u009B2J\u202E反向\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069行\u2028段\u2029' "$B/h_v2_return_msg_long.out"; then
+    pass hostile_human_output_shows_c1_bidi_and_separators_escaped
+  else
+    fail hostile_human_output_shows_c1_bidi_and_separators_escaped "$(peek "$B/h_v2_return_msg_long.out")"
+  fi
+  if [ -z "$V3_OK" ]; then
+    v3skip hostile_v3_answers
+  else
+    hostile v3_message_long 5 '{"outcome": "rejected", "exit": 5, "has": {"message": ["PARAM_ERROR", "…"], "request_id": ["\ufffd"]}, "fields_from_server": {"message": "HOSTILE_TEXT + V3_LONG_CJK"}}' \
+      $(V3 H1) --endpoint "$HB/v3-message-long"
+    hostile v3_request_id_bytes 4 '{"outcome": "retry", "exit": 4, "has": {"request_id": ["\ufffd\ufffd\ufffd\u009b2J\u202e\u0007id-请"]}}' \
+      $(V3 H1) --endpoint "$HB/v3-request-id-bytes"
+    hostile v3_request_id_long 4 '{"outcome": "retry", "exit": 4, "has": {"request_id": ["请求编号请求编号"]}}' \
+      $(V3 H1) --endpoint "$HB/v3-request-id-long"
+    hostile v3_code_hostile 5 '{"outcome": "rejected", "exit": 5, "request_id": "\u2067RID", "fields_from_server": {"code": "\"NO\\u202eAUTH\\u0007\\u009b\\u2028\"", "message": "\"无权限\\u2066\""}}' \
+      $(V3 H1) --endpoint "$HB/v3-code-hostile"
+    hostile v3_serial_hostile 6 '{"outcome": "untrusted", "exit": 6, "error": "UNKNOWN_SERIAL", "platform_serial": null, "has": {"request_id": ["\ufffd"]}}' \
+      $(V3 H1) --endpoint "$HB/v3-serial-hostile"
+    if grep -qF 'Request-ID: \xFF\xFE\x9B\u009B2J\u202E\x07id-请' "$B/hv_v3_request_id_bytes.err"; then
+      pass hostile_v3_verbose_shows_request_id_bytes_escaped
+    else
+      fail hostile_v3_verbose_shows_request_id_bytes_escaped "$(grep Request-ID "$B/hv_v3_request_id_bytes.err" | head -c 300)"
+    fi
+    # the Request-ID header reaches the tool through each transport as it came
+    for t in $TRANSPORTS; do
+      x "hrid_$t" "$CLI" $(V3 H1) --endpoint "$HB/v3-request-id-bytes" --attempts 1 --json --transport "$t"
+      jcheck "hostile_v3_request_id_bytes_json_over_$t" "{\"exit\": 4, \"transport\": \"$t\", \"has\": {\"request_id\": [\"\\ufffd\\ufffd\\ufffd\\u009b2J\\u202e\\u0007id-请\"]}}"
+    done
+  fi
+fi
+
+# ============================= a result that cannot be written is a failure
+# stdout on /dev/full, or a pipe whose reader is gone (SIGPIPE is ignored:
+# the write fails with EPIPE): exit 1 and one line on stderr that names the
+# exit status the run would have had.
+
+# wfail TEST PATTERN -- after a run with stderr in $B/$n.err, status in $rc
+wfail() {
+  if [ "$rc" -ne 1 ]; then
+    fail "$1" "exit $rc, want 1: $(peek "$B/$n.err")"
+  elif [ "$(wc -l <"$B/$n.err")" -ne 1 ]; then
+    fail "$1" "want one line on stderr, got: $(peek "$B/$n.err")"
+  elif ! grep -q -- "$2" "$B/$n.err"; then
+    fail "$1" "stderr lacks '$2': $(peek "$B/$n.err")"
+  else
+    pass "$1"
+  fi
+}
+if [ -w /dev/full ]; then
+  neworder WF1
+  n=wf_json; "$CLI" $(W WF1) --endpoint "$E" --json >/dev/full 2>"$B/$n.err"; rc=$?
+  wfail write_failure_json_to_dev_full_exits_1_with_one_line \
+    "cannot write the result to standard output (No space left on device): exit status 1 instead of 0"
+  n=wf_paid; "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAID_0001 --sub 1900009001:OD_PAID_0001 \
+    --endpoint "$E" >/dev/full 2>"$B/$n.err"; rc=$?
+  wfail write_failure_of_a_paid_result_names_exit_3_on_stderr "exit status 1 instead of 3"
+  n=wf_dry; "$CLI" $(W D1) --dry-run --nonce abc >/dev/full 2>"$B/$n.err"; rc=$?
+  wfail write_failure_dry_run_to_dev_full_exits_1_with_one_line "(No space left on device): exit status 1 instead of 0"
+  n=wf_help; "$CLI" --help >/dev/full 2>"$B/$n.err"; rc=$?
+  wfail write_failure_help_to_dev_full_exits_1 "(No space left on device)"
+  if [ -n "$V3_OK" ]; then
+    n=wf_v3dry; "$CLI" $(V3 D1) --endpoint "$BASE" --dry-run >/dev/full 2>"$B/$n.err"; rc=$?
+    wfail write_failure_v3_dry_run_to_dev_full_exits_1_with_one_line "(No space left on device): exit status 1 instead of 0"
+  else
+    v3skip write_failure_v3_dry_run_to_dev_full_exits_1_with_one_line
+  fi
+else
+  skip write_failure_to_dev_full "no writable /dev/full on this system"
+fi
+n=wf_pipe
+$H closed-pipe "$CLI" $(W D1) --dry-run --nonce abc >"$B/$n.out" 2>&1
+if grep -q "^rc=1 err=wxpay-close: cannot write the result to standard output (Broken pipe): exit status 1 instead of 0$" "$B/$n.out"; then
+  pass closed_pipe_is_a_write_failure_exit_1_not_a_silent_sigpipe
+else
+  fail closed_pipe_is_a_write_failure_exit_1_not_a_silent_sigpipe "$(peek "$B/$n.out")"
+fi
+neworder WF2
+n=wf_pipe2
+$H closed-pipe "$CLI" $(W WF2) --endpoint "$E" --json >"$B/$n.out" 2>&1
+if grep -q "^rc=1 err=.*(Broken pipe): exit status 1 instead of 0$" "$B/$n.out"; then
+  pass closed_pipe_after_a_close_reports_the_outcome_exit_on_stderr
+else
+  fail closed_pipe_after_a_close_reports_the_outcome_exit_on_stderr "$(peek "$B/$n.out")"
+fi
+
+# ================================================= secrets stay out of cores
+# The tool in a slow exchange (the emulator's /delay-4000), with core files
+# allowed (ulimit -c unlimited) and its working directory $B/cores: what
+# /proc shows of it while it waits, then SIGQUIT (helpers.py probe).
+mkdir -p "$B/cores"
+chmod 777 "$B/cores" # the tool also runs there as nobody (uid 65534)
+# pj TEST FILE PYTHON_EXPR [SKIP_EXPR SKIP_WHY]: the expression over the
+# probe's JSON (as d) must hold
+pj() {
+  if [ -n "${4:-}" ] && $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($4) else 1)" "$2" 2>/dev/null; then
+    skip "$1" "$5"
+  elif $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($3) else 1)" "$2" 2>/dev/null; then
+    pass "$1"
+  else
+    fail "$1" "want $3: $(peek "$2")"
+  fi
+}
+SLOW="--endpoint $BASE/delay-4000/pay/closecombinedorder --attempts 1"
+# the control: a process that does not turn cores off leaves one here?
+$H probe "$B/cores" nothing -- "$PY" -c 'import time; time.sleep(5)' >"$B/probe_control.json"
+CORES_HERE=$($PY -c 'import json,sys; print(1 if json.load(open(sys.argv[1]))["cores"] else "")' "$B/probe_control.json")
+rm -f "$B"/cores/core*
+$H probe "$B/cores" "$KEY" -- "$ROOT/$CLI" $(W P1) $SLOW >"$B/probe_v2.json"
+pj core_limit_is_0_while_the_exchange_waits "$B/probe_v2.json" 'd["core_limit"] == "0 0"'
+if [ -n "$CORES_HERE" ]; then
+  pj sigquit_during_the_exchange_leaves_no_core "$B/probe_v2.json" 'd["status"] == -3 and d["cores"] == []'
+else
+  skip sigquit_during_the_exchange_leaves_no_core "a process that allows cores leaves none in its directory here (core_pattern: $(cat /proc/sys/kernel/core_pattern 2>/dev/null))"
+fi
+pj api_key_is_not_in_the_environment_while_the_exchange_waits "$B/probe_v2.json" \
+  'd["environ_has"] is False' 'd["environ_has"] is None' "cannot read /proc/PID/environ of a process that is not dumpable (needs root)"
+pj api_key_is_once_in_memory_while_the_exchange_waits "$B/probe_v2.json" \
+  'd["mem_copies"] == 1' 'd["mem_copies"] is None' "cannot read /proc/PID/mem (needs root or CAP_SYS_PTRACE)"
+# not dumpable: /proc/PID/status then belongs to root; seen from a process
+# that is not root (as uid 65534 when the suite runs as root)
+if [ "$(id -u)" = 0 ]; then AS="--uid 65534"; else AS=; fi
+$H probe "$B/cores" "$KEY" $AS -- "$ROOT/$CLI" $(W P1) $SLOW >"$B/probe_uid.json" 2>"$B/probe_uid.err"
+pj process_is_not_dumpable_while_the_exchange_waits "$B/probe_uid.json" \
+  'd["uid"] != 0 and d["proc_uid"] == 0'
+if [ -n "$V3_OK" ]; then
+  # the probe runs the tool in $B/cores: absolute paths to the keys
+  V3ABS="--api v3 --mchid $MCHID --serial $SERIAL --platform-cert $ROOT/$K/platform.pem --combine-appid $APPID
+    --combine-out-trade-no P1 --sub-order 1900009001:P1_A --endpoint $BASE/delay-4000 --attempts 1"
+  $H probe "$B/cores" "$PEMLINE" -- "$ROOT/$CLI" $V3ABS --private-key "$ROOT/$K/merchant.key" >"$B/probe_v3.json"
+  pj v3_private_key_text_is_not_in_memory_while_the_exchange_waits "$B/probe_v3.json" \
+    'd["mem_copies"] == 0 and d["core_limit"] == "0 0"' 'd["mem_copies"] is None' "cannot read /proc/PID/mem"
+  WXPAY_PRIVATE_KEY=$(cat "$K/merchant.key") $H probe "$B/cores" "$PEMLINE" -- "$ROOT/$CLI" $V3ABS \
+    >"$B/probe_v3env.json"
+  pj v3_private_key_variable_is_wiped_from_environment_and_memory "$B/probe_v3env.json" \
+    'd["environ_has"] is False and d["mem_copies"] == 0' 'd["mem_copies"] is None' "cannot read /proc/PID/mem"
+else
+  v3skip v3_private_key_text_is_not_in_memory_while_the_exchange_waits
+fi
+rm -f "$B"/cores/core*
+
+# ========================================== key files that are not files
+rm -f "$B/key.fifo" "$B/key.sock"
+mkfifo "$B/key.fifo"
+$PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$B/key.sock"
+head -c 5000 /dev/zero | tr '\0' 'k' >"$B/key.big"
+TO=
+command -v timeout >/dev/null 2>&1 && TO="timeout 20"
+x kf_fifo -u WXPAY_API_KEY $TO "$CLI" $(W D1) --dry-run --nonce abc --key-file "$B/key.fifo"
+usage key_file_fifo_refused_by_name_without_blocking "key.fifo': it is a FIFO (named pipe), not a regular file"
+x kf_dir -u WXPAY_API_KEY "$CLI" $(W D1) --dry-run --nonce abc --key-file "$B"
+usage key_file_directory_refused_by_name "it is a directory, not a regular file"
+x kf_zero -u WXPAY_API_KEY "$CLI" $(W D1) --dry-run --nonce abc --key-file /dev/zero
+usage key_file_dev_zero_refused_by_name "'/dev/zero': it is a character device, not a regular file"
+x kf_sock -u WXPAY_API_KEY "$CLI" $(W D1) --dry-run --nonce abc --key-file "$B/key.sock"
+usage key_file_socket_refused_by_name "key.sock': it is a socket, not a regular file"
+x kf_big -u WXPAY_API_KEY "$CLI" $(W D1) --dry-run --nonce abc --key-file "$B/key.big"
+usage key_file_longer_than_a_key_refused_unread "it holds more than 95 bytes, more than a key can be"
+cp "$B/key.txt" "$B/key644.txt"
+chmod 644 "$B/key644.txt"
+x kf_perm -u WXPAY_API_KEY "$CLI" $(W D1) --dry-run --nonce abc --key-file "$B/key644.txt"
+if [ $rc -eq 0 ] && cmp -s "$B/kf_perm.out" "$B/dry_nl.out" && [ "$(wc -l <"$B/kf_perm.err")" -eq 1 ] &&
+  grep -q "warning: --key-file '.*key644.txt' can be read by group or others (chmod 600 it)" "$B/kf_perm.err"; then
+  pass key_file_readable_by_others_warns_once_and_still_signs
+else
+  fail key_file_readable_by_others_warns_once_and_still_signs "exit $rc: $(peek "$B/kf_perm.err")"
+fi
+if [ -n "$V3_OK" ]; then
+  x kf_v3fifo "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$B/key.fifo" $V3P \
+    --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --dry-run
+  usage v3_private_key_fifo_refused_by_name_without_blocking "cannot read --private-key '.*key.fifo': it is a FIFO"
+  x kf_v3dir "$CLI" $V3K --platform-cert "$B" --combine-appid $APPID --combine-out-trade-no U1 \
+    --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_platform_cert_directory_refused_by_name "cannot read --platform-cert '.*': it is a directory"
+  x kf_v3zero "$CLI" $V3K --platform-public-key /dev/zero --platform-key-id PUB_KEY_ID_1 --combine-appid $APPID \
+    --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+  usage v3_platform_public_key_dev_zero_refused_by_name "cannot read --platform-public-key '/dev/zero': it is a character device"
+  cp "$K/merchant.key" "$B/merchant644.key"
+  chmod 644 "$B/merchant644.key"
+  x kf_v3perm "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$B/merchant644.key" $V3P \
+    --combine-appid $APPID --combine-out-trade-no V3D6 --sub-order 1900009001:V3D6_A --endpoint "$BASE" \
+    --dry-run --nonce abc --timestamp 1700000000
+  if [ $rc -eq 0 ] && cmp -s "$B/kf_v3perm.out" "$B/v3dry_a.out" && [ "$(wc -l <"$B/kf_v3perm.err")" -eq 1 ] &&
+    grep -q "warning: --private-key '.*merchant644.key' can be read by group or others" "$B/kf_v3perm.err"; then
+    pass v3_private_key_readable_by_others_warns_once_and_still_signs
+  else
+    fail v3_private_key_readable_by_others_warns_once_and_still_signs "exit $rc: $(peek "$B/kf_v3perm.err")"
+  fi
+else
+  v3skip v3_key_files_that_are_not_files
+fi
+
 # ================================================================== verify
 
 $H responses "$B" "$KEY" closed already paid systemerror notexist noauth unsigned-fail extra \
@@ -1181,7 +1438,7 @@ fi
 
 # ==================================================================== demo
 
-kill $EMU 2>/dev/null
+kill $EMU $HSRV 2>/dev/null
 wait $EMU 2>/dev/null
 trap - EXIT
 
