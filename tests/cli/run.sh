@@ -976,6 +976,33 @@ else
       --cacert "$B/certs/ca.pem" --json
     jcheck "v3_close_over_https_with_${t}" "{\"outcome\": \"closed\", \"exit\": 0, \"transport\": \"$t\", \"verified\": true}"
   done
+  # a client that holds only the platform certificate, and one that holds
+  # only the WeChat Pay public key, each close verified over both TLS
+  # transports with both RSA adapters: the emulator signs with the key the
+  # request's Wechatpay-Serial names, the certificate when it names none
+  for signer in openssl mbedtls; do
+    if [ $signer = openssl ]; then scli=$CLI; else scli=$MB_CLI; fi
+    for t in curl mbedtls; do
+      for held in cert pubkey; do
+        name="v3_client_holding_only_the_platform_${held}_closes_verified_over_${t}_signed_by_${signer}"
+        if [ -z "$scli" ] || ! has_transport $t || [ -z "$HTTPS" ]; then
+          skip "$name" "needs the $signer signer, the $t transport and the test certificates"
+          continue
+        fi
+        if [ $held = cert ]; then
+          keys="--platform-cert $K/platform.pem" want=$PSERIAL
+        else
+          keys="--platform-public-key $K/platform_pubkey_pub.pem --platform-key-id $PKID" want=$PKID
+        fi
+        o="V3H_${signer}_${t}_${held}"
+        neworder "$o"
+        x "v3held_$o" "$scli" $V3K $keys --combine-appid $APPID --combine-out-trade-no "$o" \
+          --sub-order "1900009001:${o}_A" --endpoint "https://localhost:$HTTPS" --transport $t \
+          --cacert "$B/certs/ca.pem" --json
+        jcheck "$name" "{\"outcome\": \"closed\", \"exit\": 0, \"transport\": \"$t\", \"verified\": true, \"platform_serial\": \"$want\"}"
+      done
+    done
+  done
 
   # the private key's text never shows, whatever happened
   if grep -rlF "$PEMLINE" "$B"/*.out "$B"/*.err >"$B/pem-leaks.txt" 2>/dev/null; then
