@@ -5,7 +5,10 @@
 # socket adapter over plain HTTP), plus the HTTP client alone over an
 # in-memory stream and a compiler matrix; and the APIv3 RSA signers and
 # verifiers (wxpay_openssl.h, wxpay_mbedtls.h) against keys and signatures of
-# the openssl command (rsa_test.c, keys from mkrsa.sh). One line per test:
+# the openssl command (rsa_test.c, keys from mkrsa.sh); and certificates for
+# IP addresses (tls_server.py serving mkcerts.sh's one-SAN leaves: an
+# https://127.0.0.1 or https://[::1] URL verifies only against an iPAddress
+# SAN of exactly that address). One line per test:
 # PASS, FAIL or SKIP (tests/CONVENTIONS.md). Loopback only. Build output in
 # build/adapters/.
 #
