@@ -36,9 +36,16 @@ WHAT IT DOES
    - mbedTLS has no system CA store: give ca_pem or ca_file. WeChat Pay's
      api.mch.weixin.qq.com chains to a public root CA (DigiCert at the time of
      writing): ship the root(s) your deployment needs.
-   - mbedTLS 2.28 checks the host name against DNS names only: a URL with an
-     IP address verifies only if the certificate lists that address as a DNS
-     name or CN. Use host names.
+   - A URL whose host is an IP address (https://10.0.0.5/..., https://[fd00::5]/)
+     verifies only if the server's certificate lists that address as an
+     iPAddress subjectAltName, byte for byte (RFC 6125 section 6.2.1, RFC
+     5280 section 4.2.1.6): no wildcards, and a DNS name or the CN never
+     matches an address. This adapter does that match itself, the same way
+     with mbedTLS 2.28 (which matches DNS names only) and 3.x; no SNI is sent
+     for an address (RFC 6066 section 3). An all-digits-and-dots host that is
+     not four decimal numbers 0-255 without leading zeros ("127.1", "010.0.0.1",
+     which a resolver may read otherwise) and an IPv6 literal with a zone
+     ("%eth0") are refused.
 
 EXAMPLE
 
@@ -243,6 +250,8 @@ typedef struct wxpay_mbedtls {
   unsigned long wxpay__op_start;
   unsigned wxpay__op_ms;
   wxpay_net wxpay__net;
+  unsigned char wxpay__ip[16]; /* the URL host as an address (see >>ip) */
+  int wxpay__ip_len;           /* 4, 16; 0 a host name; -1 a malformed address */
 #ifndef WXPAY_HTTP_NO_POSIX
   wxpay_socket wxpay__sock;
 #endif
@@ -368,6 +377,7 @@ WXPAY_MBEDTLS_DEF const char *wxpay_mbedtls_rsa_strerror(int code);
 
 #ifndef WXPAY_MBEDTLS_NO_TRANSPORT
 #include "mbedtls/net_sockets.h" /* MBEDTLS_ERR_NET_* codes only */
+#include "mbedtls/asn1.h"
 
 /* >>bio: mbedTLS's I/O callbacks over the lower stream -------------------- */
 
@@ -489,6 +499,160 @@ static unsigned long wxpay__mbedtls_now(void *ctx) {
   return wxpay_http_now_ms(h->wxpay__lower);
 }
 
+/* >>ip: a URL host that is an IP address ----------------------------------
+   mbedTLS 2.28 compares the host it is given with the certificate's DNS
+   names and CN only; 3.x also knows iPAddress names. One rule for both: for
+   an address, mbedTLS gets no host name (so no SNI, and no name check of
+   its own) and the verify callback below requires the address among the
+   leaf's iPAddress subjectAltNames, byte for byte. */
+
+/* "a.b.c.d": four decimal numbers 0-255 without leading zeros (a resolver
+   may read "010" as octal or "127.1" as 127.0.0.1: refused, not guessed).
+   1 and out filled, else 0. */
+static int wxpay__mbedtls_ipv4(const char *s, unsigned char out[4]) {
+  int part;
+  for (part = 0; part < 4; part++) {
+    unsigned v = 0, digits = 0;
+    if (part > 0 && *s++ != '.') return 0;
+    while (*s >= '0' && *s <= '9') {
+      if (digits == 1 && v == 0) return 0; /* a leading zero */
+      v = v * 10 + (unsigned)(*s++ - '0');
+      if (++digits > 3 || v > 255) return 0;
+    }
+    if (digits == 0) return 0;
+    out[part] = (unsigned char)v;
+  }
+  return *s == '\0';
+}
+
+static int wxpay__mbedtls_hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* An IPv6 address as RFC 4291 section 2.2 writes it: eight groups of 1-4
+   hex digits, one "::" for a run of zero groups, optionally a dotted IPv4
+   tail in the last 32 bits. A zone ("fe80::1%eth0") is refused. 1 and out
+   filled, else 0. */
+static int wxpay__mbedtls_ipv6(const char *s, unsigned char out[16]) {
+  unsigned char head[16];
+  size_t n = 0, gap = 16; /* bytes written; where "::" was (16: none) */
+  size_t i;
+  if (s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    s += 2;
+  } else if (s[0] == ':') {
+    return 0;
+  }
+  while (*s) {
+    unsigned v = 0;
+    int digits = 0, d;
+    const char *start = s;
+    while ((d = wxpay__mbedtls_hexval(*s)) >= 0) {
+      if (++digits > 4) return 0;
+      v = (v << 4) | (unsigned)d;
+      s++;
+    }
+    if (*s == '.') { /* the IPv4 tail: the rest of the string */
+      if (n > 12 || !wxpay__mbedtls_ipv4(start, head + n)) return 0;
+      n += 4;
+      break;
+    }
+    if (digits == 0 || n > 14) return 0;
+    head[n++] = (unsigned char)(v >> 8);
+    head[n++] = (unsigned char)(v & 0xFF);
+    if (*s == '\0') break;
+    if (*s++ != ':') return 0;   /* '%', ']' or other: refused */
+    if (*s == ':') {
+      if (gap != 16) return 0;   /* a second "::" */
+      gap = n;
+      s++;
+      if (*s == '\0') break;
+    } else if (*s == '\0') {
+      return 0;                  /* a trailing single ':' */
+    }
+  }
+  if (gap == 16) {
+    if (n != 16) return 0;
+    memcpy(out, head, 16);
+    return 1;
+  }
+  if (n > 14) return 0;          /* "::" must stand for one group or more */
+  memset(out, 0, 16);
+  memcpy(out, head, gap);
+  for (i = gap; i < n; i++) out[16 - (n - i)] = head[i];
+  return 1;
+}
+
+/* What the URL host is: 0 a host name; 4 or 16 an address (into ip); -1
+   an address in a form we refuse (see wxpay__mbedtls_ipv4/_ipv6). */
+static int wxpay__mbedtls_host_ip(const wxpay_url *url, unsigned char ip[16]) {
+  const char *c;
+  if (url->ipv6) return wxpay__mbedtls_ipv6(url->host, ip) ? 16 : -1;
+  for (c = url->host; *c; c++)
+    if (!((*c >= '0' && *c <= '9') || *c == '.')) return 0;
+  return wxpay__mbedtls_ipv4(url->host, ip) ? 4 : -1;
+}
+
+/* 1 when the certificate's subjectAltName extension lists ip[0..ip_len) as
+   an iPAddress ([7] OCTET STRING, 4 or 16 bytes), else 0 (no extension, a
+   malformed one). Read from the raw extensions: 2.28 keeps only DNS and
+   otherName entries in crt->subject_alt_names. */
+static int wxpay__mbedtls_san_has_ip(const mbedtls_x509_crt *crt,
+                                     const unsigned char *ip, size_t ip_len) {
+  static const unsigned char san_oid[3] = {0x55, 0x1D, 0x11}; /* 2.5.29.17 */
+  const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+  unsigned char *p = crt->v3_ext.p, *end, *ext_end, *names_end;
+  size_t len;
+  if (!p || crt->v3_ext.len == 0) return 0;
+  end = p + crt->v3_ext.len;
+  if (mbedtls_asn1_get_tag(&p, end, &len, seq) != 0) return 0;
+  end = p + len; /* Extensions ::= SEQUENCE OF Extension */
+  while (p < end) {
+    if (mbedtls_asn1_get_tag(&p, end, &len, seq) != 0) return 0;
+    ext_end = p + len;
+    if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OID) != 0) return 0;
+    if (len != sizeof san_oid || memcmp(p, san_oid, sizeof san_oid) != 0) {
+      p = ext_end;
+      continue;
+    }
+    p += len;
+    if (p < ext_end && *p == MBEDTLS_ASN1_BOOLEAN) { /* critical */
+      if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_BOOLEAN) != 0) return 0;
+      p += len;
+    }
+    if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OCTET_STRING) != 0 ||
+        mbedtls_asn1_get_tag(&p, ext_end, &len, seq) != 0)
+      return 0;
+    names_end = p + len; /* GeneralNames ::= SEQUENCE OF GeneralName */
+    while (p < names_end) {
+      int tag = *p++;
+      if (mbedtls_asn1_get_len(&p, names_end, &len) != 0) return 0;
+      if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == ip_len &&
+          memcmp(p, ip, ip_len) == 0)
+        return 1;
+      p += len;
+    }
+    return 0; /* RFC 5280 section 4.2: an extension appears at most once */
+  }
+  return 0;
+}
+
+/* mbedTLS's verify callback, for every certificate of the chain: for an
+   address host, the leaf (depth 0) must name the address, else it fails as
+   a wrong name would. */
+static int wxpay__mbedtls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth,
+                                    uint32_t *flags) {
+  wxpay_mbedtls *h = (wxpay_mbedtls *)ctx;
+  if (depth != 0 || h->wxpay__ip_len == 0) return 0;
+  if (h->wxpay__ip_len < 0 ||
+      !wxpay__mbedtls_san_has_ip(crt, h->wxpay__ip, (size_t)h->wxpay__ip_len))
+    *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}
+
 /* >>setup ---------------------------------------------------------------- */
 
 WXPAY_MBEDTLS_DEF void wxpay_mbedtls_free(wxpay_mbedtls *h) {
@@ -556,6 +720,7 @@ WXPAY_MBEDTLS_DEF int wxpay_mbedtls_init(wxpay_mbedtls *h) {
   if (ret != 0) goto fail;
   mbedtls_ssl_conf_authmode(&h->wxpay__conf, MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&h->wxpay__conf, &h->wxpay__ca, NULL);
+  mbedtls_ssl_conf_verify(&h->wxpay__conf, wxpay__mbedtls_verify_ip, h);
   if (h->f_rng)
     mbedtls_ssl_conf_rng(&h->wxpay__conf, h->f_rng, h->p_rng);
   else
@@ -601,8 +766,12 @@ WXPAY_MBEDTLS_DEF wxpay_net wxpay_mbedtls_exchange(wxpay_mbedtls *h,
   h->verify_flags = 0;
   h->wxpay__lower = lower;
 
+  /* an address: no host name for mbedTLS (see >>ip) */
+  h->wxpay__ip_len = wxpay__mbedtls_host_ip(url, h->wxpay__ip);
   ret = mbedtls_ssl_session_reset(&h->wxpay__ssl);
-  if (ret == 0) ret = mbedtls_ssl_set_hostname(&h->wxpay__ssl, url->host);
+  if (ret == 0)
+    ret = mbedtls_ssl_set_hostname(&h->wxpay__ssl,
+                                   h->wxpay__ip_len != 0 ? NULL : url->host);
   if (ret != 0) {
     h->last_error = ret;
     return WXPAY_NET_TLS;

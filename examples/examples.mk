@@ -15,6 +15,16 @@
 # it is not available (the tool then exits 7 for --api v3).
 # WXPAY_CLI_CURL / WXPAY_CLI_MBEDTLS / WXPAY_CLI_OPENSSL: auto (default),
 # 0 (leave out), 1 (must).
+#
+# Where each library is: pkg-config, else the plain -l flags; or yours, on
+# the command line or in the environment (then pkg-config is not asked):
+#   make MBEDTLS_CFLAGS=-I$HOME/mbedtls-3.6.6/include \
+#        MBEDTLS_LIBS="$HOME/mbedtls-3.6.6/library/libmbedtls.a \
+#          $HOME/mbedtls-3.6.6/library/libmbedx509.a \
+#          $HOME/mbedtls-3.6.6/library/libmbedcrypto.a"
+# (and CURL_CFLAGS/CURL_LIBS, OPENSSL_CFLAGS/OPENSSL_LIBS). Library paths
+# and -L/-l flags both work: the probes compile their C from stdin and end
+# `-x c` before the libraries, so an .a path is linked, not read as C.
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -31,14 +41,14 @@ HAS_PKGCONFIG := $(shell command -v pkg-config >/dev/null 2>&1 && echo 1)
 
 # -- libcurl ---------------------------------------------------------------
 ifneq ($(WXPAY_CLI_CURL),0)
-ifeq ($(HAS_PKGCONFIG),1)
-CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+ifeq ($(origin CURL_LIBS)$(HAS_PKGCONFIG),undefined1)
+CURL_CFLAGS ?= $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null)
 endif
 CURL_LIBS   := $(if $(CURL_LIBS),$(CURL_LIBS),-lcurl)
 HAVE_CURL   := $(shell test -f adapters/wxpay_curl.h && \
   printf '#include <curl/curl.h>\nint main(void) { return (int)curl_global_init(CURL_GLOBAL_DEFAULT); }\n' | \
-  $(CC) -x c $(CURL_CFLAGS) - -o /dev/null $(CURL_LIBS) >/dev/null 2>&1 && echo 1)
+  $(CC) $(CURL_CFLAGS) -x c - -x none -o /dev/null $(CURL_LIBS) >/dev/null 2>&1 && echo 1)
 ifeq ($(WXPAY_CLI_CURL)$(HAVE_CURL),1)
 $(error WXPAY_CLI_CURL=1 but libcurl (or adapters/wxpay_curl.h) was not found)
 endif
@@ -46,14 +56,14 @@ endif
 
 # -- mbedTLS ---------------------------------------------------------------
 ifneq ($(WXPAY_CLI_MBEDTLS),0)
-ifeq ($(HAS_PKGCONFIG),1)
-MBEDTLS_CFLAGS := $(shell pkg-config --cflags mbedtls 2>/dev/null)
+ifeq ($(origin MBEDTLS_LIBS)$(HAS_PKGCONFIG),undefined1)
+MBEDTLS_CFLAGS ?= $(shell pkg-config --cflags mbedtls 2>/dev/null)
 MBEDTLS_LIBS   := $(shell pkg-config --libs mbedtls mbedx509 mbedcrypto 2>/dev/null)
 endif
 MBEDTLS_LIBS   := $(if $(MBEDTLS_LIBS),$(MBEDTLS_LIBS),-lmbedtls -lmbedx509 -lmbedcrypto)
 HAVE_MBEDTLS   := $(shell test -f adapters/wxpay_mbedtls.h && \
   printf '#include <mbedtls/ssl.h>\nint main(void) { mbedtls_ssl_context s; mbedtls_ssl_init(&s); mbedtls_ssl_free(&s); return 0; }\n' | \
-  $(CC) -x c $(MBEDTLS_CFLAGS) - -o /dev/null $(MBEDTLS_LIBS) >/dev/null 2>&1 && echo 1)
+  $(CC) $(MBEDTLS_CFLAGS) -x c - -x none -o /dev/null $(MBEDTLS_LIBS) >/dev/null 2>&1 && echo 1)
 ifeq ($(WXPAY_CLI_MBEDTLS)$(HAVE_MBEDTLS),1)
 $(error WXPAY_CLI_MBEDTLS=1 but mbedTLS (or adapters/wxpay_mbedtls.h) was not found)
 endif
@@ -61,14 +71,14 @@ endif
 
 # -- OpenSSL (libcrypto: the APIv3 RSA signer) ------------------------------
 ifneq ($(WXPAY_CLI_OPENSSL),0)
-ifeq ($(HAS_PKGCONFIG),1)
-OPENSSL_CFLAGS := $(shell pkg-config --cflags libcrypto 2>/dev/null)
+ifeq ($(origin OPENSSL_LIBS)$(HAS_PKGCONFIG),undefined1)
+OPENSSL_CFLAGS ?= $(shell pkg-config --cflags libcrypto 2>/dev/null)
 OPENSSL_LIBS   := $(shell pkg-config --libs libcrypto 2>/dev/null)
 endif
 OPENSSL_LIBS   := $(if $(OPENSSL_LIBS),$(OPENSSL_LIBS),-lcrypto)
 HAVE_OPENSSL   := $(shell test -f adapters/wxpay_openssl.h && \
   printf '#include <openssl/evp.h>\nint main(void) { EVP_MD_CTX *c = EVP_MD_CTX_new(); EVP_MD_CTX_free(c); return 0; }\n' | \
-  $(CC) -x c $(OPENSSL_CFLAGS) - -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo 1)
+  $(CC) $(OPENSSL_CFLAGS) -x c - -x none -o /dev/null $(OPENSSL_LIBS) >/dev/null 2>&1 && echo 1)
 ifeq ($(WXPAY_CLI_OPENSSL)$(HAVE_OPENSSL),1)
 $(error WXPAY_CLI_OPENSSL=1 but OpenSSL's libcrypto (or adapters/wxpay_openssl.h) was not found)
 endif

@@ -25,6 +25,11 @@
    process's environment once read, and the process makes no core file
    (harden_process()). */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, POSIX sockets */
+#if defined(_WIN32) && !defined(WXPAY_HTTP_NO_POSIX)
+/* Windows has no POSIX sockets: no socket transport there (--dry-run and
+   verify work; libcurl, WXPAY_CLI_HAVE_CURL, would be the transport) */
+#define WXPAY_HTTP_NO_POSIX
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +46,10 @@
 #endif
 #ifdef __linux__
 #include <sys/prctl.h> /* prctl(PR_SET_DUMPABLE) */
+#endif
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
 #endif
 
 #define WXPAY_CLOSE_IMPLEMENTATION
@@ -106,7 +115,11 @@ static const char *const g_transports =
 #ifdef WXPAY_CLI_HAVE_MBEDTLS
     "mbedtls "
 #endif
+#ifndef WXPAY_HTTP_NO_POSIX
     "socket";
+#else
+    "(no socket transport)";
+#endif
 
 /* Platform certificates one run may be given (--platform-cert, repeated). */
 #define CLI_MAX_PLATFORM_CERTS 4
@@ -898,6 +911,18 @@ static int load_key(const cli_opts *o) {
 
 /* >>callbacks: clock, sleep, log */
 
+#ifdef _WIN32 /* no clock_gettime/nanosleep without winpthreads */
+static long long cli_clock(void *user) {
+  time_t t = time(NULL);
+  (void)user;
+  return t == (time_t)-1 ? -1 : (long long)t;
+}
+
+static void cli_sleep(void *user, unsigned ms) {
+  (void)user;
+  Sleep(ms);
+}
+#else
 static long long cli_clock(void *user) {
   struct timespec ts;
   (void)user;
@@ -913,6 +938,7 @@ static void cli_sleep(void *user, unsigned ms) {
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
   }
 }
+#endif
 
 static const char *log_text(wxpay_log_id id) {
   switch (id) {
@@ -1296,6 +1322,11 @@ static int setup_transport(const cli_opts *o, const char *primary, const char *b
 #endif
   }
   memset(&g_net, 0, sizeof g_net);
+#ifdef WXPAY_HTTP_NO_POSIX
+  if (!strcmp(want, "socket"))
+    return usage_error("--transport", "%s",
+                       "this " PROG " has no socket transport (built without POSIX sockets)");
+#endif
   if (!strcmp(want, "socket")) {
     if (tls_needed) {
       char msg[700];
@@ -1306,7 +1337,9 @@ static int setup_transport(const cli_opts *o, const char *primary, const char *b
       return usage_error("--transport", "%s", msg);
     }
     g_net.name = "socket";
+#ifndef WXPAY_HTTP_NO_POSIX
     g_net.fn = wxpay_socket_transport;
+#endif
     g_net.user = NULL;
     return 0;
   }
@@ -1927,6 +1960,12 @@ static int finish_output(int status) {
 static int run(int argc, char **argv) {
   cli_opts o;
   int i, rc;
+#ifdef _WIN32
+  /* bytes as they are, no CR LF translation: --dry-run prints the exact
+     body, verify checks the signature over the bytes received */
+  (void)_setmode(_fileno(stdin), _O_BINARY);
+  (void)_setmode(_fileno(stdout), _O_BINARY);
+#endif
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { print_help(); return 0; }
     if (!strcmp(argv[i], "--version")) { print_version(); return 0; }

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.." || exit 2
 mkdir -p build
 log=build/test.log
 : > "$log"
-suites="tests/unit/run.sh tests/crosscheck/run.sh tests/emulator/run.sh tests/adapters/run.sh tests/cli/run.sh tests/hostile/run.sh"
+suites="tests/unit/run.sh tests/crosscheck/run.sh tests/emulator/run.sh tests/adapters/run.sh tests/cli/run.sh tests/hostile/run.sh tests/mbedtls36/run.sh tests/windows/run.sh tests/packaging/run.sh"
 for s in $suites; do
   if [ ! -f "$s" ]; then continue; fi
   echo "== $s"

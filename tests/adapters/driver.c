@@ -19,6 +19,8 @@
    prints  err=.. outcome=.. net=.. http=.. attempts=.. verified=.. err_code=..
            seq=PB.. elapsed_ms=..      (seq: endpoint of each attempt)
    or, with --raw,  net=.. status=.. body_len=.. found=.. slot=.. elapsed_ms=..
+                    (mbedTLS: and verify=0x.., the certificate verify flags)
+   driver --mbedtls-version   (mbedTLS) headers=X.Y.Z linked=X.Y.Z
 
    Helpers for run.sh (fast, unlike a Python start-up), over plain HTTP with
    wxpay_socket_transport whatever the adapter:
@@ -284,6 +286,17 @@ int main(int argc, char **argv) {
   static wxpay_mbedtls tls;
 #endif
 
+#if defined(DRIVER_MBEDTLS)
+  if (argc == 2 && strcmp(argv[1], "--mbedtls-version") == 0) {
+    /* the headers compiled against, and the library linked */
+    char linked[32] = "unknown";
+#ifdef MBEDTLS_VERSION_C
+    mbedtls_version_get_string(linked);
+#endif
+    printf("headers=%s linked=%s\n", MBEDTLS_VERSION_STRING, linked);
+    return 0;
+  }
+#endif
   if (argc > 1 && (strcmp(argv[1], "--free-port") == 0 ||
                    strcmp(argv[1], "--silent-port") == 0 ||
                    strcmp(argv[1], "--fetch") == 0 ||
@@ -365,9 +378,13 @@ int main(int argc, char **argv) {
     hresp.header_count = 1;
     t0 = now_ms();
     n = transport(transport_user, &hreq, &hresp);
-    printf("net=%s status=%d body_len=%lu found=%d slot=%s slot_len=%lu elapsed_ms=%lu\n",
+    printf("net=%s status=%d body_len=%lu found=%d slot=%s slot_len=%lu elapsed_ms=%lu",
            wxpay_net_name(n), hresp.status, (unsigned long)hresp.body_len, slot.found,
            slot.found ? slot_val : "-", (unsigned long)slot.len, now_ms() - t0);
+#if defined(DRIVER_MBEDTLS)
+    printf(" verify=0x%x", (unsigned)tls.verify_flags);
+#endif
+    printf("\n");
     if (verbose) fprintf(stderr, "body: %.*s\n", (int)hresp.body_len, body);
   } else {
     memset(&cli, 0, sizeof cli);

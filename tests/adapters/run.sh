@@ -5,15 +5,30 @@
 # socket adapter over plain HTTP), plus the HTTP client alone over an
 # in-memory stream and a compiler matrix; and the APIv3 RSA signers and
 # verifiers (wxpay_openssl.h, wxpay_mbedtls.h) against keys and signatures of
-# the openssl command (rsa_test.c, keys from mkrsa.sh). One line per test:
+# the openssl command (rsa_test.c, keys from mkrsa.sh); and certificates for
+# IP addresses (tls_server.py serving mkcerts.sh's one-SAN leaves: an
+# https://127.0.0.1 or https://[::1] URL verifies only against an iPAddress
+# SAN of exactly that address). One line per test:
 # PASS, FAIL or SKIP (tests/CONVENTIONS.md). Loopback only. Build output in
 # build/adapters/.
 #
 # Missing libcurl / mbedTLS / libssl-dev / openssl / a compiler: a loud SKIP
 # (CI sets WXPAY_NO_SKIP=1, which tests/run.sh turns into a failure).
+#
+# Another mbedTLS than the system's (tests/mbedtls36/run.sh runs this suite
+# against a self-built 3.6): WXPAY_TEST_MBEDTLS_CFLAGS (e.g. -I.../include),
+# WXPAY_TEST_MBEDTLS_LIBS (the transport's three libraries, default
+# -lmbedtls -lmbedx509 -lmbedcrypto), WXPAY_TEST_MBEDTLS_RSA_LIBS (the RSA
+# part's two, default -lmbedx509 -lmbedcrypto); WXPAY_TEST_MBEDTLS_ONLY=1
+# runs only the tests that involve mbedTLS; WXPAY_TEST_BUILD is the build
+# directory (default build/adapters).
 cd "$(dirname "$0")/../.." || exit 2
 T=tests/adapters
-B=build/adapters
+B=${WXPAY_TEST_BUILD:-build/adapters}
+MB_CFLAGS=${WXPAY_TEST_MBEDTLS_CFLAGS:-}
+MB_LIBS=${WXPAY_TEST_MBEDTLS_LIBS:--lmbedtls -lmbedx509 -lmbedcrypto}
+MB_RSA_LIBS=${WXPAY_TEST_MBEDTLS_RSA_LIBS:--lmbedx509 -lmbedcrypto}
+MB_ONLY=${WXPAY_TEST_MBEDTLS_ONLY:-0}
 CERTS=$B/certs
 EP=/pay/closecombinedorder
 CC=${CC:-cc}
@@ -59,15 +74,19 @@ have() { # header libs... : does the optional library link?
   printf '#include <%s>\nint main(void) { return 0; }\n' "$h" > "$B/probe.c"
   $CC "$B/probe.c" -o "$B/probe" "$@" > /dev/null 2>&1
 }
-HAVE_CURL=0; have curl/curl.h -lcurl && HAVE_CURL=1
-HAVE_MBEDTLS=0; have mbedtls/ssl.h -lmbedtls -lmbedx509 -lmbedcrypto && HAVE_MBEDTLS=1
-[ $HAVE_CURL = 1 ] || skip curl_adapter "libcurl not installed (apt-get install libcurl4-openssl-dev)"
+HAVE_MBEDTLS=0; have mbedtls/ssl.h $MB_CFLAGS $MB_LIBS && HAVE_MBEDTLS=1
 [ $HAVE_MBEDTLS = 1 ] || skip mbedtls_adapter "mbedTLS not installed (apt-get install libmbedtls-dev)"
-HAVE_OPENSSL=0; have openssl/evp.h -lcrypto && HAVE_OPENSSL=1
-[ $HAVE_OPENSSL = 1 ] || skip openssl_adapter "OpenSSL libcrypto headers not installed (apt-get install libssl-dev)"
+HAVE_CURL=0
+HAVE_OPENSSL=0
+if [ "$MB_ONLY" != 1 ]; then
+  have curl/curl.h -lcurl && HAVE_CURL=1
+  [ $HAVE_CURL = 1 ] || skip curl_adapter "libcurl not installed (apt-get install libcurl4-openssl-dev)"
+  have openssl/evp.h -lcrypto && HAVE_OPENSSL=1
+  [ $HAVE_OPENSSL = 1 ] || skip openssl_adapter "OpenSSL libcrypto headers not installed (apt-get install libssl-dev)"
+fi
 DEFS=""
 [ $HAVE_CURL = 1 ] && DEFS="$DEFS -DHAVE_CURL"
-[ $HAVE_MBEDTLS = 1 ] && DEFS="$DEFS -DHAVE_MBEDTLS"
+[ $HAVE_MBEDTLS = 1 ] && DEFS="$DEFS -DHAVE_MBEDTLS $MB_CFLAGS"
 [ $HAVE_OPENSSL = 1 ] && DEFS="$DEFS -DHAVE_OPENSSL"
 
 JOBS=""
@@ -119,7 +138,7 @@ compile_all() { # cc
     -c adapters/wxpay_http.h -o "$B/http_noposix_$1.o" &&
   # each RSA part alone: the mbedTLS one without the transport (no sockets)
   if [ $HAVE_MBEDTLS = 1 ]; then
-    $1 $STRICT $MORE -O2 -DWXPAY_MBEDTLS_NO_TRANSPORT -DWXPAY_MBEDTLS_IMPLEMENTATION -x c \
+    $1 $STRICT $MORE -O2 $MB_CFLAGS -DWXPAY_MBEDTLS_NO_TRANSPORT -DWXPAY_MBEDTLS_IMPLEMENTATION -x c \
       -c adapters/wxpay_mbedtls.h -o "$B/mbedtls_rsa_only_$1.o"
   fi &&
   if [ $HAVE_OPENSSL = 1 ]; then
@@ -138,7 +157,7 @@ if command -v g++ > /dev/null 2>&1; then
   HAVE_CXX=1
   bg cxx g++ -Wall -Wextra -Werror -I. $DEFS -x c++ -c $T/compile_all.c -o "$B/compile_all_cpp.o"
 fi
-bg http_unit $CC $STRICT $MORE -g $T/http_unit.c -o "$B/http_unit"
+[ "$MB_ONLY" = 1 ] || bg http_unit $CC $STRICT $MORE -g $T/http_unit.c -o "$B/http_unit"
 # the RSA tests, under AddressSanitizer and UBSan when they work here
 SAN=""
 printf 'int main(void) { return 0; }\n' > "$B/san_probe.c"
@@ -151,11 +170,11 @@ RSA_ADAPTERS=""
 [ $HAVE_MBEDTLS = 1 ] && RSA_ADAPTERS="$RSA_ADAPTERS mbedtls"
 for a in $RSA_ADAPTERS; do
   case $a in
-  openssl) libs="-lcrypto" ;;
-  mbedtls) libs="-lmbedx509 -lmbedcrypto" ;; # the RSA part alone: no -lmbedtls
+  openssl) cf=""; libs="-lcrypto" ;;
+  mbedtls) cf=$MB_CFLAGS; libs=$MB_RSA_LIBS ;; # the RSA part alone: no -lmbedtls
   esac
   up=$(echo $a | tr a-z A-Z)
-  bg "rsa_$a" $CC $STRICT $MORE -g $SAN -DRSA_$up $T/rsa_test.c -o "$B/rsa_$a" $libs
+  bg "rsa_$a" $CC $STRICT $MORE -g $SAN $cf -DRSA_$up $T/rsa_test.c -o "$B/rsa_$a" $libs
 done
 HAVE_IMPL=0
 grep -q '^#ifdef WXPAY_CLOSE_IMPLEMENTATION' wxpay_close.h && HAVE_IMPL=1
@@ -170,11 +189,11 @@ if [ $HAVE_V3 = 1 ] && [ $HAVE_IMPL = 1 ]; then
   [ $HAVE_MBEDTLS = 1 ] && V3_PAIRS="$V3_PAIRS mbedtls"
   for a in $V3_PAIRS; do
     case $a in
-    curl) libs="-lcurl -lcrypto" ;;
-    mbedtls) libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
+    curl) cf=""; libs="-lcurl -lcrypto" ;;
+    mbedtls) cf=$MB_CFLAGS; libs=$MB_LIBS ;;
     esac
     up=$(echo $a | tr a-z A-Z)
-    bg "v3drv_$a" $CC $STRICT $MORE -g -DV3_$up $T/v3_driver.c -o "$B/v3drv_$a" $libs
+    bg "v3drv_$a" $CC $STRICT $MORE -g $cf -DV3_$up $T/v3_driver.c -o "$B/v3drv_$a" $libs
   done
 fi
 ADAPTERS="socket"
@@ -183,12 +202,12 @@ ADAPTERS="socket"
 if [ $HAVE_IMPL = 1 ]; then
   for a in $ADAPTERS; do
     case $a in
-    socket) libs="" ;;
-    curl) libs="-lcurl" ;;
-    mbedtls) libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
+    socket) cf=""; libs="" ;;
+    curl) cf=""; libs="-lcurl" ;;
+    mbedtls) cf=$MB_CFLAGS; libs=$MB_LIBS ;;
     esac
     up=$(echo $a | tr a-z A-Z)
-    bg "drv_$a" $CC $STRICT $MORE -g -DDRIVER_$up $T/driver.c -o "$B/drv_$a" $libs
+    bg "drv_$a" $CC $STRICT $MORE -g $cf -DDRIVER_$up $T/driver.c -o "$B/drv_$a" $libs
   done
 fi
 
@@ -207,12 +226,13 @@ done
 EMU_PID=""
 SILENT_PID=""
 HOSTILE_PID=""
+NAMES_PID=""
 cleanup() {
-  for c_pid in $EMU_PID $SILENT_PID $HOSTILE_PID; do
+  for c_pid in $EMU_PID $SILENT_PID $HOSTILE_PID $NAMES_PID; do
     kill "$c_pid" 2> /dev/null
     wait "$c_pid" 2> /dev/null
   done
-  EMU_PID=""; SILENT_PID=""; HOSTILE_PID=""
+  EMU_PID=""; SILENT_PID=""; HOSTILE_PID=""; NAMES_PID=""
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
@@ -228,7 +248,7 @@ if [ $E2E = 1 ]; then
     for o in OK:open:3600 CLOSED:closed:7200 PAID:paid:3600 YOUNG:open:0 \
              EXTRA:open:3600 CHUNK:open:3600 FAILOVER:open:3600 TLSFAILOVER:open:3600 \
              TOFAILOVER:open:3600 RETRYOK:open:3600 SYSERR:open:3600 MISC:open:3600 \
-             DELAY:open:3600 PEM:open:3600 SILENT:open:3600; do
+             DELAY:open:3600 PEM:open:3600 SILENT:open:3600 IPURL:open:3600; do
       no=${p}_${o%%:*}; rest=${o#*:}
       set -- "$@" --order "$no:1900000109:${rest%%:*}:${rest#*:}:1900009001/OD_$no"
     done
@@ -247,6 +267,13 @@ if [ $E2E = 1 ]; then
     --merchant 1900000109:wx8888888888888888:192006250b4c09247ec02edce69f6a2d \
     $certs_arg --port-file "$B/ports.json" "$@" > "$B/emulator.out" 2> "$B/emulator.err" &
   EMU_PID=$!
+  # the certificate-name servers (IP-address certificates), beside it
+  if [ $TLS = 1 ]; then
+    rm -f "$B/names.json"
+    python3 $T/tls_server.py --certs "$CERTS" --port-file "$B/names.json" \
+      ip-only ip-other dns-only ipv6-only > "$B/names.out" 2>&1 &
+    NAMES_PID=$!
+  fi
 fi
 
 await $JOBS
@@ -255,7 +282,8 @@ for cc in $CCS; do report "compile_$cc" "adapters_build_warning_free_$cc"; done
 report headers_only adapters_headers_compile_in_plain_c99_without_posix_macros
 [ $HAVE_CXX = 1 ] && report cxx adapters_build_as_cplusplus
 # the HTTP client alone, over an in-memory stream (prints its own lines)
-if [ "$(cat "$B/http_unit.rc")" = 0 ]; then "$B/http_unit" || true
+if [ "$MB_ONLY" = 1 ]; then :
+elif [ "$(cat "$B/http_unit.rc")" = 0 ]; then "$B/http_unit" || true
 else report http_unit http_unit_builds; fi
 
 # ------------------------------------------------- APIv3 RSA sign / verify --
@@ -301,7 +329,7 @@ for a in $RSA_ADAPTERS; do
   fi
 done
 case " $RSA_SIGNED " in
-*" openssl "*" mbedtls "*)
+*" openssl mbedtls "*)
   if cmp -s "$RSA_DIR/sig_openssl.bin" "$RSA_DIR/sig_mbedtls.bin" &&
      cmp -s "$RSA_DIR/sig_openssl_4096.bin" "$RSA_DIR/sig_mbedtls_4096.bin"; then
     pass rsa_adapters_produce_byte_identical_signatures
@@ -464,6 +492,7 @@ suite() {
 for A in $built; do
   case $A in
   socket)
+    [ "$MB_ONLY" = 1 ] && continue
     suite socket SOCK "http://127.0.0.1:$HP" "http://127.0.0.1:$DEAD" "" "" "127.0.0.1:$HP"
     line=$("$B/drv_socket" --raw "https://localhost:${SP:-443}$EP")
     want socket_transport_refuses_https_url "$line" net=IO
@@ -490,6 +519,75 @@ if echo " $built " | grep -q ' mbedtls ' && [ $TLS = 1 ]; then
   line=$("$B/drv_mbedtls" --raw --ca "$CERTS/ca.pem" "http://127.0.0.1:$HP$EP" 2>> "$B/drv_mbedtls.err")
   want mbedtls_transport_serves_plain_http_urls "$line" net=OK status=200
 fi
+if echo " $built " | grep -q ' mbedtls '; then
+  line=" $("$B/drv_mbedtls" --mbedtls-version)"
+  mh=$(field "$line" headers); ml=$(field "$line" linked)
+  if [ -n "$mh" ] && [ "$mh" = "$ml" ]; then
+    pass mbedtls_linked_library_matches_its_headers
+    echo "note: mbedTLS $ml"
+  else fail mbedtls_linked_library_matches_its_headers "$line"; fi
+fi
+
+# ---------------------------------------- certificates for IP addresses --
+# A URL whose host is an address verifies only against an iPAddress
+# subjectAltName of exactly that address (RFC 6125 6.2.1, RFC 5280 4.2.1.6):
+# mbedTLS by the adapter's own match (2.28 knows DNS names only), libcurl
+# by OpenSSL. tls_server.py serves the mkcerts.sh leaves ip-only (IP
+# 127.0.0.1), ip-other (IP 127.0.0.2), dns-only (DNS localhost) and
+# ipv6-only (IP ::1), each on 127.0.0.1 and, if the machine has it, ::1.
+NAMES=0
+if [ $TLS = 1 ] && [ -n "$NAMES_PID" ]; then
+  i=0
+  while [ ! -s "$B/names.json" ] && [ $i -lt 150 ] && kill -0 $NAMES_PID 2> /dev/null; do
+    sleep 0.1; i=$((i + 1))
+  done
+  if [ -s "$B/names.json" ]; then NAMES=1
+  else fail certificate_name_servers_start "$(head -c 400 "$B/names.out")"; fi
+fi
+names_port() { # NAME v4|v6: the port, or null
+  sed -n "s/.*\"$1\": {\"v4\": \([0-9]*\), \"v6\": \([0-9a-z]*\)}.*/\1 \2/p" "$B/names.json" |
+    { read -r n_v4 n_v6; if [ "$2" = v4 ]; then echo "$n_v4"; else echo "$n_v6"; fi; }
+}
+for A in $built; do
+  [ $NAMES = 1 ] || break
+  case $A in curl) P=CURL ;; mbedtls) P=MBED ;; *) continue ;; esac
+  nraw() { "$B/drv_$A" --raw --ca "$CERTS/ca.pem" "$@" 2>> "$B/drv_$A.err"; }
+  IPONLY=$(names_port ip-only v4); IPOTHER=$(names_port ip-other v4)
+  DNSONLY=$(names_port dns-only v4)
+  count() { field " $(nraw --slot x-requests "https://localhost:$DNSONLY/_count")" slot; }
+  line=$(nraw "https://127.0.0.1:$IPONLY$EP")
+  want "${A}_ip_san_accepted_for_ipv4_url" "$line" net=OK status=200
+  line=$(nraw "https://localhost:$DNSONLY$EP")
+  want "${A}_dns_only_certificate_accepted_for_its_host_name" "$line" net=OK status=200
+  c0=$(count)
+  line=$(nraw "https://127.0.0.1:$DNSONLY$EP")
+  want "${A}_dns_only_certificate_refused_for_ipv4_url" "$line" net=TLS status=0
+  line=$(nraw "https://127.0.0.1:$IPOTHER$EP")
+  want "${A}_other_address_certificate_refused_for_ipv4_url" "$line" net=TLS status=0
+  line=$(nraw "https://localhost:$IPONLY$EP")
+  want "${A}_ip_only_certificate_refused_for_host_name_url" "$line" net=TLS status=0
+  if [ $A = mbedtls ]; then # libcurl reads 127.1 as 127.0.0.1, as inet_aton does
+    line=$(nraw "https://127.1:$IPONLY$EP")
+    want "${A}_shorthand_ipv4_url_refused" "$line" net=TLS status=0
+  fi
+  c1=$(count)
+  if [ -n "$c0" ] && [ "$c0" = "$c1" ]; then pass "${A}_refused_address_certificates_get_no_request"
+  else fail "${A}_refused_address_certificates_get_no_request" "requests served before $c0, after $c1"; fi
+  V6=$(names_port ipv6-only v6); V6OTHER=$(names_port ip-only v6)
+  if [ "$V6" = null ] || [ -z "$V6" ]; then
+    skip "${A}_ipv6_san_accepted_for_ipv6_url" "no IPv6 loopback (::1) on this machine"
+  else
+    line=$(nraw "https://[::1]:$V6$EP")
+    want "${A}_ipv6_san_accepted_for_ipv6_url" "$line" net=OK status=200
+    line=$(nraw "https://[::1]:$V6OTHER$EP")
+    want "${A}_ipv4_san_refused_for_ipv6_url" "$line" net=TLS status=0
+    line=$(nraw "https://[0:0::1]:$V6$EP")
+    want "${A}_ipv6_san_matches_another_spelling_of_the_address" "$line" net=OK status=200
+  fi
+  # the emulator's own certificate: DNS:localhost and IP:127.0.0.1
+  line=$("$B/drv_$A" --ca "$CERTS/ca.pem" --order ${P}_IPURL "https://127.0.0.1:$SP$EP" 2>> "$B/drv_$A.err")
+  want "${A}_close_at_ip_url_verified_by_ip_san" "$line" err=OK outcome=closed verified=1
+done
 
 # ----------------------------------- response head limits, every transport --
 # One policy (wxpay_http.h LIMITS), the same hostile server

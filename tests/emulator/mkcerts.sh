@@ -6,6 +6,10 @@
 #   wronghost.pem / wronghost.key   leaf for SAN DNS:wrong.invalid (same CA)
 #   other-ca.pem / other-ca.key     an unrelated CA (a client trusting only it
 #                                   must refuse the emulator)
+#   ip-only.pem / .key              leaf for SAN IP:127.0.0.1 only
+#   ip-other.pem / .key             leaf for SAN IP:127.0.0.2 only
+#   dns-only.pem / .key             leaf for SAN DNS:localhost only
+#   ipv6-only.pem / .key            leaf for SAN IP:::1 only
 #
 # and the APIv3 signing identities (self-signed, 40-hex-digit serials):
 #
@@ -102,8 +106,14 @@ mkca ca "wxpay_close emulator test CA (throw-away)"
 mkca other-ca "unrelated test CA (throw-away)"
 mkleaf server "DNS:localhost, IP:127.0.0.1"
 mkleaf wronghost "DNS:wrong.invalid"
+# for the IP-address certificate tests (tests/adapters/tls_server.py)
+mkleaf ip-only "IP:127.0.0.1"
+mkleaf ip-other "IP:127.0.0.2"
+mkleaf dns-only "DNS:localhost"
+mkleaf ipv6-only "IP:::1"
 chmod 644 ./*.pem
-openssl verify -CAfile ca.pem server.pem wronghost.pem >>"$log" 2>&1 ||
+openssl verify -CAfile ca.pem server.pem wronghost.pem ip-only.pem ip-other.pem \
+  dns-only.pem ipv6-only.pem >>"$log" 2>&1 ||
   { echo "mkcerts.sh: verification failed, see $dir/$log" >&2; exit 1; }
 
 ok=1

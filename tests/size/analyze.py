@@ -13,8 +13,8 @@ Worst-case stack: -fcallgraph-info=su gives the call graph (VCG) with each
 function's frame; -fstack-usage (.su) confirms the frames are static. The
 worst case of a function is its frame plus the worst of its callees. Calls
 into libc (memcpy, memset, ...) are costed from the linked ELF: the bytes
-their prologue pushes (push/stmdb register count x 4, plus "sub sp, #N");
-they are leaves. Indirect calls are the caller's callbacks (transport, random,
+their prologue pushes (ARM: push/stmdb register count x 4, plus "sub sp,
+#N"; RISC-V: "addi sp,sp,-N"); they are leaves. Indirect calls are the caller's callbacks (transport, random,
 clock, sleep, log) and are left out: their stack is the caller's, and the
 figure is "the library's own, below the caller's buffers and callbacks".
 IGNORE_EDGES="caller>callee,..." leaves calls out (run.sh uses it for a
@@ -109,6 +109,11 @@ def extern_frame(name, elf, objdump, nm, cache={}):
                 regs += int(r.group(2)) - int(r.group(1)) + 1 if r else 1
             total += 4 * regs
         m = re.search(r"\ssub(?:\.w)?\s+sp,\s*(?:sp,\s*)?#(\d+)", line)
+        if m:
+            total += int(m.group(1))
+        # RISC-V: the frame is allocated at once, "addi sp,sp,-N" (which
+        # newer objdumps print as "add sp,sp,-N"; "c.addi16sp sp,-N")
+        m = re.search(r"\s(?:c\.)?add(?:i|i16sp)?\s+sp,\s*(?:sp,\s*)?-(\d+)", line)
         if m:
             total += int(m.group(1))
     cache[name] = total

@@ -1,8 +1,11 @@
 #!/bin/sh
-# make size: flash and stack of the core on Cortex-M0+ and Cortex-M4.
+# make size: flash and stack of the core on Cortex-M0+, Cortex-M4 and the
+# ESP32-C3 (RISC-V).
 #
 # arm-none-eabi-gcc -Os -mthumb -ffunction-sections -fdata-sections, newlib
-# nano, linked with --gc-sections into minimal programs (tests/size/app.c)
+# nano; for the ESP32-C3 riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32
+# with picolibc (--specs=picolibc.specs; its core compiled with the strict
+# warnings and -Werror); each linked with --gc-sections into minimal programs (tests/size/app.c)
 # that call wxpay_close_build(), wxpay_close_parse(), both, or wxpay_close()
 # with a fake transport; WXPAY_NO_OS and -DNDEBUG as on bare metal; each with
 # and without WXPAY_NO_ERROR_STRINGS (the programs call wxpay_strerror()).
@@ -41,8 +44,31 @@ if ! command -v "$PY" >/dev/null 2>&1; then
 fi
 PREFIX=${ARMCC%gcc}
 NM=${PREFIX}nm
-OBJDUMP=${PREFIX}objdump
-SIZE=${PREFIX}size
+# the ESP32-C3's RISC-V core: rv32imc, ilp32, picolibc (Debian:
+# gcc-riscv64-unknown-elf, picolibc-riscv64-unknown-elf)
+RVCC=${RVCC:-riscv64-unknown-elf-gcc}
+RVARCH="-march=rv32imc -mabi=ilp32 --specs=picolibc.specs"
+STRICT="-std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -Werror"
+TARGETS="cortex-m0plus cortex-m4"
+printf 'int main(void) { return 0; }\n' > "$OUT/rv_probe.c"
+# shellcheck disable=SC2086
+if ! command -v "$RVCC" >/dev/null 2>&1; then
+  echo "SKIP size_esp32c3: $RVCC not found (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)"
+  fails=$((fails + ${WXPAY_NO_SKIP:-0}))
+elif ! $RVCC $RVARCH "$OUT/rv_probe.c" -o "$OUT/rv_probe.elf" > "$OUT/rv_probe.err" 2>&1; then
+  echo "SKIP size_esp32c3: $RVCC links nothing with $RVARCH (apt-get install picolibc-riscv64-unknown-elf): $(head -c 200 "$OUT/rv_probe.err")"
+  fails=$((fails + ${WXPAY_NO_SKIP:-0}))
+else
+  TARGETS="$TARGETS esp32c3"
+fi
+# per target: compiler, its flags, the core's extra flags, link flags, tool prefix
+target() {
+  case $1 in
+  esp32c3) TCC=$RVCC; TFLAGS=$RVARCH; TCORE=$STRICT; TLINK=""; TP=${RVCC%gcc} ;;
+  *) TCC=$ARMCC; TFLAGS="-mcpu=$1 -mthumb"; TCORE=""; TLINK="--specs=nano.specs --specs=nosys.specs"; TP=$PREFIX ;;
+  esac
+}
+label() { case $1 in esp32c3) echo "esp32c3 (rv32imc)" ;; *) echo "$1" ;; esac; }
 
 say() { echo "$*"; }
 verdict() { # ok name detail
@@ -53,25 +79,27 @@ verdict() { # ok name detail
 
 TABLE=$OUT/table.txt
 : > "$TABLE"
-for cpu in cortex-m0plus cortex-m4; do
+for cpu in $TARGETS; do
+  target $cpu
   for strings in strings nostrings; do
     d=$OUT/$cpu-$strings
     mkdir -p "$d"
     defs="-DNDEBUG"
     [ $strings = nostrings ] && defs="$defs -DWXPAY_NO_ERROR_STRINGS"
-    CF="-mcpu=$cpu -mthumb -Os -std=c99 -ffunction-sections -fdata-sections -I. $defs"
+    CF="$TFLAGS -Os -std=c99 -ffunction-sections -fdata-sections -I. $defs"
     # shellcheck disable=SC2086
-    if ! $ARMCC $CF -fstack-usage -fcallgraph-info=su -c tests/size/core.c -o "$d/core.o" \
+    if ! $TCC $CF $TCORE -fstack-usage -fcallgraph-info=su -c tests/size/core.c -o "$d/core.o" \
          2> "$d/core.err"; then
       say "FAIL size_${cpu}_${strings}_core_compiles: $(head -n 3 "$d/core.err" | tr '\n' ' ')"
       fails=$((fails + 1))
       continue
     fi
+    [ $cpu = esp32c3 ] && verdict 1 "size_esp32c3_${strings}_core_builds_warning_free" "-Werror with the strict warnings"
     for app in EMPTY BUILD PARSE BUILD_PARSE MINIMAL CLOSE; do
       a=$(echo $app | tr 'A-Z' 'a-z')
       # shellcheck disable=SC2086
-      $ARMCC $CF -DAPP_$app -c tests/size/app.c -o "$d/app_$a.o" 2> "$d/app_$a.err" &&
-      $ARMCC $CF --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
+      $TCC $CF -DAPP_$app -c tests/size/app.c -o "$d/app_$a.o" 2> "$d/app_$a.err" &&
+      $TCC $CF $TLINK -Wl,--gc-sections \
         -Wl,-Map="$d/$a.map" "$d/app_$a.o" "$d/core.o" -o "$d/$a.elf" 2>> "$d/app_$a.err"
       if [ $? != 0 ]; then
         say "FAIL size_${cpu}_${strings}_${a}_links: $(head -n 3 "$d/app_$a.err" | tr '\n' ' ')"
@@ -81,19 +109,19 @@ for cpu in cortex-m0plus cortex-m4; do
       # shellcheck disable=SC2046
       set -- $($PY tests/size/analyze.py flash "$d/$a.map" core.o "app_$a.o")
       echo "$1 $2 $3 $4 $5 $6" > "$d/$a.flash"
-      $SIZE -A "$d/$a.elf" | awk '$1 ~ /^\.(text|rodata)$/ {s += $2} END {print s}' > "$d/$a.image"
-      heap=$($NM "$d/$a.elf" | awk '{print $NF}' | grep -xE '_?(malloc|free|calloc|realloc|_malloc_r|_free_r|_calloc_r|_realloc_r|_sbrk|_sbrk_r|sbrk)' | tr '\n' ' ')
+      ${TP}size -A "$d/$a.elf" | awk '$1 ~ /^\.(text|rodata)$/ {s += $2} END {print s}' > "$d/$a.image"
+      heap=$(${TP}nm "$d/$a.elf" | awk '{print $NF}' | grep -xE '_?(malloc|free|calloc|realloc|_malloc_r|_free_r|_calloc_r|_realloc_r|_sbrk|_sbrk_r|sbrk)' | tr '\n' ' ')
       if [ -n "$heap" ]; then
         verdict 0 "size_${cpu}_${strings}_${a}_links_no_heap" "heap symbols in the link: $heap"
       fi
       [ -z "$heap" ] && echo ok > "$d/$a.noheap"
     done
-    $PY tests/size/analyze.py stack "$d/core.ci" "$d/core.su" "$d/close.elf" "$OBJDUMP" "$NM" \
+    $PY tests/size/analyze.py stack "$d/core.ci" "$d/core.su" "$d/close.elf" "${TP}objdump" "${TP}nm" \
       wxpay_close_build wxpay_close_parse wxpay_close > "$d/stack.txt"
     # the same without the long-key branch of the HMAC (a key over 64 bytes
     # is hashed first; an APIv2 key is 32): what a real call can reach
     IGNORE_EDGES="wxpay__hmac_pads>wxpay_sha256" $PY tests/size/analyze.py stack "$d/core.ci" \
-      "$d/core.su" "$d/close.elf" "$OBJDUMP" "$NM" \
+      "$d/core.su" "$d/close.elf" "${TP}objdump" "${TP}nm" \
       wxpay_close_build wxpay_close_parse wxpay_close > "$d/stack_rt.txt"
   done
 done
@@ -112,12 +140,12 @@ md=$OUT/size.md
   echo "| target | error strings | build | parse | build+parse | full close | stack build | stack parse | stack close |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 } > "$md.table"
-for cpu in cortex-m0plus cortex-m4; do
+for cpu in $TARGETS; do
   for strings in strings nostrings; do
     d=$OUT/$cpu-$strings
     [ -f "$d/close.flash" ] && [ -f "$d/stack.txt" ] || continue
     lbl=$([ $strings = strings ] && echo "with" || echo "without")
-    echo "| $cpu | $lbl | $(flash_of "$d" build) | $(flash_of "$d" parse) | $(flash_of "$d" build_parse) | $(flash_of "$d" close) | $(stack_of "$d" wxpay_close_build) | $(stack_of "$d" wxpay_close_parse) | $(stack_of "$d" wxpay_close) |" >> "$md.table"
+    echo "| $(label $cpu) | $lbl | $(flash_of "$d" build) | $(flash_of "$d" parse) | $(flash_of "$d" build_parse) | $(flash_of "$d" close) | $(stack_of "$d" wxpay_close_build) | $(stack_of "$d" wxpay_close_parse) | $(stack_of "$d" wxpay_close) |" >> "$md.table"
   done
 done
 
@@ -146,7 +174,11 @@ verdict $([ "$n" = "$total" ] && [ "$total" -gt 0 ] && echo 1 || echo 0) "size_n
 # ---- report ----
 {
   echo "<!-- written by tests/size/run.sh (make size); do not edit -->"
-  echo "### Flash and stack on Cortex-M (arm-none-eabi-gcc $($ARMCC -dumpversion), -Os -mthumb, newlib-nano)"
+  rv=""
+  case " $TARGETS " in *" esp32c3 "*)
+    rv=" and ESP32-C3 (riscv64-unknown-elf-gcc $($RVCC -dumpversion), -Os -march=rv32imc -mabi=ilp32, picolibc)" ;;
+  esac
+  echo "### Flash and stack on Cortex-M (arm-none-eabi-gcc $($ARMCC -dumpversion), -Os -mthumb, newlib-nano)$rv"
   echo
   echo "Bytes of flash (the library's \`.text\` + \`.rodata\` kept by \`--gc-sections\`, plus"
   echo "the libc routines it pulls in) for a minimal program calling each entry point,"
@@ -170,7 +202,12 @@ verdict $([ "$n" = "$total" ] && [ "$total" -gt 0 ] && echo 1 || echo 0) "size_n
   echo
   echo "The core (build and parse with default options, in a program that does not"
   echo "call \`wxpay_strerror()\`) takes $(flash_of "$OUT/cortex-m4-strings" minimal) bytes on Cortex-M4 and"
-  echo "$(flash_of "$OUT/cortex-m0plus-strings" minimal) on Cortex-M0+."
+  if [ -f "$OUT/esp32c3-strings/minimal.flash" ]; then
+    echo "$(flash_of "$OUT/cortex-m0plus-strings" minimal) on Cortex-M0+, $(flash_of "$OUT/esp32c3-strings" minimal) on the ESP32-C3 (RV32IMC; picolibc's routines"
+    echo "counted the same way as newlib's)."
+  else
+    echo "$(flash_of "$OUT/cortex-m0plus-strings" minimal) on Cortex-M0+."
+  fi
   echo
   echo "Budget (Cortex-M4): core flash <= $FLASH_BUDGET B, stack <= $STACK_BUDGET B per entry point, no heap."
   echo
@@ -194,7 +231,7 @@ echo
 cat "$md.table"
 echo
 echo "whole image .text+.rodata (startup and libc included):"
-for cpu in cortex-m0plus cortex-m4; do
+for cpu in $TARGETS; do
   for strings in strings nostrings; do
     d=$OUT/$cpu-$strings
     [ -f "$d/close.image" ] || continue

@@ -1,0 +1,69 @@
+#!/bin/sh
+# tests/packaging/run.sh -- the package manifests at the repository root, as
+# far as they can be checked without their tools (none of ESP-IDF, Zephyr,
+# PlatformIO is installed here):
+# - check.py: library.json, idf_component.yml, zephyr/module.yml and
+#   zephyr/Kconfig parsed strictly, fields known to each tool, versions equal
+#   to WXPAY_VERSION, listed files present;
+# - CMake with stand-ins for the two build systems' functions: the root
+#   CMakeLists.txt registers a header-only ESP-IDF component when
+#   ESP_PLATFORM is set (and defines nothing else), zephyr/CMakeLists.txt
+#   puts the header's directory on Zephyr's include path only with
+#   CONFIG_WXPAY_CLOSE=y; and the non-IDF path still builds the CMake
+#   consumer project (tests/cli/consumer/cmake).
+# One line per test (tests/CONVENTIONS.md). Build output in build/packaging/.
+cd "$(dirname "$0")/../.." || exit 2
+ROOT=$(pwd)
+B=build/packaging
+T=tests/packaging
+mkdir -p "$B"
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+peek() { tail -c 400 "$1" 2>/dev/null | tr '\n' ' '; }
+
+if command -v python3 > /dev/null 2>&1; then
+  python3 $T/check.py "$ROOT" || true
+else skip packaging_manifests "python3 not installed"; fi
+
+if ! command -v cmake > /dev/null 2>&1; then
+  skip packaging_cmake "cmake not installed (apt-get install cmake)"
+  exit 0
+fi
+
+# ESP-IDF: the component registration
+rm -rf "$B/idf"
+if cmake -S $T/idf_stub -B "$B/idf" -DWXPAY_ROOT="$ROOT" > "$B/idf.log" 2>&1; then
+  calls=$(cat "$B/idf/idf_calls.txt" 2> /dev/null)
+  if [ "$calls" = "idf_component_register(INCLUDE_DIRS;.)" ]; then
+    pass esp_idf_root_cmakelists_registers_header_only_component
+  else fail esp_idf_root_cmakelists_registers_header_only_component "recorded: $calls"; fi
+else fail esp_idf_root_cmakelists_registers_header_only_component "$(peek "$B/idf.log")"; fi
+
+# Zephyr: the include directory, with and without the Kconfig symbol
+for conf in y n; do
+  rm -rf "$B/zephyr-$conf"
+  set -- -DWXPAY_MODULE_CMAKE_DIR="$ROOT/zephyr"
+  [ $conf = y ] && set -- "$@" -DCONFIG_WXPAY_CLOSE=y
+  if cmake -S $T/zephyr_stub -B "$B/zephyr-$conf" "$@" > "$B/zephyr-$conf.log" 2>&1; then
+    dirs=$(cat "$B/zephyr-$conf/zephyr_calls.txt")
+    if [ $conf = y ]; then
+      if [ -n "$dirs" ] && [ "$(echo "$dirs" | wc -l)" = 1 ] && [ -f "$dirs/wxpay_close.h" ] &&
+         [ -f "$dirs/adapters/wxpay_mbedtls.h" ]; then
+        pass zephyr_module_adds_header_directory_with_config_wxpay_close
+      else fail zephyr_module_adds_header_directory_with_config_wxpay_close "include directories: $dirs"; fi
+    elif [ -z "$dirs" ]; then pass zephyr_module_adds_nothing_without_config_wxpay_close
+    else fail zephyr_module_adds_nothing_without_config_wxpay_close "include directories: $dirs"; fi
+  else fail "zephyr_module_cmake_configures_config_$conf" "$(peek "$B/zephyr-$conf.log")"; fi
+done
+
+# the plain CMake path (no ESP_PLATFORM): the consumer project builds and runs
+VERSION=$(sed -n 's/^#define WXPAY_VERSION "\(.*\)"$/\1/p' wxpay_close.h)
+rm -rf "$B/cmake"
+if cmake -S tests/cli/consumer/cmake -B "$B/cmake" > "$B/cmake.log" 2>&1 &&
+   cmake --build "$B/cmake" >> "$B/cmake.log" 2>&1 &&
+   "$B/cmake/consumer" > "$B/consumer.out" 2>&1 &&
+   grep -q "^consumer ok: wxpay_close.h $VERSION" "$B/consumer.out"; then
+  pass cmake_root_cmakelists_non_idf_path_builds_consumer
+else fail cmake_root_cmakelists_non_idf_path_builds_consumer "$(peek "$B/cmake.log")"; fi
+exit 0
