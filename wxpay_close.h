@@ -241,8 +241,7 @@ typedef enum wxpay_err {
   X(NOT_FOUND,      "not_found",      "no such order (ORDERNOTEXIST)") \
   X(RETRY,          "retry",          "temporary failure: close again later with the same order") \
   X(REJECTED,       "rejected",       "rejected by the server: fix the request") \
-  X(PAYING,         "paying",         "the customer is paying right now (USERPAYING): do not reissue; " \
-                                      "query in about 5 s, then close again if still unpaid")
+  X(PAYING,         "paying",         "the customer is paying now (USERPAYING): do not reissue; query in 5 s, close again if unpaid")
 
 typedef enum wxpay_outcome {
 #define WXPAY__OUTCOME_ENUM(id, name, text) WXPAY_OUTCOME_##id,
@@ -1765,7 +1764,7 @@ enum { WXPAY__PRINTABLE = 0, WXPAY__ORDER_SET = 1, WXPAY__LETTERS_DIGITS = 2,
        WXPAY__DIGITS = 3,  /* bits 0-1: the character set */
        WXPAY__NONCE_ERR = 4, WXPAY__UP_TO_64 = 8, WXPAY__TEXT = 16 }; /* flags */
 enum { WXPAY__MCHID = WXPAY__DIGITS, WXPAY__APPID = WXPAY__LETTERS_DIGITS,
-       WXPAY__ORDER_NO = WXPAY__ORDER_SET, WXPAY__NONCE = WXPAY__PRINTABLE | WXPAY__NONCE_ERR,
+       WXPAY__ORDER_NO = WXPAY__ORDER_SET, WXPAY__NONCE = WXPAY__NONCE_ERR /* printable */,
        WXPAY__V3_NONCE = WXPAY__ORDER_SET | WXPAY__NONCE_ERR,
        WXPAY__SERIAL = WXPAY__ORDER_SET | WXPAY__UP_TO_64,
        WXPAY__JSON = WXPAY__TEXT /* sub_order_list: any text up to WXPAY_SUB_ORDER_LIST_MAX */ };
