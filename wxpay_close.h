@@ -3289,8 +3289,8 @@ static int wxpay__js_same_name(const char *a, size_t an, const char *b, size_t b
    that no object in it names a member twice. Each object's names are
    sketched in 64 bits by (first byte, length): only a name whose bit is
    already set makes the object be walked again from its start, comparing
-   names (a name with an escape sets every bit: its bytes are not its
-   string). Returns 0 when bad, j->i at the bad byte (a duplicate: its name). */
+   names (a name with an escape is always compared, and sets every bit:
+   its bytes are not its string). Returns 0 when bad, j->i at the bad byte (a duplicate: its name). */
 static int wxpay__js_skip(wxpay__js *j) {
   size_t open_at[WXPAY__JS_DEPTH];
   uint64_t seen[WXPAY__JS_DEPTH];
@@ -3304,7 +3304,8 @@ static int wxpay__js_skip(wxpay__js *j) {
       const int entered = t.type == '{' || t.type == '[';
       const unsigned level = j->depth - 1u - (unsigned)entered; /* the object's */
       const unsigned bit = ((unsigned char)t.key[0] * 31u + (unsigned)t.key_len) & 63u;
-      if (seen[level] >> bit & 1u) {
+      const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
+      if ((seen[level] >> bit & 1u) || escaped) {
         wxpay__js r; /* the object again, from its first member to this one */
         r.b = j->b;
         r.n = j->n;
@@ -3319,7 +3320,7 @@ static int wxpay__js_skip(wxpay__js *j) {
             return 0;
           }
       }
-      seen[level] |= memchr(t.key, '\\', t.key_len) ? ~(uint64_t)0 : (uint64_t)1 << bit;
+      seen[level] |= escaped ? ~(uint64_t)0 : (uint64_t)1 << bit;
     }
     if (t.type == '{') {
       open_at[j->depth - 1] = j->i;
@@ -3548,8 +3549,8 @@ static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, si
     if (parent != WXPAY__JN_SKIP && t.type != 'n') /* null: as if absent */
       for (k = 0; k < WXPAY__OM_COUNT; k++) {
         const char *name = wxpay__nth(wxpay__order_names, k);
-        if (wxpay__order_members[k].node == parent && wxpay__same(name, t.key, t.key_len) &&
-            name[t.key_len] == '\0') {
+        if (wxpay__order_members[k].node == parent && wxpay__len(name) == t.key_len &&
+            wxpay__same(name, t.key, t.key_len)) {
           m = &wxpay__order_members[k];
           got[level] |= (uint32_t)1 << k;
           break;
@@ -3898,7 +3899,9 @@ static wxpay_err wxpay__v3_verify(const wxpay_client *c, const wxpay_v3_resp_hea
   if (!h->timestamp || !h->nonce || !h->signature || !h->serial) return WXPAY_ERR_NO_SIGNATURE;
   /* WeChat's deliberate wrong signature, sent now and then to see that we
      check: told apart so that the close can simply be made again */
-  if (wxpay__same(h->signature, "WECHATPAY/SIGNTEST/", 19)) return WXPAY_ERR_SIGNTEST;
+  if (wxpay__strnlen(h->signature, 19) == 19 && /* memcmp may read all 19 bytes */
+      wxpay__same(h->signature, "WECHATPAY/SIGNTEST/", 19))
+    return WXPAY_ERR_SIGNTEST;
   n = wxpay__strnlen(h->signature, WXPAY__V3_SIG_B64 + 1);
   sig_len = wxpay_base64_decode(h->signature, n, sig, sizeof sig);
   if (sig_len == (size_t)-1 || sig_len == 0 || h->signature[n] || !wxpay__visible(h->nonce, 64))
@@ -4216,10 +4219,12 @@ static wxpay_err wxpay__query_build_checked(const wxpay_client *client,
     wxpay__xml_open(&o, i, wxpay__needs_cdata(v[i])); /* a nonce may hold '<' */
     wxpay__puts(&o, v[i]);
     wxpay__xml_close(&o, i);
-    if (k == WXPAY__SUB_ORDER_LIST) continue; /* the signed string, by name */
-    wxpay__sign_key(&m, k);
-    wxpay__puts(&m, v[k]);
   }
+  for (k = 0; k < WXPAY__REQ_SIGNED; k++) /* the signed string, by name */
+    if (k != WXPAY__SUB_ORDER_LIST) {
+      wxpay__sign_key(&m, k);
+      wxpay__puts(&m, v[k]);
+    }
   wxpay__key_suffix(&m, client, 0);
   wxpay_hmac_final(&h, mac);
   wxpay__hex_upper(mac, 32, hex);
