@@ -1,6 +1,8 @@
 /* wxpay_close.h v0.2.0 -- close a WeChat Pay combined order (合单关单)
    APIv2  https://api.mch.weixin.qq.com/pay/closecombinedorder
    APIv3  https://api.mch.weixin.qq.com/v3/combine-transactions/out-trade-no/{no}/close
+   and query it (合单查单), and settle it: close, then query until it is
+   known what was paid.
 
    One file, C99, no heap, no global state, includable from C++.
 
@@ -57,6 +59,27 @@ APIv3 (the successor endpoint; RSA stays outside the header)
    certificates to the platform public key, WeChat signs with the key named
    there, and with the certificate when none is named.
 
+QUERY AND SETTLE (after PAID, PAYING or an answer that cannot be trusted)
+
+       wxpay_query_sub_order states[WXPAY_MAX_SUB_ORDERS];
+       static wxpay_settle_result res;            // the last close and query
+       res.query.order.sub_orders = states;       // room for the answer's list
+       res.query.order.sub_order_cap = WXPAY_MAX_SUB_ORDERS;
+       static char work4[WXPAY_SETTLE_WORK_SIZE];
+       e = wxpay_settle(&cli, &req, &res, work4, sizeof work4);
+       // e == WXPAY_OK: res.settlement is CLOSED, PAID (see states[i].state,
+       // .transaction_id, .total_amount in fen), PAYING or UNSETTLED;
+       // any error: nothing is known (never a state from an untrusted answer)
+
+   wxpay_v3_settle() is the same for APIv3. The queries alone, split like
+   the close: wxpay_query_build/_parse/wxpay_query() (APIv2, POST
+   pay/querycombinedorder at client.query_endpoint, by default the close's
+   endpoint with "querycombinedorder" for "closecombinedorder") and
+   wxpay_v3_query_build/_parse/wxpay_v3_query() (APIv3, a signed GET).
+   Their JSON (APIv2's sub_order_list, APIv3's body) is read in place: no
+   heap, no recursion, 16 levels at most, unknown members skipped,
+   duplicates refused, amounts as int64_t fen.
+
 OPTIONS (define before including; the same in every file that includes it)
 
    WXPAY_STATIC            every function is `static` (one private copy)
@@ -89,6 +112,11 @@ OPTIONS (define before including; the same in every file that includes it)
                            sub-orders with every field at its longest,
                            signed with RSA-4096, and the headers take
                            16.1 KiB; the rest is room for the answer)
+   WXPAY_QUERY_WORK_SIZE   wxpay_query()'s work buffer, default 8192
+   WXPAY_V3_QUERY_WORK_SIZE wxpay_v3_query()'s, default 4096 + 640 *
+                           WXPAY_V3_MAX_SUB_ORDERS (36096)
+   WXPAY_SETTLE_POLLS      queries settle makes while a customer pays,
+                           WXPAY_SETTLE_POLL_MS (5000) apart, default 3
 
 TRANSPORT
 

@@ -735,7 +735,10 @@ static void settle_paid_reports_each_sub_order(void) {
   CHECK(res.query.order.sub_order_count == 2 && subs[0].state == WXPAY_TRADE_SUCCESS);
   CHECK(strcmp(subs[1].transaction_id, "4200000001201501011234567891") == 0);
   CHECK(subs[1].total_amount == 20);
+#ifndef WXPAY_NO_ERROR_STRINGS
   CHECK(strcmp(wxpay_settlement_name(res.settlement), "paid") == 0);
+  CHECK(strcmp(wxpay_trade_state_text(WXPAY_TRADE_REFUND), "paid, then refunded in part or in whole") == 0);
+#endif
 }
 
 static void settle_polls_paying_until_paid(void) {
