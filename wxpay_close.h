@@ -717,7 +717,8 @@ WXPAY_DEF wxpay_err wxpay_query_build(const wxpay_client *client,
    {"order_num":N,"order_list":[{"mchid",...,"amount":{...}}]} that is read
    in place (unknown members skipped, duplicates, bad amounts, nesting
    deeper than 16 and an order_num other than the list's length refused)
-   into resp->order. Set resp->order.sub_orders and sub_order_cap first. */
+   into resp->order. Set resp->order.sub_orders and sub_order_cap first;
+   req is required (the echo is checked against it). */
 WXPAY_DEF wxpay_err wxpay_query_parse(const wxpay_client *client,
                                       const wxpay_query_req *req, char *body,
                                       size_t len, wxpay_query_resp *resp);
@@ -954,7 +955,8 @@ WXPAY_DEF wxpay_err wxpay_xml_read(char *body, size_t len,
 /* The v3 error body reader alone: a JSON object read in place; *code,
    *message (strings, unescaped) and *detail (raw JSON) point into body, ""
    when absent. Any other member is skipped; nesting deeper than 16, a
-   duplicate member, bad escapes or bad UTF-8 are WXPAY_ERR_JSON. */
+   duplicate member (in any object, at any depth), bad escapes or bad
+   UTF-8 are WXPAY_ERR_JSON. */
 WXPAY_DEF wxpay_err wxpay_json_error_read(char *body, size_t len,
                                           const char **code,
                                           const char **message,
