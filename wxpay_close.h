@@ -3957,15 +3957,19 @@ static wxpay_err wxpay__v3_verify(const wxpay_client *c, const wxpay_v3_resp_hea
 }
 
 /* An answer with any signature header is checked whole (an answer with
-   none is verified = 0, which the callers judge). */
+   none is verified = 0, which the callers judge). close: the close's
+   answer, where a 204 with a body is refused before anything else. */
 static wxpay_err wxpay__v3_signed(const wxpay_client *c, int status,
                                   const wxpay_v3_resp_headers *h, const char *body, size_t len,
-                                  wxpay_v3_close_resp *resp) {
+                                  wxpay_v3_close_resp *resp, int close) {
   wxpay_err e;
   if (!c || (!body && len)) return WXPAY_ERR_ARG;
   if (!c->v3_verify) return WXPAY_ERR_V3_CONFIG;
   resp->http_status = status;
   if (h && h->serial) resp->serial = h->serial;
+  /* The signature covers the body, not the status: a 204 that carries a
+     body (a signed ORDER_PAID relabelled, say) is no close. */
+  if (close && status == 204 && len) return WXPAY_ERR_STATUS_BODY;
   if (h && (h->timestamp || h->nonce || h->signature || h->serial)) {
     if ((e = wxpay__v3_verify(c, h, body, len)) != WXPAY_OK) return e;
     resp->verified = 1;
@@ -3999,10 +4003,7 @@ static wxpay_err wxpay__v3_parse(const wxpay_client *c, int status,
                                  const wxpay_v3_resp_headers *h, char *body, size_t len,
                                  wxpay_v3_close_resp *resp) {
   wxpay_err e;
-  /* The signature covers the body, not the status: a 204 that carries a
-     body (a signed ORDER_PAID relabelled, say) is no close. */
-  if (status == 204 && len) return WXPAY_ERR_STATUS_BODY;
-  if ((e = wxpay__v3_signed(c, status, h, body, len, resp)) != WXPAY_OK) return e;
+  if ((e = wxpay__v3_signed(c, status, h, body, len, resp, 1)) != WXPAY_OK) return e;
   if (status == 204) {
     if (!resp->verified) return WXPAY_ERR_NO_SIGNATURE;
     resp->outcome = WXPAY_OUTCOME_CLOSED;
@@ -4469,7 +4470,7 @@ static wxpay_err wxpay__v3_query_parse(const wxpay_client *c, const wxpay_v3_que
   wxpay_order *o = &resp->order;
   wxpay_err e;
   if (!req) return WXPAY_ERR_ARG;
-  if ((e = wxpay__v3_signed(c, status, h, body, len, a)) != WXPAY_OK) return e;
+  if ((e = wxpay__v3_signed(c, status, h, body, len, a, 0)) != WXPAY_OK) return e;
   if (status == 200) { /* the order, which only a signed answer may tell */
     if (!a->verified) return WXPAY_ERR_NO_SIGNATURE;
     if ((e = wxpay__order_read(body, len, 1, o, &a->error_offset)) != WXPAY_OK) return e;
