@@ -1,6 +1,8 @@
 /* wxpay_close.h v0.2.0 -- close a WeChat Pay combined order (合单关单)
    APIv2  https://api.mch.weixin.qq.com/pay/closecombinedorder
    APIv3  https://api.mch.weixin.qq.com/v3/combine-transactions/out-trade-no/{no}/close
+   and query it (合单查单), and settle it: close, then query until it is
+   known what was paid.
 
    One file, C99, no heap, no global state, includable from C++.
 
@@ -57,6 +59,27 @@ APIv3 (the successor endpoint; RSA stays outside the header)
    certificates to the platform public key, WeChat signs with the key named
    there, and with the certificate when none is named.
 
+QUERY AND SETTLE (after PAID, PAYING or an answer that cannot be trusted)
+
+       wxpay_query_sub_order states[WXPAY_MAX_SUB_ORDERS];
+       static wxpay_settle_result res;            // the last close and query
+       res.query.order.sub_orders = states;       // room for the answer's list
+       res.query.order.sub_order_cap = WXPAY_MAX_SUB_ORDERS;
+       static char work4[WXPAY_SETTLE_WORK_SIZE];
+       e = wxpay_settle(&cli, &req, &res, work4, sizeof work4);
+       // e == WXPAY_OK: res.settlement is CLOSED, PAID (see states[i].state,
+       // .transaction_id, .total_amount in fen), PAYING or UNSETTLED;
+       // any error: nothing is known (never a state from an untrusted answer)
+
+   wxpay_v3_settle() is the same for APIv3. The queries alone, split like
+   the close: wxpay_query_build/_parse/wxpay_query() (APIv2, POST
+   pay/querycombinedorder at client.query_endpoint, by default the close's
+   endpoint with "querycombinedorder" for "closecombinedorder") and
+   wxpay_v3_query_build/_parse/wxpay_v3_query() (APIv3, a signed GET).
+   Their JSON (APIv2's sub_order_list, APIv3's body) is read in place: no
+   heap, no recursion, 16 levels at most, unknown members skipped,
+   duplicates refused, amounts as int64_t fen.
+
 OPTIONS (define before including; the same in every file that includes it)
 
    WXPAY_STATIC            every function is `static` (one private copy)
@@ -89,6 +112,11 @@ OPTIONS (define before including; the same in every file that includes it)
                            sub-orders with every field at its longest,
                            signed with RSA-4096, and the headers take
                            16.1 KiB; the rest is room for the answer)
+   WXPAY_QUERY_WORK_SIZE   wxpay_query()'s work buffer, default 8192
+   WXPAY_V3_QUERY_WORK_SIZE wxpay_v3_query()'s, default 4096 + 640 *
+                           WXPAY_V3_MAX_SUB_ORDERS (36096)
+   WXPAY_SETTLE_POLLS      queries settle makes while a customer pays,
+                           WXPAY_SETTLE_POLL_MS (5000) apart, default 3
 
 TRANSPORT
 
@@ -218,12 +246,14 @@ extern "C" {
   X(V3_CONFIG,       "APIv3 needs client.mchid, client.serial_no, client.v3_sign and client.v3_verify") \
   X(SIGNER,          "the APIv3 signer callback failed or returned no signature") \
   X(CLOCK,           "no clock: set client.clock (APIv3 timestamps and replay checks need one)") \
-  X(JSON,            "the APIv3 error body is not a well-formed JSON object") \
+  X(JSON,            "the JSON is malformed, nested deeper than 16, repeats a member or holds a wrong kind of value") \
   X(UNKNOWN_SERIAL,  "the response is signed with a platform key we do not have (Wechatpay-Serial)") \
   X(STALE,           "the response's Wechatpay-Timestamp is more than 5 minutes from the clock (replay?)") \
   X(SIGNTEST,        "the response carries a WECHATPAY/SIGNTEST/ probe signature: refused, as WeChat expects") \
   X(STATUS_BODY,     "the HTTP status does not fit the body (a 204 with a body, a 202 that is not USERPAYING): it cannot be trusted") \
-  X(AMBIGUOUS,       "a deciding response field holds '&' or '=', or a value hides one: the signed string is ambiguous")
+  X(AMBIGUOUS,       "a deciding response field holds '&' or '=', or a value hides one: the signed string is ambiguous") \
+  X(QUERY_FIELDS,    "the query answer lacks a required field, or its order_num is not its sub-order count") \
+  X(QUERY_ENDPOINT,  "set client.query_endpoint: client.endpoint does not end in closecombinedorder")
 
 typedef enum wxpay_err {
 #define WXPAY__ERR_ENUM(id, msg) WXPAY_ERR_##id,
@@ -277,7 +307,7 @@ typedef struct wxpay_header_slot {
 } wxpay_header_slot;
 
 typedef struct wxpay_http_req {
-  const char *method;              /* "POST" */
+  const char *method;              /* "POST", or "GET" (the APIv3 query) */
   const char *url;                 /* full URL, https://host/path */
   const wxpay_header *headers;     /* Content-Type, Accept, User-Agent, ... */
   size_t header_count;
@@ -387,6 +417,14 @@ typedef struct wxpay_client {
   const char *v3_host;            /* default WXPAY_V3_HOST */
   const char *v3_backup_host;     /* default WXPAY_V3_BACKUP_HOST when v3_host
                                      is unset; no backup when v3_host is set */
+  /* APIv2 query only (wxpay_query, wxpay_settle): */
+  const char *query_endpoint;     /* default: endpoint with its trailing
+                                     "closecombinedorder" replaced by
+                                     "querycombinedorder" (WXPAY_QUERY_ENDPOINT
+                                     when endpoint is unset); required when
+                                     endpoint ends otherwise */
+  const char *query_backup_endpoint; /* default: derived from backup_endpoint
+                                     the same way; none when that is unset */
   wxpay__key_cache key_cache;     /* private: filled by wxpay_client_init() */
 } wxpay_client;
 
@@ -546,6 +584,272 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client,
                                    wxpay_v3_close_resp *resp, char *work,
                                    size_t work_cap);
 
+
+/* ---- query a combined order, and settle it (after PAID, PAYING or silence) ----
+   APIv2  POST https://api.mch.weixin.qq.com/pay/querycombinedorder
+   APIv3  GET  {v3_host}/v3/combine-transactions/out-trade-no/{no}
+
+   A query answers with the combined order and each sub-order's state. The
+   answer is read in place into the caller's buffer; the sub-orders go into
+   an array the caller gives (resp.order.sub_orders, sub_order_cap): an
+   answer listing more is WXPAY_ERR_BUFFER with sub_order_count set to how
+   many it lists, never a partial list. */
+
+/* The trade states a sub-order may be in (trade_state), once: the id, and
+   what it means. Any other is WXPAY_TRADE_UNKNOWN, kept raw in trade_state. */
+#define WXPAY_TRADE_STATES(X) \
+  X(UNKNOWN,    "a state this library does not know (see trade_state)") \
+  X(SUCCESS,    "paid") \
+  X(REFUND,     "paid, then refunded in part or in whole") \
+  X(NOTPAY,     "not paid") \
+  X(CLOSED,     "closed") \
+  X(REVOKED,    "revoked") \
+  X(USERPAYING, "the customer is paying right now") \
+  X(PAYERROR,   "the payment failed") \
+  X(ACCEPT,     "accepted, the payment is being processed")
+
+typedef enum wxpay_trade_state {
+#define WXPAY__TRADE_ENUM(id, text) WXPAY_TRADE_##id,
+  WXPAY_TRADE_STATES(WXPAY__TRADE_ENUM)
+#undef WXPAY__TRADE_ENUM
+  WXPAY_TRADE_COUNT
+} wxpay_trade_state;
+
+/* An amount that is not in the answer (payer_amount before payment, say). */
+#define WXPAY_AMOUNT_ABSENT (-1)
+
+/* One sub-order as a query reports it. Strings point into the answer's
+   buffer, decoded, "" when absent. */
+typedef struct wxpay_query_sub_order {
+  const char *mchid;          /* 子单商户号 */
+  const char *sub_mchid;      /* service providers' 子商户号 (APIv3), else "" */
+  const char *out_trade_no;   /* 子单商户订单号 */
+  const char *trade_state;    /* as received; APIv2 sub-orders carry none of
+                                 their own: the combined order's trade_state */
+  wxpay_trade_state state;    /* trade_state by name */
+  const char *transaction_id; /* 微信支付订单号, once paid */
+  const char *trade_type;     /* JSAPI, NATIVE, APP, MWEB, ... */
+  const char *currency;       /* amount.currency, e.g. "CNY" */
+  const char *success_time;   /* APIv3: RFC 3339, once paid */
+  const char *attach;
+  int64_t total_amount;       /* amount.total_amount in fen (分), or
+                                 WXPAY_AMOUNT_ABSENT */
+  int64_t payer_amount;       /* amount.payer_amount in fen (APIv3), or
+                                 WXPAY_AMOUNT_ABSENT */
+} wxpay_query_sub_order;
+
+/* The combined order a query found (both APIs). */
+typedef struct wxpay_order {
+  const char *combine_appid;
+  const char *combine_mchid;        /* APIv2 combine_mch_id, APIv3 combine_mchid */
+  const char *combine_out_trade_no;
+  const char *combine_openid;       /* APIv2 combine_openid, APIv3
+                                       combine_payer_info.openid, or "" */
+  const char *device_info;          /* APIv2 device_info, APIv3
+                                       scene_info.device_id, or "" */
+  const char *trade_state;          /* APIv2: the combined order's state;
+                                       APIv3 has none: "" */
+  const char *trade_state_desc;     /* APIv2, or "" */
+  wxpay_trade_state state;          /* trade_state by name (UNKNOWN in APIv3) */
+  wxpay_query_sub_order *sub_orders; /* set by the caller: room for ... */
+  size_t sub_order_cap;             /* ... this many (set by the caller; every
+                                       call keeps these two) */
+  size_t sub_order_count;           /* how many the answer lists */
+} wxpay_order;
+
+typedef struct wxpay_query_req {
+  const char *combine_appid;          /* required, as for the close */
+  const char *combine_mch_id;         /* required */
+  const char *combine_out_trade_no;   /* required */
+  const char *nonce_str;              /* default NULL: 32 random [0-9A-Za-z] */
+} wxpay_query_req;
+
+typedef struct wxpay_query_resp {
+  wxpay_order order;         /* the order, when found is 1 */
+  int found;                 /* 1: a verified answer described the order */
+  /* The answer as the close reads it: its nine common fields, every field
+     received (answer.fields, device_info, sub_order_list and all), verified,
+     http_status, net, attempts and error_offset (XML errors). When found is
+     0 and the call returned WXPAY_OK, answer.outcome says why: NOT_FOUND
+     (ORDERNOTEXIST), RETRY (SYSTEMERROR...) or REJECTED (return_code FAIL,
+     any other err_code); it is NONE when found is 1. */
+  wxpay_close_resp answer;
+  size_t json_error_offset;  /* WXPAY_ERR_JSON: where sub_order_list's
+                                reading stopped, an offset into its value */
+} wxpay_query_resp;
+
+/* APIv2 query endpoints, used when client->query_endpoint is unset: the
+   close's endpoint with "closecombinedorder" at its end replaced by
+   "querycombinedorder" (the defaults when client->endpoint is unset). An
+   endpoint of another shape needs client->query_endpoint. */
+#define WXPAY_QUERY_ENDPOINT "https://api.mch.weixin.qq.com/pay/querycombinedorder"
+#define WXPAY_QUERY_BACKUP_ENDPOINT "https://api2.mch.weixin.qq.com/pay/querycombinedorder"
+
+/* A work buffer for wxpay_query(): the request (under 400 bytes) and an
+   answer with ten sub-orders and their promotion details. */
+#ifndef WXPAY_QUERY_WORK_SIZE
+#define WXPAY_QUERY_WORK_SIZE 8192
+#endif
+/* ... and for wxpay_v3_query(): request, answer headers and an answer with
+   WXPAY_V3_MAX_SUB_ORDERS sub-orders of about 600 bytes each. */
+#ifndef WXPAY_V3_QUERY_WORK_SIZE
+#define WXPAY_V3_QUERY_WORK_SIZE (4096 + 640 * WXPAY_V3_MAX_SUB_ORDERS)
+#endif
+
+/* Checks the key and every field, as wxpay_close_validate(). */
+WXPAY_DEF wxpay_err wxpay_query_validate(const wxpay_client *client,
+                                         const wxpay_query_req *req,
+                                         const char **bad_field);
+
+/* Writes the signed query body into out: combine_appid, combine_mch_id,
+   sign_type, combine_out_trade_no, nonce_str, sign (the SDK's documented
+   order), the same XML writer and signature as the close. Length and
+   buffer rules as wxpay_close_build(). */
+WXPAY_DEF wxpay_err wxpay_query_build(const wxpay_client *client,
+                                      const wxpay_query_req *req, char *out,
+                                      size_t cap, size_t *len);
+
+/* Judges an answer as wxpay_close_parse() does (every field signed, the
+   echo and ambiguity rules; trade_state and sub_order_list decide too), and
+   checks that combine_out_trade_no, when echoed, is ours. A SUCCESS answer
+   then needs trade_state and sub_order_list, a JSON string
+   {"order_num":N,"order_list":[{"mchid",...,"amount":{...}}]} that is read
+   in place (unknown members skipped, duplicates, bad amounts, nesting
+   deeper than 16 and an order_num other than the list's length refused)
+   into resp->order. Set resp->order.sub_orders and sub_order_cap first;
+   req is required (the echo is checked against it). */
+WXPAY_DEF wxpay_err wxpay_query_parse(const wxpay_client *client,
+                                      const wxpay_query_req *req, char *body,
+                                      size_t len, wxpay_query_resp *resp);
+
+/* Build, send, parse; the close's retries and failover. work
+   (WXPAY_QUERY_WORK_SIZE) holds request and answer. */
+WXPAY_DEF wxpay_err wxpay_query(const wxpay_client *client,
+                                const wxpay_query_req *req,
+                                wxpay_query_resp *resp, char *work,
+                                size_t work_cap);
+
+typedef struct wxpay_v3_query_req {
+  const char *combine_out_trade_no;   /* required: it goes into the URL path */
+  const char *combine_appid;          /* optional: when set, the answer's
+                                         combine_appid must be this */
+  const char *nonce_str;              /* default NULL: 32 random [0-9A-Za-z] */
+  long long timestamp;                /* default 0: the client's clock */
+} wxpay_v3_query_req;
+
+typedef struct wxpay_v3_query_resp {
+  wxpay_order order;         /* the order, when found is 1 */
+  int found;                 /* 1: a signed 200 described the order */
+  /* The answer as the v3 close reads it: code, message and detail of an
+     error body, request_id, serial, verified, http_status, net, attempts,
+     error_offset (JSON errors). When found is 0 and the call returned
+     WXPAY_OK, answer.outcome is NOT_FOUND (404 ORDER_NOT_EXIST), RETRY or
+     REJECTED; it is NONE when found is 1. */
+  wxpay_v3_close_resp answer;
+} wxpay_v3_query_resp;
+
+/* Checks client's APIv3 settings and the order number. */
+WXPAY_DEF wxpay_err wxpay_v3_query_validate(const wxpay_client *client,
+                                            const wxpay_v3_query_req *req,
+                                            const char **bad_field);
+
+/* Builds the GET: path, the signed message "GET\n" path "\n" ts "\n" nonce
+   "\n\n" (an empty body line) and the Authorization, as
+   wxpay_v3_close_build() (built->body is "", body_len 0). Send it with
+   Accept: application/json and Wechatpay-Serial as for the close. */
+WXPAY_DEF wxpay_err wxpay_v3_query_build(const wxpay_client *client,
+                                         const wxpay_v3_query_req *req,
+                                         char *out, size_t cap,
+                                         wxpay_v3_request *built);
+
+/* Judges an answer: the platform signature, timestamp and serial checks of
+   wxpay_v3_close_parse() come first; a signed 200 is then read in place
+   (combine_appid, combine_mchid, combine_out_trade_no and sub_orders
+   required, each sub-order's mchid, out_trade_no and trade_state required,
+   unknown members skipped, duplicates, bad amounts and nesting deeper than
+   16 refused) into resp->order; combine_mchid must be client->mchid,
+   combine_out_trade_no req's, combine_appid req's when req gives one. Error
+   bodies map as the close's (404 ORDER_NOT_EXIST is NOT_FOUND). */
+WXPAY_DEF wxpay_err wxpay_v3_query_parse(const wxpay_client *client,
+                                         const wxpay_v3_query_req *req,
+                                         int http_status,
+                                         const wxpay_v3_resp_headers *headers,
+                                         char *body, size_t len,
+                                         wxpay_v3_query_resp *resp);
+
+/* GET, parse; the v3 close's retries and failover, and a query again
+   after a SIGNTEST probe while attempts remain (a query changes nothing).
+   work: WXPAY_V3_QUERY_WORK_SIZE. */
+WXPAY_DEF wxpay_err wxpay_v3_query(const wxpay_client *client,
+                                   const wxpay_v3_query_req *req,
+                                   wxpay_v3_query_resp *resp, char *work,
+                                   size_t work_cap);
+
+/* Settle: close, and when that leaves the customer's money in question,
+   query until the state is known. The end states, once: */
+#define WXPAY_SETTLEMENTS(X) \
+  X(UNSETTLED, "unsettled", "neither closed nor paid: the close's outcome says why " \
+                            "(retry later, fix the request, no such order)") \
+  X(CLOSED,    "closed",    "closed: nothing was paid, nothing will be") \
+  X(PAID,      "paid",      "paid: see each sub-order's state, transaction_id and " \
+                            "amount; never reissue") \
+  X(PAYING,    "paying",    "the customer was still paying after the polls and a " \
+                            "second close: settle again later")
+
+typedef enum wxpay_settlement {
+#define WXPAY__SETTLE_ENUM(id, name, text) WXPAY_SETTLE_##id,
+  WXPAY_SETTLEMENTS(WXPAY__SETTLE_ENUM)
+#undef WXPAY__SETTLE_ENUM
+  WXPAY_SETTLE_COUNT
+} wxpay_settlement;
+
+/* How often and how far apart settle asks again while the customer pays
+   (WeChat advises about 5 s); client->sleep waits (without it, at once). */
+#ifndef WXPAY_SETTLE_POLLS
+#define WXPAY_SETTLE_POLLS 3
+#endif
+#define WXPAY_SETTLE_POLL_MS 5000
+
+/* wxpay_settle()'s work buffer: the closes use its first
+   WXPAY_CLOSE_WORK_SIZE bytes, the queries the rest. */
+#define WXPAY_SETTLE_WORK_SIZE (WXPAY_CLOSE_WORK_SIZE + WXPAY_QUERY_WORK_SIZE)
+#define WXPAY_V3_SETTLE_WORK_SIZE (WXPAY_V3_WORK_SIZE + WXPAY_V3_QUERY_WORK_SIZE)
+
+typedef struct wxpay_settle_result {
+  wxpay_settlement settlement;
+  wxpay_close_resp close;    /* the last close's answer */
+  wxpay_query_resp query;    /* the last query's (found 0 when none was
+                                made); set query.order.sub_orders and
+                                sub_order_cap first: each sub-order's state
+                                as the last query saw it */
+  int closes;                /* closes made: 1, or 2 after a query */
+  int queries;               /* queries made */
+} wxpay_settle_result;
+
+typedef struct wxpay_v3_settle_result {
+  wxpay_settlement settlement;
+  wxpay_v3_close_resp close;
+  wxpay_v3_query_resp query; /* set query.order.sub_orders and sub_order_cap first */
+  int closes, queries;
+} wxpay_v3_settle_result;
+
+/* Closes req's order and settles it (the state machine is described where
+   it is implemented, >>settle). Returns WXPAY_OK with a settlement, or the
+   error that left it untrustworthy: a close that failed after a request
+   went out is followed by a query, and when that query fails too, its
+   error is returned (settlement UNSETTLED). Never reissues anything. */
+WXPAY_DEF wxpay_err wxpay_settle(const wxpay_client *client,
+                                 const wxpay_close_req *req,
+                                 wxpay_settle_result *res, char *work,
+                                 size_t work_cap);
+WXPAY_DEF wxpay_err wxpay_v3_settle(const wxpay_client *client,
+                                    const wxpay_v3_close_req *req,
+                                    wxpay_v3_settle_result *res, char *work,
+                                    size_t work_cap);
+
+WXPAY_DEF const char *wxpay_trade_state_text(wxpay_trade_state s); /* "paid" */
+WXPAY_DEF const char *wxpay_settlement_name(wxpay_settlement s);   /* "paid" */
+WXPAY_DEF const char *wxpay_settlement_text(wxpay_settlement s);   /* a sentence */
 /* Checks the key and caches the HMAC key pads in the client (optional: every
    call works without it). Call again after changing api_key. */
 WXPAY_DEF wxpay_err wxpay_client_init(wxpay_client *client);
@@ -650,7 +954,8 @@ WXPAY_DEF wxpay_err wxpay_xml_read(char *body, size_t len,
 /* The v3 error body reader alone: a JSON object read in place; *code,
    *message (strings, unescaped) and *detail (raw JSON) point into body, ""
    when absent. Any other member is skipped; nesting deeper than 16, a
-   duplicate member, bad escapes or bad UTF-8 are WXPAY_ERR_JSON. */
+   duplicate member (in any object, at any depth), bad escapes or bad
+   UTF-8 are WXPAY_ERR_JSON. */
 WXPAY_DEF wxpay_err wxpay_json_error_read(char *body, size_t len,
                                           const char **code,
                                           const char **message,
@@ -719,6 +1024,16 @@ extern "C" {
 #define WXPAY__INLINE inline
 #else
 #define WXPAY__INLINE
+#endif
+/* For the close's helpers the query shares: inlined into each caller, as
+   they were when the close was their only one, so that a close-only
+   program costs what it did (the query's copies are dropped from its link
+   with the rest of the query), and calls through the exchanges' function
+   pointers become direct calls the stack analysis can follow. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WXPAY__SHARED static WXPAY__INLINE __attribute__((always_inline))
+#else
+#define WXPAY__SHARED static WXPAY__INLINE
 #endif
 
 /* Wipes memory the compiler may not optimise away: memset, then a barrier
@@ -1417,7 +1732,7 @@ static void wxpay__sub_order_list(wxpay__out *o, const wxpay_close_req *req) {
 }
 
 /* >>xml writer */
-static int wxpay__needs_cdata(const char *s) {
+WXPAY__SHARED int wxpay__needs_cdata(const char *s) {
 #ifdef __OPTIMIZE_SIZE__
   for (; *s; s++)
     if (*s == '<' || *s == '>' || *s == '&' || *s == '"') return 1;
@@ -1449,7 +1764,7 @@ static wxpay_err wxpay__mac_start(const wxpay_client *c, wxpay_hmac_ctx *h) {
   return WXPAY_OK;
 }
 
-static void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) {
+WXPAY__SHARED void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int masked) {
   wxpay__put(o, "&key=", 5);
   if (masked) wxpay__put(o, "***", 3);
   else wxpay__put(o, c->api_key, WXPAY_KEY_LEN);
@@ -1502,7 +1817,7 @@ static void wxpay__xml_close(wxpay__out *o, unsigned i) {
   wxpay__raw(o, wxpay__req_close[i], wxpay__req_len[i] + 3u);
 }
 
-static void wxpay__sign_key(wxpay__out *o, unsigned i) {
+WXPAY__SHARED void wxpay__sign_key(wxpay__out *o, unsigned i) {
   wxpay__raw(o, wxpay__req_key[i] + !i, wxpay__req_len[i] + 2u - !i);
 }
 #else
@@ -1525,7 +1840,7 @@ static void wxpay__xml_close(wxpay__out *o, unsigned i) {
   wxpay__named(o, pre, i, ">");
 }
 
-static void wxpay__sign_key(wxpay__out *o, unsigned i) { wxpay__named(o, i ? "&" : "", i, "="); }
+WXPAY__SHARED void wxpay__sign_key(wxpay__out *o, unsigned i) { wxpay__named(o, i ? "&" : "", i, "="); }
 #endif
 /* The body's order, the seed SDK's: indexes into wxpay__field_names. */
 static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
@@ -2388,22 +2703,26 @@ static unsigned wxpay__find(const char *list, unsigned n, const char *s) {
   return i;
 }
 
-/* The names of the fields that decide the outcome. */
+/* The names of the fields that decide the close's outcome; the query's
+   list adds trade_state and sub_order_list (whose JSON may hold '&' and
+   '=': it is only never hidden). */
 static const char wxpay__deciding[] = "return_code\0result_code\0err_code";
 
 /* The string to sign joins the fields as k=v&k=v, so a signed answer can be
    cut again differently: "a=x&err_code=ORDERPAID" is also one field a whose
-   value hides err_code. 0 when a deciding field holds '&' or '=', or when
-   any value holds '&' followed by a deciding name and '='. */
-static int wxpay__unambiguous(const wxpay_fields *f) {
+   value hides err_code. 0 when one of the first plain names of deciding
+   holds '&' or '=', or when any value holds '&' followed by one of its
+   first named names and '='. */
+WXPAY__SHARED int wxpay__unambiguous(const wxpay_fields *f, const char *deciding_names,
+                                     unsigned plain, unsigned named) {
   const char *name, *v;
   for (name = f->data; *name; name = v + 1) { /* v ends on the value's NUL */
-    const int deciding = wxpay__find(wxpay__deciding, 3, name) < 3;
+    const int deciding = wxpay__find(deciding_names, plain, name) < plain;
     for (v = wxpay__nth(name, 1); *v; v++) {
       unsigned k;
       if (deciding && (*v == '&' || *v == '=')) return 0;
-      for (k = 0; *v == '&' && k < 3; k++) {
-        const char *hidden = wxpay__nth(wxpay__deciding, k);
+      for (k = 0; *v == '&' && k < named; k++) {
+        const char *hidden = wxpay__nth(deciding_names, k);
         size_t i = 0; /* compared a byte at a time: never past the value's NUL */
         while (hidden[i] && v[1 + i] == hidden[i]) i++;
         if (!hidden[i] && v[1 + i] == '=') return 0;
@@ -2414,9 +2733,11 @@ static int wxpay__unambiguous(const wxpay_fields *f) {
 }
 
 /* 1 when an echoed value is ours, or absent where the answer (result_code
-   FAIL, code 1) may leave it out. */
+   FAIL, code 1) may leave it out. A macro for the query's second use: a
+   second caller of a function would change how the close is compiled. */
+#define WXPAY__ECHOES(got, sent, code) (((code) == 1 && !*(got)) || wxpay__streq(got, sent))
 static int wxpay__echoes(const char *got, const char *sent, unsigned code) {
-  return (code == 1 && !*got) || wxpay__streq(got, sent);
+  return WXPAY__ECHOES(got, sent, code);
 }
 
 static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req *req,
@@ -2439,7 +2760,7 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
     resp->verified = wxpay__sign_matches(mac, resp->sign);
     wxpay__wipe(mac, sizeof mac);
     if (!resp->verified) return WXPAY_ERR_SIGNATURE;
-    if (!wxpay__unambiguous(&resp->fields)) return WXPAY_ERR_AMBIGUOUS;
+    if (!wxpay__unambiguous(&resp->fields, wxpay__deciding, 3, 3)) return WXPAY_ERR_AMBIGUOUS;
   } else if (!fail) {
     return WXPAY_ERR_NO_SIGNATURE;
   }
@@ -2504,7 +2825,7 @@ static void wxpay__log(const wxpay_client *c, wxpay_log_id id, int attempt,
 /* The decimal digits of v, or 0 for a negative v: an int into buf[12] (a
    32-bit division, all a Cortex-M core needs), a long long (APIv3's
    timestamps) into buf[21], which pulls in libgcc's 64-bit division. */
-static const char *wxpay__itoa(int v, char buf[12]) {
+WXPAY__SHARED const char *wxpay__itoa(int v, char buf[12]) {
   char *p = buf + 11;
   unsigned u = v < 0 ? 0u : (unsigned)v;
   *p = '\0';
@@ -2537,7 +2858,7 @@ typedef struct wxpay__tries {
   wxpay_net net;   /* the last transport result */
 } wxpay__tries;
 
-static void wxpay__tries_init(wxpay__tries *t, const wxpay_client *c, const char *endpoint,
+WXPAY__SHARED void wxpay__tries_init(wxpay__tries *t, const wxpay_client *c, const char *endpoint,
                               const char *backup, const char *def, const char *def_backup) {
   t->c = c;
   t->primary = endpoint ? endpoint : def;
@@ -2557,18 +2878,17 @@ static int wxpay__tries_next(wxpay__tries *t) {
   return 1;
 }
 
-static const char *wxpay__tries_url(const wxpay__tries *t) {
+WXPAY__SHARED const char *wxpay__tries_url(const wxpay__tries *t) {
   return t->on_backup && t->backup ? t->backup : t->primary;
 }
 
-/* Sends hreq (url, headers and body set) with the client's timeouts. A body
+/* Sends hreq (method, url, headers and body set) with the client's timeouts. A body
    past the cap is an I/O failure; a failure is logged and, for DNS, connect,
    TLS and timeouts, moves the next attempt to the other endpoint. */
 static wxpay_net wxpay__tries_send(wxpay__tries *t, wxpay_http_req *hreq,
                                    wxpay_http_resp *hresp) {
   const wxpay_client *c = t->c;
   wxpay_net net;
-  hreq->method = "POST";
   hreq->connect_timeout_ms = c->connect_timeout_ms ? c->connect_timeout_ms : 6000;
   hreq->timeout_ms = c->timeout_ms ? c->timeout_ms : 8000;
   wxpay__log(c, WXPAY_LOG_ATTEMPT, t->attempt, hreq->url);
@@ -2586,11 +2906,21 @@ static wxpay_net wxpay__tries_send(wxpay__tries *t, wxpay_http_req *hreq,
   return net;
 }
 
-WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
-                                const wxpay_close_req *req,
-                                wxpay_close_resp *resp, char *work,
-                                size_t work_cap) {
-  wxpay__tries t;
+/* What an APIv2 exchange builds and how it judges the answer: the close's
+   or the query's (a pointer each, so that a close-only program links none
+   of the query). answer is the part of resp the close's rules fill. */
+typedef wxpay_err (*wxpay__v2_build_fn)(const wxpay_client *c, const void *req, char *out,
+                                        size_t cap, size_t *len);
+typedef wxpay_err (*wxpay__v2_parse_fn)(const wxpay_client *c, const void *req, char *body,
+                                        size_t len, void *resp);
+
+/* The attempts of an APIv2 call: build, send, judge; a SYSTEMERROR is
+   tried again, a transport failure or 5xx too (failing over as t says),
+   an untrustworthy answer never. */
+WXPAY__SHARED wxpay_err wxpay__v2_exchange(wxpay__tries *t, const void *req, wxpay__v2_build_fn build,
+                                    wxpay__v2_parse_fn parse, void *resp,
+                                    wxpay_close_resp *answer, char *work, size_t work_cap) {
+  const wxpay_client *client = t->c;
   wxpay_header headers[3];
   wxpay_http_req hreq;
   wxpay_http_resp hresp;
@@ -2598,8 +2928,90 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
   wxpay_net net;
   size_t blen;
   int status = 0;
-  long long wait;
   char num[12];
+
+  headers[0].name = "Content-Type";
+  headers[0].value = "text/xml; charset=utf-8";
+  headers[1].name = "Accept";
+  headers[1].value = "text/xml, text/plain, application/x-gzip";
+  headers[2].name = "User-Agent";
+  headers[2].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
+
+  while (wxpay__tries_next(t)) {
+    /* a fresh nonce and signature per attempt (unless the caller fixed one) */
+    if ((e = build(client, req, work, work_cap, &blen)) == WXPAY_OK && work_cap - blen < 2)
+      e = WXPAY_ERR_BUFFER;
+    if (e != WXPAY_OK) { /* an earlier answer, if any, pointed into work */
+      wxpay__resp_clear(answer);
+      answer->attempts = t->attempt - 1;
+      return e;
+    }
+    memset(&hreq, 0, sizeof hreq);
+    hreq.method = "POST";
+    hreq.url = wxpay__tries_url(t);
+    hreq.headers = headers;
+    hreq.header_count = 3;
+    hreq.body = work;
+    hreq.body_len = blen;
+    memset(&hresp, 0, sizeof hresp);
+    hresp.body = work + blen + 1;
+    hresp.body_cap = work_cap - blen - 1;
+    net = wxpay__tries_send(t, &hreq, &hresp);
+    status = net == WXPAY_NET_OK ? hresp.status : 0;
+    if (net == WXPAY_NET_TOO_LARGE) break;
+    if (net != WXPAY_NET_OK) continue;
+    if (status != 200) {
+      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t->attempt,
+                 wxpay__itoa(status, num));
+      t->last = WXPAY_ERR_HTTP_STATUS;
+      if (status >= 500) continue; /* the server's trouble: try again */
+      break;
+    }
+    e = parse(client, req, hresp.body, hresp.body_len, resp);
+    answer->attempts = t->attempt;
+    answer->net = net;
+    answer->http_status = status;
+    if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
+      wxpay__log(client, WXPAY_LOG_UNTRUSTED, t->attempt, wxpay_err_name(e));
+      answer->outcome = WXPAY_OUTCOME_NONE;
+      return e;
+    }
+    /* SYSTEMERROR asks for a retry; FREQUENCY_LIMITED asks for time, which
+       is the caller's to give */
+    if (wxpay__streq(answer->err_code, "SYSTEMERROR") && t->attempt < t->attempts) {
+      wxpay__log(client, WXPAY_LOG_RETRY, t->attempt, answer->err_code);
+      continue;
+    }
+    wxpay__log(client, WXPAY_LOG_RESULT, t->attempt, wxpay_outcome_name(answer->outcome));
+    return WXPAY_OK;
+  }
+  /* every attempt failed below the business level */
+  wxpay__resp_clear(answer);
+  answer->attempts = t->attempt;
+  answer->net = t->net;
+  answer->http_status = status;
+  if (t->last != WXPAY_ERR_TOO_LARGE && !(t->last == WXPAY_ERR_HTTP_STATUS && status < 500))
+    answer->outcome = WXPAY_OUTCOME_RETRY;
+  return t->last;
+}
+
+WXPAY__SHARED wxpay_err wxpay__close_build_any(const wxpay_client *c, const void *req, char *out,
+                                        size_t cap, size_t *len) {
+  return wxpay__build_checked(c, (const wxpay_close_req *)req, out, cap, len);
+}
+
+WXPAY__SHARED wxpay_err wxpay__close_parse_any(const wxpay_client *c, const void *req, char *body,
+                                        size_t len, void *resp) {
+  return wxpay_close_parse(c, (const wxpay_close_req *)req, body, len, (wxpay_close_resp *)resp);
+}
+
+WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
+                                const wxpay_close_req *req,
+                                wxpay_close_resp *resp, char *work,
+                                size_t work_cap) {
+  wxpay__tries t;
+  wxpay_err e;
+  long long wait;
 
   if (!resp) return WXPAY_ERR_ARG;
   wxpay__resp_clear(resp);
@@ -2614,69 +3026,8 @@ WXPAY_DEF wxpay_err wxpay_close(const wxpay_client *client,
   }
   wxpay__tries_init(&t, client, client->endpoint, client->backup_endpoint, WXPAY_ENDPOINT,
                     WXPAY_BACKUP_ENDPOINT);
-  headers[0].name = "Content-Type";
-  headers[0].value = "text/xml; charset=utf-8";
-  headers[1].name = "Accept";
-  headers[1].value = "text/xml, text/plain, application/x-gzip";
-  headers[2].name = "User-Agent";
-  headers[2].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
-
-  while (wxpay__tries_next(&t)) {
-    /* a fresh nonce and signature per attempt (unless the caller fixed one) */
-    if ((e = wxpay__build_checked(client, req, work, work_cap, &blen)) == WXPAY_OK &&
-        work_cap - blen < 2)
-      e = WXPAY_ERR_BUFFER;
-    if (e != WXPAY_OK) { /* an earlier answer, if any, pointed into work */
-      wxpay__resp_clear(resp);
-      resp->attempts = t.attempt - 1;
-      return e;
-    }
-    memset(&hreq, 0, sizeof hreq);
-    hreq.url = wxpay__tries_url(&t);
-    hreq.headers = headers;
-    hreq.header_count = 3;
-    hreq.body = work;
-    hreq.body_len = blen;
-    memset(&hresp, 0, sizeof hresp);
-    hresp.body = work + blen + 1;
-    hresp.body_cap = work_cap - blen - 1;
-    net = wxpay__tries_send(&t, &hreq, &hresp);
-    status = net == WXPAY_NET_OK ? hresp.status : 0;
-    if (net == WXPAY_NET_TOO_LARGE) break;
-    if (net != WXPAY_NET_OK) continue;
-    if (status != 200) {
-      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt,
-                 wxpay__itoa(status, num));
-      t.last = WXPAY_ERR_HTTP_STATUS;
-      if (status >= 500) continue; /* the server's trouble: try again */
-      break;
-    }
-    e = wxpay_close_parse(client, req, hresp.body, hresp.body_len, resp);
-    resp->attempts = t.attempt;
-    resp->net = net;
-    resp->http_status = status;
-    if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
-      wxpay__log(client, WXPAY_LOG_UNTRUSTED, t.attempt, wxpay_err_name(e));
-      resp->outcome = WXPAY_OUTCOME_NONE;
-      return e;
-    }
-    /* SYSTEMERROR asks for a retry; FREQUENCY_LIMITED asks for time, which
-       is the caller's to give */
-    if (wxpay__streq(resp->err_code, "SYSTEMERROR") && t.attempt < t.attempts) {
-      wxpay__log(client, WXPAY_LOG_RETRY, t.attempt, resp->err_code);
-      continue;
-    }
-    wxpay__log(client, WXPAY_LOG_RESULT, t.attempt, wxpay_outcome_name(resp->outcome));
-    return WXPAY_OK;
-  }
-  /* every attempt failed below the business level */
-  wxpay__resp_clear(resp);
-  resp->attempts = t.attempt;
-  resp->net = t.net;
-  resp->http_status = status;
-  if (t.last != WXPAY_ERR_TOO_LARGE && !(t.last == WXPAY_ERR_HTTP_STATUS && status < 500))
-    resp->outcome = WXPAY_OUTCOME_RETRY;
-  return t.last;
+  return wxpay__v2_exchange(&t, req, wxpay__close_build_any, wxpay__close_parse_any, resp, resp,
+                            work, work_cap);
 }
 
 /* >>base64 */
@@ -2737,10 +3088,18 @@ WXPAY_DEF size_t wxpay_base64_decode(const char *in, size_t n, unsigned char *ou
   return o;
 }
 
-/* >>json reader: the v3 error body, read in place with no recursion */
+/* >>json reader: the v3 error body and the queries' answers, read in place
+   with no recursion. One step function (wxpay__js_next) walks any document
+   over a bit stack of open levels; wxpay__js_skip checks a whole value with
+   it, and the order reader (>>order) walks it again to keep what it knows. */
+#define WXPAY__JS_DEPTH 16     /* levels of objects and arrays, at most */
+#define WXPAY__JS_NAME_MAX 64  /* bytes of a member name that holds an escape */
 typedef struct wxpay__js {
   char *b;
   size_t n, i;
+  uint32_t kinds;   /* one bit per open level: object (1) or array (0) */
+  unsigned depth;   /* levels open */
+  int after;        /* a value ended at this level: ',' or its end is next */
 } wxpay__js;
 
 static void wxpay__js_ws(wxpay__js *j) {
@@ -2842,71 +3201,162 @@ static int wxpay__js_lit(wxpay__js *j, const char *word) {
   return 1;
 }
 
-/* Steps over one value of any kind, checking its syntax, 16 levels deep at
-   most: one bit per level says object (1) or array (0). */
-static int wxpay__js_skip(wxpay__js *j) {
-  uint32_t kinds = 0;
-  unsigned depth = 0;
-  for (;;) {
-    char c;
+static int wxpay__js_number(wxpay__js *j) {
+  if (j->b[j->i] == '-') j->i++;
+  if (j->i < j->n && j->b[j->i] == '0') j->i++;
+  else if (!wxpay__js_digits(j)) return 0;
+  if (j->i < j->n && j->b[j->i] == '.' && (j->i++, !wxpay__js_digits(j))) return 0;
+  if (j->i < j->n && (j->b[j->i] == 'e' || j->b[j->i] == 'E')) {
+    j->i++;
+    if (j->i < j->n && (j->b[j->i] == '+' || j->b[j->i] == '-')) j->i++;
+    if (!wxpay__js_digits(j)) return 0;
+  }
+  return 1;
+}
+
+/* What one step read: a value (a member's when key is set), or the end of
+   the innermost object or array. */
+typedef struct wxpay__js_tok {
+  const char *key;  /* the member's name as received, escapes and all,
+                       key_len bytes, not NUL-terminated; NULL in arrays */
+  size_t key_len;
+  size_t at;        /* where the value, or the closing bracket, is */
+  char type;        /* '{' '[' '"' 't' 'f' 'n', '0' for a number; '}' ']' */
+} wxpay__js_tok;
+
+/* One step: the next value (an object or array is entered, not crossed),
+   or the end of the open one. Strings are checked, not decoded
+   (wxpay__js_string(j, 1) at tok.at decodes one). Returns 0 when the input
+   is malformed or nests deeper than WXPAY__JS_DEPTH, j->i at the bad byte.
+   Started at depth 0, it reads one value: the caller stops when depth is
+   0 again. A member name holding an escape may be WXPAY__JS_NAME_MAX
+   bytes long at most (WeChat's names hold none): it is decoded on the
+   stack to be compared. */
+static int wxpay__js_next(wxpay__js *j, wxpay__js_tok *t) {
+  char c;
+  t->key = NULL;
+  t->key_len = 0;
+  if (j->depth) {
+    const char end = (j->kinds & 1) ? '}' : ']';
     wxpay__js_ws(j);
     if (j->i >= j->n) return 0;
-    c = j->b[j->i];
-    if (c == '{' || c == '[') {
-      if (depth == 16) return 0;
-      kinds = kinds << 1 | (c == '{');
-      depth++;
+    if (j->b[j->i] == end) {
+      t->at = j->i++;
+      t->type = end;
+      j->kinds >>= 1;
+      j->depth--;
+      j->after = 1;
+      return 1;
+    }
+    if (j->after) {
+      if (j->b[j->i] != ',') return 0;
       j->i++;
       wxpay__js_ws(j);
-      if (j->i < j->n && j->b[j->i] == (c == '{' ? '}' : ']')) {
-        j->i++;
-        kinds >>= 1;
-        depth--;
-      } else {
-        if (c == '{') {
-          if (j->i >= j->n || j->b[j->i] != '"' || !wxpay__js_string(j, 0)) return 0;
-          wxpay__js_ws(j);
-          if (j->i >= j->n || j->b[j->i++] != ':') return 0;
-        }
-        continue; /* the first value inside */
-      }
-    } else if (c == '"') {
-      if (!wxpay__js_string(j, 0)) return 0;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      if (c == '-') j->i++;
-      if (j->i < j->n && j->b[j->i] == '0') j->i++;
-      else if (!wxpay__js_digits(j)) return 0;
-      if (j->i < j->n && j->b[j->i] == '.' && (j->i++, !wxpay__js_digits(j))) return 0;
-      if (j->i < j->n && (j->b[j->i] == 'e' || j->b[j->i] == 'E')) {
-        j->i++;
-        if (j->i < j->n && (j->b[j->i] == '+' || j->b[j->i] == '-')) j->i++;
-        if (!wxpay__js_digits(j)) return 0;
-      }
-    } else if (!wxpay__js_lit(j, "true") && !wxpay__js_lit(j, "false") &&
-               !wxpay__js_lit(j, "null")) {
-      return 0;
     }
-    /* after a value: close what ends here, or go on to the next one */
-    for (;;) {
-      if (!depth) return 1;
+    if (j->kinds & 1) { /* a member: its name, then ':' */
+      const size_t from = j->i;
+      if (j->i >= j->n || j->b[j->i] != '"' || !wxpay__js_string(j, 0)) return 0;
+      t->key = j->b + from + 1;
+      t->key_len = j->i - from - 2;
+      if (t->key_len > WXPAY__JS_NAME_MAX && memchr(t->key, '\\', t->key_len)) {
+        j->i = from;
+        return 0;
+      }
       wxpay__js_ws(j);
-      if (j->i >= j->n) return 0;
-      c = j->b[j->i++];
-      if (c == ((kinds & 1) ? '}' : ']')) {
-        kinds >>= 1;
-        depth--;
-        continue;
-      }
-      if (c != ',') return 0;
-      if (kinds & 1) {
-        wxpay__js_ws(j);
-        if (j->i >= j->n || j->b[j->i] != '"' || !wxpay__js_string(j, 0)) return 0;
-        wxpay__js_ws(j);
-        if (j->i >= j->n || j->b[j->i++] != ':') return 0;
-      }
-      break;
+      if (j->i >= j->n || j->b[j->i] != ':') return 0;
+      j->i++;
     }
   }
+  wxpay__js_ws(j);
+  if (j->i >= j->n) return 0;
+  t->at = j->i;
+  t->type = c = j->b[j->i];
+  j->after = 1;
+  if (c == '{' || c == '[') {
+    if (j->depth == WXPAY__JS_DEPTH) return 0;
+    j->kinds = j->kinds << 1 | (c == '{');
+    j->depth++;
+    j->i++;
+    j->after = 0;
+    return 1;
+  }
+  if (c == '"') return wxpay__js_string(j, 0) != NULL;
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    t->type = '0';
+    return wxpay__js_number(j);
+  }
+  return wxpay__js_lit(j, "true") || wxpay__js_lit(j, "false") || wxpay__js_lit(j, "null");
+}
+
+/* 1 when two member names (as received) are the same string: compared as
+   received unless one holds an escape, else decoded first. */
+static int wxpay__js_same_name(const char *a, size_t an, const char *b, size_t bn) {
+  char x[2][WXPAY__JS_NAME_MAX + 2];
+  const char *d[2];
+  int k;
+  if (!memchr(a, '\\', an) && !memchr(b, '\\', bn))
+    return an == bn && wxpay__same(a, b, an);
+  for (k = 0; k < 2; k++) { /* both are at most WXPAY__JS_NAME_MAX long (or no escape
+                              and then shorter than the other, or equal: the step
+                              refused the rest) */
+    const char *s = k ? b : a;
+    size_t n = k ? bn : an;
+    wxpay__js r;
+    if (n > WXPAY__JS_NAME_MAX) return 0; /* unescaped, longer than any escaped */
+    x[k][0] = '"';
+    wxpay__copy(x[k] + 1, s, n);
+    x[k][n + 1] = '"';
+    r.b = x[k];
+    r.n = n + 2;
+    r.i = 0;
+    if (!(d[k] = wxpay__js_string(&r, 1))) return 0; /* checked before: cannot be */
+  }
+  return wxpay__streq(d[0], d[1]);
+}
+
+/* Steps over one value of any kind, checking its syntax, its depth and
+   that no object in it names a member twice. Each object's names are
+   sketched in 64 bits by (first byte, length): only a name whose bit is
+   already set makes the object be walked again from its start, comparing
+   names (a name with an escape is always compared, and sets every bit:
+   its bytes are not its string). Returns 0 when bad, j->i at the bad byte (a duplicate: its name). */
+static int wxpay__js_skip(wxpay__js *j) {
+  size_t open_at[WXPAY__JS_DEPTH];
+  uint64_t seen[WXPAY__JS_DEPTH];
+  wxpay__js_tok t, u;
+  j->kinds = 0;
+  j->depth = 0;
+  j->after = 0;
+  do {
+    if (!wxpay__js_next(j, &t)) return 0;
+    if (t.key) {
+      const int entered = t.type == '{' || t.type == '[';
+      const unsigned level = j->depth - 1u - (unsigned)entered; /* the object's */
+      const unsigned bit = ((unsigned char)t.key[0] * 31u + (unsigned)t.key_len) & 63u;
+      const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
+      if ((seen[level] >> bit & 1u) || escaped) {
+        wxpay__js r; /* the object again, from its first member to this one */
+        r.b = j->b;
+        r.n = j->n;
+        r.i = open_at[level];
+        r.kinds = 1;
+        r.depth = 1;
+        r.after = 0;
+        while (wxpay__js_next(&r, &u) && u.key != t.key)
+          if (u.key && r.depth - (unsigned)(u.type == '{' || u.type == '[') == 1 &&
+              wxpay__js_same_name(u.key, u.key_len, t.key, t.key_len)) {
+            j->i = (size_t)(t.key - 1 - j->b);
+            return 0;
+          }
+      }
+      seen[level] |= escaped ? ~(uint64_t)0 : (uint64_t)1 << bit;
+    }
+    if (t.type == '{') {
+      open_at[j->depth - 1] = j->i;
+      seen[j->depth - 1] = 0;
+    }
+  } while (j->depth);
+  return 1;
 }
 
 static wxpay_err wxpay__js_error(wxpay__js *j, const char **code,
@@ -2981,26 +3431,236 @@ WXPAY_DEF wxpay_err wxpay_json_error_read(char *body, size_t len, const char **c
   return WXPAY_OK;
 }
 
+/* >>order: a query's answer, walked a second time (wxpay__js_skip has
+   checked it whole) to keep the members it knows. Every member it knows,
+   once: the object it sits in, its name, what it holds, where it goes,
+   and whether it is required (1: always, 2: in APIv3). Anything else is
+   skipped, whatever it holds; a member that is null counts as absent. */
+enum { WXPAY__JN_SKIP, WXPAY__JN_V3, WXPAY__JN_V2, WXPAY__JN_SCENE, WXPAY__JN_PAYER,
+       WXPAY__JN_SUB, WXPAY__JN_AMOUNT, WXPAY__JN_SUBS /* an array of JN_SUB objects */ };
+enum { WXPAY__JK_ORDER_STR, WXPAY__JK_SUB_STR, WXPAY__JK_SUB_AMOUNT, WXPAY__JK_COUNT,
+       WXPAY__JK_OBJECT, WXPAY__JK_LIST };
+#define WXPAY__OS(f) offsetof(wxpay_order, f)
+#define WXPAY__SS(f) offsetof(wxpay_query_sub_order, f)
+#define WXPAY__ORDER_MEMBERS(X) \
+  X(V3,     combine_appid,        ORDER_STR,  WXPAY__OS(combine_appid), 1) \
+  X(V3,     combine_mchid,        ORDER_STR,  WXPAY__OS(combine_mchid), 1) \
+  X(V3,     combine_out_trade_no, ORDER_STR,  WXPAY__OS(combine_out_trade_no), 1) \
+  X(V3,     scene_info,           OBJECT,     WXPAY__JN_SCENE, 0) \
+  X(V3,     combine_payer_info,   OBJECT,     WXPAY__JN_PAYER, 0) \
+  X(V3,     sub_orders,           LIST,       WXPAY__JN_SUBS, 1) \
+  X(SCENE,  device_id,            ORDER_STR,  WXPAY__OS(device_info), 0) \
+  X(PAYER,  openid,               ORDER_STR,  WXPAY__OS(combine_openid), 0) \
+  X(V2,     order_num,            COUNT,      0, 1) \
+  X(V2,     order_list,           LIST,       WXPAY__JN_SUBS, 1) \
+  X(SUB,    mchid,                SUB_STR,    WXPAY__SS(mchid), 1) \
+  X(SUB,    sub_mchid,            SUB_STR,    WXPAY__SS(sub_mchid), 0) \
+  X(SUB,    out_trade_no,         SUB_STR,    WXPAY__SS(out_trade_no), 1) \
+  X(SUB,    trade_state,          SUB_STR,    WXPAY__SS(trade_state), 2) \
+  X(SUB,    transaction_id,       SUB_STR,    WXPAY__SS(transaction_id), 0) \
+  X(SUB,    trade_type,           SUB_STR,    WXPAY__SS(trade_type), 0) \
+  X(SUB,    success_time,         SUB_STR,    WXPAY__SS(success_time), 0) \
+  X(SUB,    attach,               SUB_STR,    WXPAY__SS(attach), 0) \
+  X(SUB,    amount,               OBJECT,     WXPAY__JN_AMOUNT, 0) \
+  X(AMOUNT, total_amount,         SUB_AMOUNT, WXPAY__SS(total_amount), 0) \
+  X(AMOUNT, payer_amount,         SUB_AMOUNT, WXPAY__SS(payer_amount), 0) \
+  X(AMOUNT, currency,             SUB_STR,    WXPAY__SS(currency), 0)
+#define WXPAY__OM_NAME(node, name, kind, arg, req) #name "\0"
+#define WXPAY__OM_ROW(node, name, kind, arg, req) \
+  {WXPAY__JN_##node, WXPAY__JK_##kind, (unsigned char)(req), (unsigned short)(arg)},
+static const char wxpay__order_names[] = WXPAY__ORDER_MEMBERS(WXPAY__OM_NAME);
+static const struct wxpay__order_member {
+  unsigned char node, kind, required;
+  unsigned short arg; /* an offset into wxpay_order or the sub-order, or a node */
+} wxpay__order_members[] = {WXPAY__ORDER_MEMBERS(WXPAY__OM_ROW)};
+enum { WXPAY__OM_COUNT = sizeof wxpay__order_members / sizeof wxpay__order_members[0] };
+typedef char wxpay__om_fit[WXPAY__OM_COUNT <= 32 ? 1 : -1]; /* one bit each in got[] */
+#undef WXPAY__OS
+#undef WXPAY__SS
+
+/* The trade states' names, packed in the order of their ids. */
+#define WXPAY__TRADE_NAME(id, text) #id "\0"
+static const char wxpay__trade_names[] = WXPAY_TRADE_STATES(WXPAY__TRADE_NAME);
+
+static wxpay_trade_state wxpay__trade_state(const char *s) {
+  unsigned i = wxpay__find(wxpay__trade_names, WXPAY_TRADE_COUNT, s);
+  return i == WXPAY_TRADE_COUNT ? WXPAY_TRADE_UNKNOWN : (wxpay_trade_state)i;
+}
+
+/* A JSON number that is an amount in fen: digits only (no sign, fraction or
+   exponent), at most INT64_MAX; -1 when it is not. */
+static int64_t wxpay__js_amount(const char *p, size_t len) {
+  int64_t v = 0;
+  size_t k;
+  for (k = 0; k < len; k++) {
+    int d = p[k] - '0';
+    if (d < 0 || d > 9 || v > (INT64_MAX - d) / 10) return -1;
+    v = v * 10 + d;
+  }
+  return len ? v : -1;
+}
+
+static void wxpay__order_clear(wxpay_order *o) {
+  wxpay_query_sub_order *subs = o->sub_orders;
+  size_t cap = o->sub_order_cap;
+  memset(o, 0, sizeof *o);
+  o->combine_appid = o->combine_mchid = o->combine_out_trade_no = o->combine_openid =
+      o->device_info = o->trade_state = o->trade_state_desc = "";
+  o->sub_orders = subs;
+  o->sub_order_cap = cap;
+}
+
+static void wxpay__sub_clear(wxpay_query_sub_order *s) {
+  memset(s, 0, sizeof *s);
+  s->mchid = s->sub_mchid = s->out_trade_no = s->trade_state = s->transaction_id =
+      s->trade_type = s->currency = s->success_time = s->attach = "";
+  s->total_amount = s->payer_amount = WXPAY_AMOUNT_ABSENT;
+}
+
+#define WXPAY__AT(base, off, type) (*(type *)(void *)((char *)(base) + (off)))
+
+/* Reads an APIv3 answer (v3 set) or APIv2's sub_order_list into o. Errors:
+   WXPAY_ERR_JSON (bad, truncated, too deep, a duplicate, a value of the
+   wrong kind, a bad amount), WXPAY_ERR_QUERY_FIELDS (a required member
+   missing, order_num other than the list's length), WXPAY_ERR_BUFFER (more
+   sub-orders than o->sub_order_cap; o->sub_order_count says how many);
+   *at gets the offset where reading stopped. */
+static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, size_t *at) {
+  unsigned char node[WXPAY__JS_DEPTH + 1]; /* what each open level is */
+  uint32_t got[WXPAY__JS_DEPTH + 1];       /* the members each level has had */
+  wxpay_query_sub_order *sub = NULL;       /* the sub-order read, if it fits */
+  int64_t order_num = -1;
+  size_t count = 0;
+  wxpay__js j;
+  wxpay__js_tok t;
+  j.b = b;
+  j.n = n;
+  j.i = 0;
+  if (!wxpay__js_skip(&j)) goto bad;
+  wxpay__js_ws(&j);
+  if (j.i != n) goto bad;
+  j.i = 0;
+  j.kinds = 0;
+  j.depth = 0;
+  j.after = 0;
+  node[0] = WXPAY__JN_SUBS + 1; /* the document: one object */
+  do {
+    unsigned level, parent, k;
+    const struct wxpay__order_member *m = NULL;
+    (void)wxpay__js_next(&j, &t); /* checked above: it cannot fail */
+    if (t.type == '}' || t.type == ']') {
+      level = j.depth + 1; /* the level that ended */
+      if (t.type == '}' && node[level] != WXPAY__JN_SKIP) {
+        for (k = 0; k < WXPAY__OM_COUNT; k++) /* its required members */
+          if (wxpay__order_members[k].node == node[level] && !(got[level] >> k & 1u) &&
+              (wxpay__order_members[k].required == 1 ||
+               (wxpay__order_members[k].required == 2 && v3))) {
+            *at = t.at;
+            return WXPAY_ERR_QUERY_FIELDS;
+          }
+        if (node[level] == WXPAY__JN_SUB) sub = NULL;
+      }
+      continue;
+    }
+    level = j.depth - (unsigned)(t.type == '{' || t.type == '[');
+    parent = node[level];
+    if (parent == WXPAY__JN_SUBS + 1 || parent == WXPAY__JN_SUBS) {
+      if (t.type != '{') goto wrong; /* the document, or a sub-order */
+      if (parent == WXPAY__JN_SUBS) {
+        sub = ++count <= o->sub_order_cap ? &o->sub_orders[count - 1] : NULL;
+        if (sub) wxpay__sub_clear(sub);
+      }
+      node[j.depth] = parent == WXPAY__JN_SUBS ? WXPAY__JN_SUB
+                      : v3                     ? WXPAY__JN_V3 : WXPAY__JN_V2;
+      got[j.depth] = 0;
+      continue;
+    }
+    if (parent != WXPAY__JN_SKIP && t.type != 'n') /* null: as if absent */
+      for (k = 0; k < WXPAY__OM_COUNT; k++) {
+        const char *name = wxpay__nth(wxpay__order_names, k);
+        if (wxpay__order_members[k].node == parent && wxpay__len(name) == t.key_len &&
+            wxpay__same(name, t.key, t.key_len)) {
+          m = &wxpay__order_members[k];
+          got[level] |= (uint32_t)1 << k;
+          break;
+        }
+      }
+    if (t.type == '{' || t.type == '[') {
+      node[j.depth] = WXPAY__JN_SKIP;
+      got[j.depth] = 0;
+      if (m) {
+        if (t.type != (m->kind == WXPAY__JK_LIST ? '[' : '{') ||
+            (m->kind != WXPAY__JK_LIST && m->kind != WXPAY__JK_OBJECT))
+          goto wrong;
+        node[j.depth] = (unsigned char)m->arg;
+      }
+      continue;
+    }
+    if (!m) continue;
+    if (m->kind == WXPAY__JK_ORDER_STR || m->kind == WXPAY__JK_SUB_STR) {
+      wxpay__js r; /* decoded in place: the walk has passed these bytes */
+      const char *s;
+      if (t.type != '"') goto wrong;
+      r.b = b;
+      r.n = n;
+      r.i = t.at;
+      s = wxpay__js_string(&r, 1);
+      if (m->kind == WXPAY__JK_ORDER_STR) WXPAY__AT(o, m->arg, const char *) = s;
+      else if (sub) WXPAY__AT(sub, m->arg, const char *) = s;
+    } else if (m->kind == WXPAY__JK_SUB_AMOUNT || m->kind == WXPAY__JK_COUNT) {
+      int64_t v; /* the step ended right after the number */
+      if (t.type != '0' || (v = wxpay__js_amount(b + t.at, j.i - t.at)) < 0) goto wrong;
+      if (m->kind == WXPAY__JK_COUNT) order_num = v;
+      else if (sub) WXPAY__AT(sub, m->arg, int64_t) = v;
+    } else {
+      goto wrong; /* an object or a list where a scalar is */
+    }
+  } while (j.depth);
+  o->sub_order_count = count;
+  *at = 0;
+  if (count > o->sub_order_cap) return WXPAY_ERR_BUFFER; /* never a part as the whole */
+  if (!v3 && (uint64_t)order_num != count) return WXPAY_ERR_QUERY_FIELDS;
+  for (count = 0; count < o->sub_order_count; count++) {
+    sub = &o->sub_orders[count];
+    if (!*sub->trade_state) sub->trade_state = o->trade_state; /* APIv2 has one for all */
+    sub->state = wxpay__trade_state(sub->trade_state);
+  }
+  return WXPAY_OK;
+wrong: /* a value of the wrong kind: where it starts */
+  j.i = t.at;
+bad:
+  *at = j.i;
+  return WXPAY_ERR_JSON;
+}
+
 /* >>v3 */
+/* The client's APIv3 settings: mchid, serial_no, wechatpay_serial when set,
+   the signer and the verifier; *field names what is wrong. */
+static wxpay_err wxpay__v3_client_check(const wxpay_client *client, const char **field) {
+  wxpay_err e;
+  *field = "mchid";
+  if ((e = wxpay__check(client->mchid, WXPAY__MCHID)) != WXPAY_OK) return e;
+  *field = "serial_no";
+  if ((e = wxpay__check(client->serial_no, WXPAY__SERIAL)) != WXPAY_OK) return e;
+  *field = "wechatpay_serial";
+  if (client->wechatpay_serial && *client->wechatpay_serial &&
+      (e = wxpay__check(client->wechatpay_serial, WXPAY__SERIAL)) != WXPAY_OK)
+    return e;
+  *field = !client->v3_sign ? "v3_sign" : "v3_verify";
+  if (!client->v3_sign || !client->v3_verify) return WXPAY_ERR_V3_CONFIG;
+  return WXPAY_OK;
+}
+
 static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_close_req *req,
                                     const char **bad_field, size_t *bad_index,
                                     long long *wait) {
-  const char *field = "mchid";
+  const char *field = NULL;
   size_t index = 0;
   wxpay_err e;
   if (bad_field) *bad_field = NULL;
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
-  if ((e = wxpay__check(client->mchid, WXPAY__MCHID)) != WXPAY_OK) goto fail;
-  field = "serial_no";
-  if ((e = wxpay__check(client->serial_no, WXPAY__SERIAL)) != WXPAY_OK) goto fail;
-  field = "wechatpay_serial";
-  if (client->wechatpay_serial && *client->wechatpay_serial &&
-      (e = wxpay__check(client->wechatpay_serial, WXPAY__SERIAL)) != WXPAY_OK)
-    goto fail;
-  field = !client->v3_sign ? "v3_sign" : "v3_verify";
-  e = WXPAY_ERR_V3_CONFIG;
-  if (!client->v3_sign || !client->v3_verify) goto fail;
+  if ((e = wxpay__v3_client_check(client, &field)) != WXPAY_OK) goto fail;
   field = wxpay__field_name(0); /* combine_appid */
   if ((e = wxpay__check(req->combine_appid, WXPAY__APPID)) != WXPAY_OK) goto fail;
   field = wxpay__field_name(2); /* combine_out_trade_no */
@@ -3091,10 +3751,10 @@ static const char *wxpay__v3_prefix(const char *host, size_t *origin_len, size_t
   return p;
 }
 
-/* The URL path; an order number's '|' goes (and is signed) as %7C, as it is
-   no URL path character. */
+/* The URL path, the close's (get 0) or the query's (get 1); an order
+   number's '|' goes (and is signed) as %7C, as it is no URL path character. */
 static void wxpay__v3_path(wxpay__out *o, const char *prefix, size_t prefix_len,
-                           const char *no) {
+                           const char *no, int get) {
   const char *run = no;
   wxpay__raw(o, prefix, prefix_len);
   wxpay__raw(o, WXPAY_V3_PATH_PREFIX, sizeof WXPAY_V3_PATH_PREFIX - 1);
@@ -3105,16 +3765,17 @@ static void wxpay__v3_path(wxpay__out *o, const char *prefix, size_t prefix_len,
       run = no + 1;
     }
   wxpay__raw(o, run, (size_t)(no - run));
-  wxpay__raw(o, "/close", 6);
+  if (!get) wxpay__raw(o, "/close", 6);
 }
 
 #define WXPAY__V3_SIG_B64 ((WXPAY_V3_SIG_MAX + 2) / 3 * 4)
 
 /* Lays out out as [path NUL][message NUL][authorization NUL]; the body is
-   written once, inside the message. */
+   written once, inside the message. get: the query's GET, whose body line
+   is empty (req gives only the order number, nonce and timestamp). */
 static wxpay_err wxpay__v3_build(const wxpay_client *client, const wxpay_v3_close_req *req,
-                                 const char *prefix, size_t prefix_len, char *out, size_t cap,
-                                 wxpay_v3_request *b) {
+                                 int get, const char *prefix, size_t prefix_len, char *out,
+                                 size_t cap, wxpay_v3_request *b) {
   wxpay__out o;
   unsigned char digest[32], sig[WXPAY_V3_SIG_MAX];
   char num[21];
@@ -3131,18 +3792,19 @@ static wxpay_err wxpay__v3_build(const wxpay_client *client, const wxpay_v3_clos
   memset(&o, 0, sizeof o);
   o.buf = out;
   o.cap = cap;
-  wxpay__v3_path(&o, prefix, prefix_len, req->combine_out_trade_no);
+  wxpay__v3_path(&o, prefix, prefix_len, req->combine_out_trade_no, get);
   wxpay__raw(&o, "", 1);
   msg_at = o.len;
-  wxpay__raw(&o, "POST\n", 5);
-  wxpay__v3_path(&o, prefix, prefix_len, req->combine_out_trade_no);
+  if (get) wxpay__raw(&o, "GET\n", 4);
+  else wxpay__raw(&o, "POST\n", 5);
+  wxpay__v3_path(&o, prefix, prefix_len, req->combine_out_trade_no, get);
   wxpay__raw(&o, "\n", 1);
   wxpay__puts(&o, ts);
   wxpay__raw(&o, "\n", 1);
   wxpay__puts(&o, b->nonce_str);
   wxpay__raw(&o, "\n", 1);
   body_at = o.len;
-  wxpay__v3_body(&o, req);
+  if (!get) wxpay__v3_body(&o, req);
   b->body_len = o.len - body_at;
   wxpay__raw(&o, "\n", 1);
   b->message_len = o.len - msg_at;
@@ -3180,6 +3842,23 @@ static wxpay_err wxpay__v3_build(const wxpay_client *client, const wxpay_v3_clos
   return WXPAY_OK;
 }
 
+/* wxpay__v3_build() for client->v3_host; on failure only built->used is
+   kept. */
+static wxpay_err wxpay__v3_build_at_host(const wxpay_client *client,
+                                         const wxpay_v3_close_req *req, int get, char *out,
+                                         size_t cap, wxpay_v3_request *built) {
+  size_t origin_len, prefix_len;
+  const char *prefix = wxpay__v3_prefix(client->v3_host ? client->v3_host : WXPAY_V3_HOST,
+                                        &origin_len, &prefix_len);
+  wxpay_err e = wxpay__v3_build(client, req, get, prefix, prefix_len, out, cap, built);
+  if (e != WXPAY_OK) {
+    size_t used = built->used;
+    memset(built, 0, sizeof *built);
+    built->used = used;
+  }
+  return e;
+}
+
 WXPAY_DEF wxpay_err wxpay_v3_close_build(const wxpay_client *client,
                                          const wxpay_v3_close_req *req, char *out,
                                          size_t cap, wxpay_v3_request *built) {
@@ -3189,18 +3868,7 @@ WXPAY_DEF wxpay_err wxpay_v3_close_build(const wxpay_client *client,
   if (!out && cap) return WXPAY_ERR_ARG;
   if (cap) out[0] = '\0';
   if ((e = wxpay_v3_close_validate(client, req, NULL, NULL)) != WXPAY_OK) return e;
-  {
-    size_t origin_len, prefix_len;
-    const char *prefix = wxpay__v3_prefix(client->v3_host ? client->v3_host : WXPAY_V3_HOST,
-                                          &origin_len, &prefix_len);
-    e = wxpay__v3_build(client, req, prefix, prefix_len, out, cap, built);
-  }
-  if (e != WXPAY_OK) {
-    size_t used = built->used;
-    memset(built, 0, sizeof *built);
-    built->used = used;
-  }
-  return e;
+  return wxpay__v3_build_at_host(client, req, 0, out, cap, built);
 }
 
 static void wxpay__v3_resp_clear(wxpay_v3_close_resp *resp) {
@@ -3260,7 +3928,9 @@ static wxpay_err wxpay__v3_verify(const wxpay_client *c, const wxpay_v3_resp_hea
   if (!h->timestamp || !h->nonce || !h->signature || !h->serial) return WXPAY_ERR_NO_SIGNATURE;
   /* WeChat's deliberate wrong signature, sent now and then to see that we
      check: told apart so that the close can simply be made again */
-  if (wxpay__same(h->signature, "WECHATPAY/SIGNTEST/", 19)) return WXPAY_ERR_SIGNTEST;
+  for (n = 0; n < 19 && h->signature[n] == "WECHATPAY/SIGNTEST/"[n]; n++) {
+  } /* a byte at a time: never past a shorter signature's NUL */
+  if (n == 19) return WXPAY_ERR_SIGNTEST;
   n = wxpay__strnlen(h->signature, WXPAY__V3_SIG_B64 + 1);
   sig_len = wxpay_base64_decode(h->signature, n, sig, sizeof sig);
   if (sig_len == (size_t)-1 || sig_len == 0 || h->signature[n] || !wxpay__visible(h->nonce, 64))
@@ -3285,10 +3955,12 @@ static wxpay_err wxpay__v3_verify(const wxpay_client *c, const wxpay_v3_resp_hea
   return WXPAY_OK;
 }
 
-static wxpay_err wxpay__v3_parse(const wxpay_client *c, int status,
-                                 const wxpay_v3_resp_headers *h, char *body, size_t len,
-                                 wxpay_v3_close_resp *resp) {
-  size_t i = 0;
+/* An answer with any signature header is checked whole (an answer with
+   none is verified = 0, which the callers judge). close: the close's
+   answer, where a 204 with a body is refused before anything else. */
+static wxpay_err wxpay__v3_signed(const wxpay_client *c, int status,
+                                  const wxpay_v3_resp_headers *h, const char *body, size_t len,
+                                  wxpay_v3_close_resp *resp, int close) {
   wxpay_err e;
   if (!c || (!body && len)) return WXPAY_ERR_ARG;
   if (!c->v3_verify) return WXPAY_ERR_V3_CONFIG;
@@ -3296,17 +3968,20 @@ static wxpay_err wxpay__v3_parse(const wxpay_client *c, int status,
   if (h && h->serial) resp->serial = h->serial;
   /* The signature covers the body, not the status: a 204 that carries a
      body (a signed ORDER_PAID relabelled, say) is no close. */
-  if (status == 204 && len) return WXPAY_ERR_STATUS_BODY;
+  if (close && status == 204 && len) return WXPAY_ERR_STATUS_BODY;
   if (h && (h->timestamp || h->nonce || h->signature || h->serial)) {
     if ((e = wxpay__v3_verify(c, h, body, len)) != WXPAY_OK) return e;
     resp->verified = 1;
   }
-  if (status == 204) {
-    if (!resp->verified) return WXPAY_ERR_NO_SIGNATURE;
-    resp->outcome = WXPAY_OUTCOME_CLOSED;
-    return WXPAY_OK;
-  }
-  if (status != 202 && status < 400) return WXPAY_ERR_HTTP_STATUS;
+  return WXPAY_OK;
+}
+
+/* An error body {"code","message","detail"} and the outcome its code maps
+   to; unsigned, it may only say "not done, act": retry or fix the request. */
+static wxpay_err wxpay__v3_error_body(int status, char *body, size_t len,
+                                      wxpay_v3_close_resp *resp) {
+  size_t i = 0;
+  wxpay_err e;
   while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) i++;
   if (i < len && body[i] == '{' &&
       (e = wxpay_json_error_read(body, len, &resp->code, &resp->message, &resp->detail,
@@ -3317,11 +3992,24 @@ static wxpay_err wxpay__v3_parse(const wxpay_client *c, int status,
   resp->outcome = wxpay__v3_outcome(status, resp->code);
   /* 202 says only "the customer is paying" */
   if (status == 202 && resp->outcome != WXPAY_OUTCOME_PAYING) return WXPAY_ERR_STATUS_BODY;
-  /* unsigned, it may only say "not closed, act": retry or fix the request */
   if (!resp->verified && resp->outcome != WXPAY_OUTCOME_RETRY &&
       resp->outcome != WXPAY_OUTCOME_REJECTED)
     return WXPAY_ERR_NO_SIGNATURE;
   return WXPAY_OK;
+}
+
+static wxpay_err wxpay__v3_parse(const wxpay_client *c, int status,
+                                 const wxpay_v3_resp_headers *h, char *body, size_t len,
+                                 wxpay_v3_close_resp *resp) {
+  wxpay_err e;
+  if ((e = wxpay__v3_signed(c, status, h, body, len, resp, 1)) != WXPAY_OK) return e;
+  if (status == 204) {
+    if (!resp->verified) return WXPAY_ERR_NO_SIGNATURE;
+    resp->outcome = WXPAY_OUTCOME_CLOSED;
+    return WXPAY_OK;
+  }
+  if (status != 202 && status < 400) return WXPAY_ERR_HTTP_STATUS;
+  return wxpay__v3_error_body(status, body, len, resp);
 }
 
 WXPAY_DEF wxpay_err wxpay_v3_close_parse(const wxpay_client *client, int http_status,
@@ -3347,8 +4035,20 @@ static const char wxpay__v3_slot_names[] =
 static const unsigned short wxpay__v3_slot_caps[WXPAY__V3_SLOTS] = {24, 72, WXPAY__V3_SIG_B64 + 16,
                                                                     72, 72};
 
-WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_close_req *req,
-                                   wxpay_v3_close_resp *resp, char *work, size_t work_cap) {
+/* How an APIv3 exchange judges an answer: the close's or the query's. */
+typedef wxpay_err (*wxpay__v3_parse_fn)(const wxpay_client *c, const void *req, int status,
+                                        const wxpay_v3_resp_headers *h, char *body, size_t len,
+                                        void *resp);
+
+/* The attempts of an APIv3 call: build (the close's POST, or with get set
+   the query's GET of req's order number), send, judge. A 5xx, a transport
+   failure, a SYSTEM_ERROR and a SIGNTEST probe are tried again (both calls
+   are re-entrant); any other untrustworthy answer is final. answer is the
+   part of resp the close's rules fill. */
+WXPAY__SHARED wxpay_err wxpay__v3_exchange(const wxpay_client *client, const wxpay_v3_close_req *req,
+                                    int get, const void *parse_req, wxpay__v3_parse_fn parse,
+                                    void *resp, wxpay_v3_close_resp *answer, char *work,
+                                    size_t work_cap) {
   const char *name, *prefix;
   wxpay__tries t;
   wxpay_v3_request b;
@@ -3359,55 +4059,50 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
   wxpay_http_resp hresp;
   wxpay_err e;
   wxpay_net net;
-  size_t usable, hl, prefix_len, k, at;
+  size_t usable, hl, prefix_len, k, at, header_count;
   int status;
-  long long wait;
   char num[12];
 
-  if (!resp) return WXPAY_ERR_ARG;
-  wxpay__v3_resp_clear(resp);
-  if (!client || !req || !work) return WXPAY_ERR_ARG;
-  if (!client->transport) return WXPAY_ERR_NO_TRANSPORT;
-  if ((e = wxpay__v3_validate(client, req, NULL, NULL, &wait)) != WXPAY_OK) {
-    if (e == WXPAY_ERR_TOO_EARLY) {
-      resp->outcome = WXPAY_OUTCOME_RETRY;
-      resp->retry_after = wait;
-    }
-    return e;
-  }
   if (work_cap < WXPAY__V3_SLOT_ROOM + 512) return WXPAY_ERR_BUFFER;
   usable = work_cap - WXPAY__V3_SLOT_ROOM; /* the header values live past it */
   wxpay__tries_init(&t, client, client->v3_host, client->v3_backup_host, WXPAY_V3_HOST,
                     WXPAY_V3_BACKUP_HOST);
-  headers[1].name = "Content-Type";
-  headers[1].value = "application/json";
-  headers[2].name = "Accept";
-  headers[2].value = "application/json";
-  headers[3].name = "User-Agent";
-  headers[3].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
-  headers[4].name = "Wechatpay-Serial"; /* the platform key to answer with */
-  headers[4].value = client->wechatpay_serial;
+  k = 1; /* Authorization comes first; a GET has no body to describe */
+  if (!get) {
+    headers[k].name = "Content-Type";
+    headers[k++].value = "application/json";
+  }
+  headers[k].name = "Accept";
+  headers[k++].value = "application/json";
+  headers[k].name = "User-Agent";
+  headers[k++].value = client->user_agent ? client->user_agent : WXPAY__USER_AGENT;
+  headers[k].name = "Wechatpay-Serial"; /* the platform key to answer with */
+  headers[k].value = client->wechatpay_serial;
+  if (client->wechatpay_serial && *client->wechatpay_serial) k++;
+  header_count = k;
 
   while (wxpay__tries_next(&t)) {
     /* the URL is the host followed by the path the build writes first; a
        fresh timestamp, nonce and signature per attempt */
     const char *host = wxpay__tries_url(&t);
     prefix = wxpay__v3_prefix(host, &hl, &prefix_len);
-    e = hl < usable ? wxpay__v3_build(client, req, prefix, prefix_len, work + hl, usable - hl, &b)
-                    : WXPAY_ERR_BUFFER;
+    e = hl < usable
+            ? wxpay__v3_build(client, req, get, prefix, prefix_len, work + hl, usable - hl, &b)
+            : WXPAY_ERR_BUFFER;
     if (e == WXPAY_OK && usable - hl - b.used < 64) e = WXPAY_ERR_BUFFER;
     if (e != WXPAY_OK) {
-      wxpay__v3_resp_clear(resp);
-      resp->attempts = t.attempt - 1;
+      wxpay__v3_resp_clear(answer);
+      answer->attempts = t.attempt - 1;
       return e;
     }
     wxpay__copy(work, host, hl);
     headers[0].name = "Authorization";
     headers[0].value = b.authorization;
     memset(&hreq, 0, sizeof hreq);
+    hreq.method = get ? "GET" : "POST";
     hreq.url = work;
     hreq.headers = headers;
-    hreq.header_count = client->wechatpay_serial && *client->wechatpay_serial ? 5 : 4;
+    hreq.header_count = header_count;
     hreq.body = b.body;
     hreq.body_len = b.body_len;
     memset(&hresp, 0, sizeof hresp);
@@ -3431,10 +4126,10 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
     rh.nonce = slots[1].found ? slots[1].value : NULL;
     rh.signature = slots[2].found ? slots[2].value : NULL;
     rh.serial = slots[3].found ? slots[3].value : NULL;
-    e = wxpay_v3_close_parse(client, status, &rh, hresp.body, hresp.body_len, resp);
-    resp->attempts = t.attempt;
-    resp->net = net;
-    resp->request_id = slots[4].found ? slots[4].value : "";
+    e = parse(client, parse_req, status, &rh, hresp.body, hresp.body_len, resp);
+    answer->attempts = t.attempt;
+    answer->net = net;
+    answer->request_id = slots[4].found ? slots[4].value : "";
     if (e == WXPAY_ERR_HTTP_STATUS) {
       wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt,
                  wxpay__itoa(status, num));
@@ -3443,25 +4138,608 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
     }
     if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
       wxpay__log(client, WXPAY_LOG_UNTRUSTED, t.attempt, wxpay_err_name(e));
-      /* ... but a SIGNTEST probe is WeChat's own, and closing is
-         re-entrant: closing again gets a real answer */
+      /* ... but a SIGNTEST probe is WeChat's own, and closing (querying)
+         is re-entrant: asking again gets a real answer */
       if (e == WXPAY_ERR_SIGNTEST && t.attempt < t.attempts) continue;
       return e;
     }
-    if (resp->outcome == WXPAY_OUTCOME_RETRY && t.attempt < t.attempts &&
-        (status >= 500 || wxpay__streq(resp->code, "SYSTEM_ERROR"))) {
-      wxpay__log(client, WXPAY_LOG_RETRY, t.attempt, resp->code);
+    if (answer->outcome == WXPAY_OUTCOME_RETRY && t.attempt < t.attempts &&
+        (status >= 500 || wxpay__streq(answer->code, "SYSTEM_ERROR"))) {
+      wxpay__log(client, WXPAY_LOG_RETRY, t.attempt, answer->code);
       continue;
     }
-    wxpay__log(client, WXPAY_LOG_RESULT, t.attempt, wxpay_outcome_name(resp->outcome));
+    wxpay__log(client, WXPAY_LOG_RESULT, t.attempt, wxpay_outcome_name(answer->outcome));
     return WXPAY_OK;
   }
   /* every attempt failed below the HTTP level */
-  wxpay__v3_resp_clear(resp);
-  resp->attempts = t.attempt;
-  resp->net = t.net;
-  if (t.last != WXPAY_ERR_TOO_LARGE) resp->outcome = WXPAY_OUTCOME_RETRY;
+  wxpay__v3_resp_clear(answer);
+  answer->attempts = t.attempt;
+  answer->net = t.net;
+  if (t.last != WXPAY_ERR_TOO_LARGE) answer->outcome = WXPAY_OUTCOME_RETRY;
   return t.last;
+}
+
+WXPAY__SHARED wxpay_err wxpay__v3_close_parse_any(const wxpay_client *c, const void *req, int status,
+                                           const wxpay_v3_resp_headers *h, char *body,
+                                           size_t len, void *resp) {
+  (void)req;
+  return wxpay_v3_close_parse(c, status, h, body, len, (wxpay_v3_close_resp *)resp);
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_close_req *req,
+                                   wxpay_v3_close_resp *resp, char *work, size_t work_cap) {
+  wxpay_err e;
+  long long wait;
+
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__v3_resp_clear(resp);
+  if (!client || !req || !work) return WXPAY_ERR_ARG;
+  if (!client->transport) return WXPAY_ERR_NO_TRANSPORT;
+  if ((e = wxpay__v3_validate(client, req, NULL, NULL, &wait)) != WXPAY_OK) {
+    if (e == WXPAY_ERR_TOO_EARLY) {
+      resp->outcome = WXPAY_OUTCOME_RETRY;
+      resp->retry_after = wait;
+    }
+    return e;
+  }
+  return wxpay__v3_exchange(client, req, 0, req, wxpay__v3_close_parse_any, resp, resp, work,
+                            work_cap);
+}
+
+/* >>query: APIv2 pay/querycombinedorder. The close's writer, signature,
+   reader and rules; the order's JSON through >>order. */
+static wxpay_err wxpay__query_validate(const wxpay_client *client, const wxpay_query_req *req,
+                                       const char **bad_field) {
+  unsigned field = WXPAY__API_KEY;
+  wxpay_err e = WXPAY_ERR_KEY;
+  if (bad_field) *bad_field = NULL;
+  if (!client || !req) return WXPAY_ERR_ARG;
+  if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
+  for (field = 0; field < 3; field++) /* combine_appid .. combine_out_trade_no */
+    if ((e = wxpay__check(field == 0 ? req->combine_appid : field == 1 ? req->combine_mch_id
+                                                          : req->combine_out_trade_no,
+                          field == 2 ? WXPAY__ORDER_NO : field ? WXPAY__MCHID : WXPAY__APPID)) != WXPAY_OK)
+      goto fail;
+  /* field is 3: nonce_str */
+  if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
+  return WXPAY_OK;
+fail:
+  if (bad_field) *bad_field = wxpay__field_name(field);
+  return e;
+}
+
+WXPAY_DEF wxpay_err wxpay_query_validate(const wxpay_client *client, const wxpay_query_req *req,
+                                         const char **bad_field) {
+  return wxpay__query_validate(client, req, bad_field);
+}
+
+/* The close's fields less sub_order_list, in the close's body order (the
+   SDK's example: combine_appid, combine_mch_id, sign_type,
+   combine_out_trade_no, nonce_str) and signed in name order. */
+static wxpay_err wxpay__query_build_checked(const wxpay_client *client,
+                                            const wxpay_query_req *req, char *out, size_t cap,
+                                            size_t *len) {
+  wxpay__out o, m;
+  wxpay_hmac_ctx h;
+  unsigned char mac[32];
+  char nonce_buf[WXPAY_NONCE_LEN + 1], hex[65];
+  const char *v[WXPAY__REQ_FIELDS];
+  unsigned k;
+  wxpay_err e;
+  v[3] = req->nonce_str;
+  if (!v[3]) {
+    if ((e = wxpay_nonce(client, nonce_buf)) != WXPAY_OK) return e;
+    v[3] = nonce_buf;
+  }
+  if ((e = wxpay__mac_start(client, &h)) != WXPAY_OK) return e;
+  v[0] = req->combine_appid;
+  v[1] = req->combine_mch_id;
+  v[2] = req->combine_out_trade_no;
+  v[4] = "HMAC-SHA256";
+  v[5] = v[6] = NULL;
+  memset(&o, 0, sizeof o);
+  o.buf = out;
+  o.cap = cap;
+  memset(&m, 0, sizeof m);
+  m.mac = &h;
+  wxpay__raw(&o, "<xml>", 5);
+  for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
+    const unsigned i = wxpay__body_order[k];
+    if (i == WXPAY__SUB_ORDER_LIST) continue;
+    wxpay__xml_open(&o, i, wxpay__needs_cdata(v[i])); /* a nonce may hold '<' */
+    wxpay__puts(&o, v[i]);
+    wxpay__xml_close(&o, i);
+  }
+  for (k = 0; k < WXPAY__REQ_SIGNED; k++) /* the signed string, by name */
+    if (k != WXPAY__SUB_ORDER_LIST) {
+      wxpay__sign_key(&m, k);
+      wxpay__puts(&m, v[k]);
+    }
+  wxpay__key_suffix(&m, client, 0);
+  wxpay_hmac_final(&h, mac);
+  wxpay__hex_upper(mac, 32, hex);
+  wxpay__wipe(mac, sizeof mac);
+  wxpay__raw(&o, "<sign>", 6);
+  wxpay__raw(&o, hex, 64);
+  wxpay__raw(&o, "</sign></xml>", 13);
+  return wxpay__finish(&o, out, cap, len);
+}
+
+WXPAY_DEF wxpay_err wxpay_query_build(const wxpay_client *client, const wxpay_query_req *req,
+                                      char *out, size_t cap, size_t *len) {
+  wxpay_err e = wxpay__out_args(out, cap, len);
+  if (e) return e;
+  if ((e = wxpay__query_validate(client, req, NULL)) != WXPAY_OK) return e;
+  return wxpay__query_build_checked(client, req, out, cap, len);
+}
+
+static void wxpay__query_resp_clear(wxpay_query_resp *resp) {
+  wxpay__order_clear(&resp->order);
+  wxpay__resp_clear(&resp->answer);
+  resp->found = 0;
+  resp->json_error_offset = 0;
+}
+
+static const char *wxpay__field_or_empty(const wxpay_fields *f, const char *name) {
+  const char *v = wxpay_fields_get(f, name);
+  return v ? v : "";
+}
+
+static const char wxpay__query_deciding[] =
+    "return_code\0result_code\0err_code\0trade_state\0sub_order_list";
+
+static wxpay_err wxpay__query_parse(const wxpay_client *client, const wxpay_query_req *req,
+                                    char *body, size_t len, wxpay_query_resp *resp) {
+  wxpay_close_resp *a = &resp->answer;
+  wxpay_order *o = &resp->order;
+  wxpay_close_req echo; /* what the close's rules compare the echo with */
+  const char *list;
+  unsigned code;
+  wxpay_err e;
+  if (!req) return WXPAY_ERR_ARG;
+  memset(&echo, 0, sizeof echo);
+  echo.combine_appid = req->combine_appid;
+  echo.combine_mch_id = req->combine_mch_id;
+  if ((e = wxpay_close_parse(client, &echo, body, len, a)) != WXPAY_OK) return e;
+  if (a->outcome == WXPAY_OUTCOME_REJECTED && !wxpay__streq(a->return_code, "SUCCESS"))
+    return WXPAY_OK; /* return_code FAIL: unsigned, and about nothing */
+  if (!wxpay__unambiguous(&a->fields, wxpay__query_deciding, 4, 5)) return WXPAY_ERR_AMBIGUOUS;
+  code = wxpay__streq(a->result_code, "SUCCESS") ? 0 : 1;
+  o->combine_out_trade_no = wxpay__field_or_empty(&a->fields, "combine_out_trade_no");
+  if (!req->combine_out_trade_no ||
+      !WXPAY__ECHOES(o->combine_out_trade_no, req->combine_out_trade_no, code))
+    return WXPAY_ERR_ECHO_MISMATCH;
+  if (code) { /* a refusal: the close's codes, but only these fit a query */
+    if (a->outcome != WXPAY_OUTCOME_NOT_FOUND && a->outcome != WXPAY_OUTCOME_RETRY)
+      a->outcome = WXPAY_OUTCOME_REJECTED;
+    o->combine_out_trade_no = "";
+    return WXPAY_OK;
+  }
+  a->outcome = WXPAY_OUTCOME_NONE;
+  o->combine_appid = a->combine_appid;
+  o->combine_mchid = a->combine_mch_id;
+  o->combine_openid = wxpay__field_or_empty(&a->fields, "combine_openid");
+  o->device_info = wxpay__field_or_empty(&a->fields, "device_info");
+  o->trade_state = wxpay__field_or_empty(&a->fields, "trade_state");
+  o->trade_state_desc = wxpay__field_or_empty(&a->fields, "trade_state_desc");
+  o->state = wxpay__trade_state(o->trade_state);
+  list = wxpay__field_or_empty(&a->fields, "sub_order_list");
+  if (!*o->trade_state || !*list) return WXPAY_ERR_QUERY_FIELDS;
+  /* the value lies in the caller's body, decoded from the XML: read in place */
+  if ((e = wxpay__order_read(body + (list - (const char *)body), wxpay__len(list), 0, o,
+                             &resp->json_error_offset)) != WXPAY_OK)
+    return e;
+  resp->found = 1;
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_query_parse(const wxpay_client *client, const wxpay_query_req *req,
+                                      char *body, size_t len, wxpay_query_resp *resp) {
+  wxpay_err e;
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__query_resp_clear(resp);
+  e = wxpay__query_parse(client, req, body, len, resp);
+  if (e != WXPAY_OK) { /* nothing read is to be trusted */
+    size_t count = resp->order.sub_order_count;
+    wxpay__order_clear(&resp->order);
+    if (e == WXPAY_ERR_BUFFER) resp->order.sub_order_count = count; /* the room needed */
+    resp->found = 0;
+    resp->answer.outcome = WXPAY_OUTCOME_NONE;
+    resp->answer.verified = 0;
+  }
+  return e;
+}
+
+/* A query URL from a close URL: its "closecombinedorder" end made
+   "querycombinedorder", into out (*used grows by what it takes); NULL when
+   the URL does not end so or out is too small. */
+static const char *wxpay__query_url(const char *url, char *out, size_t cap, size_t *used) {
+  static const char tail[] = "closecombinedorder";
+  const size_t n = wxpay__len(url), t = sizeof tail - 1;
+  if (n < t || !wxpay__same(url + n - t, tail, t) || cap - *used < n + 1) return NULL;
+  out += *used;
+  wxpay__copy(out, url, n - t);
+  wxpay__copy(out + n - t, "query", 5); /* as long as "close" */
+  wxpay__copy(out + n - t + 5, tail + 5, t - 5 + 1);
+  *used += n + 1;
+  return out;
+}
+
+WXPAY__SHARED wxpay_err wxpay__query_build_any(const wxpay_client *c, const void *req, char *out,
+                                        size_t cap, size_t *len) {
+  return wxpay__query_build_checked(c, (const wxpay_query_req *)req, out, cap, len);
+}
+
+WXPAY__SHARED wxpay_err wxpay__query_parse_any(const wxpay_client *c, const void *req, char *body,
+                                        size_t len, void *resp) {
+  return wxpay_query_parse(c, (const wxpay_query_req *)req, body, len, (wxpay_query_resp *)resp);
+}
+
+WXPAY_DEF wxpay_err wxpay_query(const wxpay_client *client, const wxpay_query_req *req,
+                                wxpay_query_resp *resp, char *work, size_t work_cap) {
+  wxpay__tries t;
+  const char *primary, *backup;
+  size_t used = 0;
+  wxpay_err e;
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__query_resp_clear(resp);
+  if (!client || !req || !work) return WXPAY_ERR_ARG;
+  if (!client->transport) return WXPAY_ERR_NO_TRANSPORT;
+  if ((e = wxpay__query_validate(client, req, NULL)) != WXPAY_OK) return e;
+  /* the URLs, as the close's: derived ones go to the front of work */
+  primary = client->query_endpoint;
+  backup = client->query_backup_endpoint;
+  if (!primary) {
+    primary = client->endpoint ? wxpay__query_url(client->endpoint, work, work_cap, &used)
+                               : WXPAY_QUERY_ENDPOINT;
+    if (!primary) return WXPAY_ERR_QUERY_ENDPOINT;
+    if (!backup && client->backup_endpoint) {
+      if (!(backup = wxpay__query_url(client->backup_endpoint, work, work_cap, &used)))
+        return WXPAY_ERR_QUERY_ENDPOINT;
+    } else if (!backup && !client->endpoint) {
+      backup = WXPAY_QUERY_BACKUP_ENDPOINT;
+    }
+  }
+  wxpay__tries_init(&t, client, primary, backup, primary, backup);
+  return wxpay__v2_exchange(&t, req, wxpay__query_build_any, wxpay__query_parse_any, resp,
+                            &resp->answer, work + used, work_cap - used);
+}
+
+/* >>v3 query: GET /v3/combine-transactions/out-trade-no/{no} */
+static wxpay_err wxpay__v3_query_validate(const wxpay_client *client,
+                                          const wxpay_v3_query_req *req, const char **bad) {
+  const char *field = NULL;
+  wxpay_err e;
+  if (bad) *bad = NULL;
+  if (!client || !req) return WXPAY_ERR_ARG;
+  if ((e = wxpay__v3_client_check(client, &field)) != WXPAY_OK) goto fail;
+  field = wxpay__field_name(2); /* combine_out_trade_no */
+  if ((e = wxpay__check(req->combine_out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
+  field = wxpay__field_name(0); /* combine_appid */
+  if (req->combine_appid && *req->combine_appid &&
+      (e = wxpay__check(req->combine_appid, WXPAY__APPID)) != WXPAY_OK)
+    goto fail;
+  field = wxpay__field_name(3); /* nonce_str */
+  if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__V3_NONCE)) != WXPAY_OK)
+    goto fail;
+  return WXPAY_OK;
+fail:
+  if (bad) *bad = field;
+  return e;
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_query_validate(const wxpay_client *client,
+                                            const wxpay_v3_query_req *req,
+                                            const char **bad_field) {
+  return wxpay__v3_query_validate(client, req, bad_field);
+}
+
+/* What the GET's build reads: the order number, nonce and timestamp. */
+static void wxpay__v3_query_as_close(const wxpay_v3_query_req *req, wxpay_v3_close_req *c) {
+  memset(c, 0, sizeof *c);
+  c->combine_out_trade_no = req->combine_out_trade_no;
+  c->nonce_str = req->nonce_str;
+  c->timestamp = req->timestamp;
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_query_build(const wxpay_client *client,
+                                         const wxpay_v3_query_req *req, char *out, size_t cap,
+                                         wxpay_v3_request *built) {
+  wxpay_v3_close_req c;
+  wxpay_err e;
+  if (!built) return WXPAY_ERR_ARG;
+  memset(built, 0, sizeof *built);
+  if (!out && cap) return WXPAY_ERR_ARG;
+  if (cap) out[0] = '\0';
+  if ((e = wxpay__v3_query_validate(client, req, NULL)) != WXPAY_OK) return e;
+  wxpay__v3_query_as_close(req, &c);
+  return wxpay__v3_build_at_host(client, &c, 1, out, cap, built);
+}
+
+static void wxpay__v3_query_resp_clear(wxpay_v3_query_resp *resp) {
+  wxpay__order_clear(&resp->order);
+  wxpay__v3_resp_clear(&resp->answer);
+  resp->found = 0;
+}
+
+static wxpay_err wxpay__v3_query_parse(const wxpay_client *c, const wxpay_v3_query_req *req,
+                                       int status, const wxpay_v3_resp_headers *h, char *body,
+                                       size_t len, wxpay_v3_query_resp *resp) {
+  wxpay_v3_close_resp *a = &resp->answer;
+  wxpay_order *o = &resp->order;
+  wxpay_err e;
+  if (!req) return WXPAY_ERR_ARG;
+  if ((e = wxpay__v3_signed(c, status, h, body, len, a, 0)) != WXPAY_OK) return e;
+  if (status == 200) { /* the order, which only a signed answer may tell */
+    if (!a->verified) return WXPAY_ERR_NO_SIGNATURE;
+    if ((e = wxpay__order_read(body, len, 1, o, &a->error_offset)) != WXPAY_OK) return e;
+    /* it must be about our order, asked by us (the merchant that signs the
+       request is the combined order's) */
+    if (!c->mchid || !req->combine_out_trade_no || !wxpay__streq(o->combine_mchid, c->mchid) ||
+        !wxpay__streq(o->combine_out_trade_no, req->combine_out_trade_no) ||
+        (req->combine_appid && *req->combine_appid &&
+         !wxpay__streq(o->combine_appid, req->combine_appid)))
+      return WXPAY_ERR_ECHO_MISMATCH;
+    resp->found = 1;
+    return WXPAY_OK;
+  }
+  if (status < 400) return WXPAY_ERR_HTTP_STATUS; /* 202, 204: no query's answer */
+  if ((e = wxpay__v3_error_body(status, body, len, a)) != WXPAY_OK) return e;
+  if (a->outcome != WXPAY_OUTCOME_NOT_FOUND && a->outcome != WXPAY_OUTCOME_RETRY)
+    a->outcome = WXPAY_OUTCOME_REJECTED; /* the close's other codes fit no query */
+  return WXPAY_OK;
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_query_parse(const wxpay_client *client,
+                                         const wxpay_v3_query_req *req, int http_status,
+                                         const wxpay_v3_resp_headers *headers, char *body,
+                                         size_t len, wxpay_v3_query_resp *resp) {
+  wxpay_err e;
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__v3_query_resp_clear(resp);
+  e = wxpay__v3_query_parse(client, req, http_status, headers, body, len, resp);
+  if (e != WXPAY_OK) { /* nothing read is to be trusted */
+    size_t count = resp->order.sub_order_count;
+    wxpay__order_clear(&resp->order);
+    if (e == WXPAY_ERR_BUFFER) resp->order.sub_order_count = count; /* the room needed */
+    resp->found = 0;
+    resp->answer.verified = 0;
+    resp->answer.outcome =
+        e == WXPAY_ERR_HTTP_STATUS && (http_status >= 500 || http_status == 429)
+            ? WXPAY_OUTCOME_RETRY : WXPAY_OUTCOME_NONE;
+  }
+  return e;
+}
+
+WXPAY__SHARED wxpay_err wxpay__v3_query_parse_any(const wxpay_client *c, const void *req, int status,
+                                           const wxpay_v3_resp_headers *h, char *body,
+                                           size_t len, void *resp) {
+  return wxpay_v3_query_parse(c, (const wxpay_v3_query_req *)req, status, h, body, len,
+                              (wxpay_v3_query_resp *)resp);
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_query(const wxpay_client *client, const wxpay_v3_query_req *req,
+                                   wxpay_v3_query_resp *resp, char *work, size_t work_cap) {
+  wxpay_v3_close_req c;
+  wxpay_err e;
+  if (!resp) return WXPAY_ERR_ARG;
+  wxpay__v3_query_resp_clear(resp);
+  if (!client || !req || !work) return WXPAY_ERR_ARG;
+  if (!client->transport) return WXPAY_ERR_NO_TRANSPORT;
+  if ((e = wxpay__v3_query_validate(client, req, NULL)) != WXPAY_OK) return e;
+  wxpay__v3_query_as_close(req, &c);
+  return wxpay__v3_exchange(client, &c, 1, req, wxpay__v3_query_parse_any, resp, &resp->answer,
+                            work, work_cap);
+}
+
+/* >>settle: close, then query until the customer's money is accounted for.
+   One machine for both APIs; its states:
+
+     CLOSE  close the order (the first time, or the second and last).
+              CLOSED, ALREADY_CLOSED                      -> done: CLOSED
+              PAID, PAYING, or an error after a request went out (the
+              order may be closed, paid or neither)       -> QUERY
+              NOT_FOUND, REJECTED, RETRY, or an error before anything
+              was sent                                    -> done: UNSETTLED
+     QUERY  query the order.
+              an error: no answer, or none to trust       -> done: the error
+              no order in the answer (NOT_FOUND, ...)     -> done: UNSETTLED
+              a sub-order SUCCESS or REFUND               -> done: PAID
+              every sub-order CLOSED                      -> done: CLOSED
+              a sub-order USERPAYING or ACCEPT            -> WAIT, while polls
+                  remain and the order was closed once; else CLOSE once
+                  more; after the second close           -> done: PAYING
+              otherwise (NOTPAY, PAYERROR, REVOKED, a state not known)
+                                                          -> CLOSE once more;
+                  after the second close                 -> done: UNSETTLED
+     WAIT   client->sleep(WXPAY_SETTLE_POLL_MS), then QUERY; at most
+            WXPAY_SETTLE_POLLS times.
+
+   So at most two closes and WXPAY_SETTLE_POLLS + 2 queries. Nothing is
+   reissued, and a state comes only from a verified answer: what the query
+   could not trust is returned as its error. */
+enum { WXPAY__SETTLE_DONE, WXPAY__SETTLE_CLOSE, WXPAY__SETTLE_QUERY, WXPAY__SETTLE_WAIT };
+
+/* An API's close and query, as the machine sees them. */
+typedef struct wxpay__settler {
+  const wxpay_client *c;
+  void *api; /* the API's request, result and work */
+  wxpay_err (*close)(void *api, wxpay_outcome *outcome, int *attempts);
+  wxpay_err (*query)(void *api, int *found, const wxpay_order **order);
+  wxpay_settlement *settlement;
+  int *closes, *queries;
+} wxpay__settler;
+
+/* Where a verified query's order leads. */
+static int wxpay__settle_queried(int found, const wxpay_order *o, int polls, int closes,
+                                 wxpay_settlement *s) {
+  size_t k, closed = 0;
+  int paying = 0;
+  if (!found) return WXPAY__SETTLE_DONE;
+  for (k = 0; k < o->sub_order_count; k++) {
+    const wxpay_trade_state st = o->sub_orders[k].state;
+    if (st == WXPAY_TRADE_SUCCESS || st == WXPAY_TRADE_REFUND) {
+      *s = WXPAY_SETTLE_PAID;
+      return WXPAY__SETTLE_DONE;
+    }
+    closed += st == WXPAY_TRADE_CLOSED;
+    paying |= st == WXPAY_TRADE_USERPAYING || st == WXPAY_TRADE_ACCEPT;
+  }
+  if (closed && closed == o->sub_order_count) {
+    *s = WXPAY_SETTLE_CLOSED;
+    return WXPAY__SETTLE_DONE;
+  }
+  if (closes < 2) return paying && polls < WXPAY_SETTLE_POLLS ? WXPAY__SETTLE_WAIT
+                                                             : WXPAY__SETTLE_CLOSE;
+  if (paying) *s = WXPAY_SETTLE_PAYING;
+  return WXPAY__SETTLE_DONE;
+}
+
+static wxpay_err wxpay__settle(const wxpay__settler *m) {
+  int step = WXPAY__SETTLE_CLOSE, polls = 0;
+  wxpay_err e;
+  *m->settlement = WXPAY_SETTLE_UNSETTLED;
+  for (;;) {
+    if (step == WXPAY__SETTLE_CLOSE) {
+      wxpay_outcome o;
+      int attempts;
+      e = m->close(m->api, &o, &attempts);
+      ++*m->closes;
+      if (e == WXPAY_OK && (o == WXPAY_OUTCOME_CLOSED || o == WXPAY_OUTCOME_ALREADY_CLOSED)) {
+        *m->settlement = WXPAY_SETTLE_CLOSED;
+        return WXPAY_OK;
+      }
+      if (e == WXPAY_OK ? o != WXPAY_OUTCOME_PAID && o != WXPAY_OUTCOME_PAYING : attempts == 0) {
+        *m->settlement = WXPAY_SETTLE_UNSETTLED;
+        return e;
+      }
+      step = WXPAY__SETTLE_QUERY;
+    } else if (step == WXPAY__SETTLE_WAIT) {
+      polls++;
+      if (m->c->sleep) m->c->sleep(m->c->sleep_user, WXPAY_SETTLE_POLL_MS);
+      step = WXPAY__SETTLE_QUERY;
+    } else {
+      const wxpay_order *order;
+      int found;
+      e = m->query(m->api, &found, &order);
+      ++*m->queries;
+      *m->settlement = WXPAY_SETTLE_UNSETTLED;
+      if (e != WXPAY_OK) return e; /* never a state from what we cannot trust */
+      step = wxpay__settle_queried(found, order, polls, *m->closes, m->settlement);
+      if (step == WXPAY__SETTLE_DONE) return WXPAY_OK;
+    }
+  }
+}
+
+typedef struct wxpay__settle_v2 {
+  const wxpay_client *c;
+  const wxpay_close_req *req;
+  wxpay_query_req query;
+  wxpay_settle_result *res;
+  char *work;
+  size_t work_cap;
+} wxpay__settle_v2;
+
+static wxpay_err wxpay__settle_v2_close(void *api, wxpay_outcome *outcome, int *attempts) {
+  wxpay__settle_v2 *a = (wxpay__settle_v2 *)api;
+  wxpay_err e = wxpay_close(a->c, a->req, &a->res->close, a->work, WXPAY_CLOSE_WORK_SIZE);
+  *outcome = a->res->close.outcome;
+  *attempts = a->res->close.attempts;
+  return e;
+}
+
+static wxpay_err wxpay__settle_v2_query(void *api, int *found, const wxpay_order **order) {
+  wxpay__settle_v2 *a = (wxpay__settle_v2 *)api;
+  wxpay_err e = wxpay_query(a->c, &a->query, &a->res->query, a->work + WXPAY_CLOSE_WORK_SIZE,
+                            a->work_cap - WXPAY_CLOSE_WORK_SIZE);
+  *found = a->res->query.found;
+  *order = &a->res->query.order;
+  return e;
+}
+
+WXPAY_DEF wxpay_err wxpay_settle(const wxpay_client *client, const wxpay_close_req *req,
+                                 wxpay_settle_result *res, char *work, size_t work_cap) {
+  wxpay__settle_v2 a;
+  wxpay__settler m;
+  if (!res) return WXPAY_ERR_ARG;
+  res->settlement = WXPAY_SETTLE_UNSETTLED;
+  res->closes = res->queries = 0;
+  wxpay__resp_clear(&res->close);
+  wxpay__query_resp_clear(&res->query); /* keeps the caller's sub-order array */
+  if (!client || !req || !work) return WXPAY_ERR_ARG;
+  if (work_cap <= WXPAY_CLOSE_WORK_SIZE) return WXPAY_ERR_BUFFER;
+  memset(&a, 0, sizeof a);
+  a.c = client;
+  a.req = req;
+  a.query.combine_appid = req->combine_appid;
+  a.query.combine_mch_id = req->combine_mch_id;
+  a.query.combine_out_trade_no = req->combine_out_trade_no;
+  a.res = res;
+  a.work = work;
+  a.work_cap = work_cap;
+  m.c = client;
+  m.api = &a;
+  m.close = wxpay__settle_v2_close;
+  m.query = wxpay__settle_v2_query;
+  m.settlement = &res->settlement;
+  m.closes = &res->closes;
+  m.queries = &res->queries;
+  return wxpay__settle(&m);
+}
+
+typedef struct wxpay__settle_v3 {
+  const wxpay_client *c;
+  const wxpay_v3_close_req *req;
+  wxpay_v3_query_req query;
+  wxpay_v3_settle_result *res;
+  char *work;
+  size_t work_cap;
+} wxpay__settle_v3;
+
+static wxpay_err wxpay__settle_v3_close(void *api, wxpay_outcome *outcome, int *attempts) {
+  wxpay__settle_v3 *a = (wxpay__settle_v3 *)api;
+  wxpay_err e = wxpay_v3_close(a->c, a->req, &a->res->close, a->work, WXPAY_V3_WORK_SIZE);
+  *outcome = a->res->close.outcome;
+  *attempts = a->res->close.attempts;
+  return e;
+}
+
+static wxpay_err wxpay__settle_v3_query(void *api, int *found, const wxpay_order **order) {
+  wxpay__settle_v3 *a = (wxpay__settle_v3 *)api;
+  wxpay_err e = wxpay_v3_query(a->c, &a->query, &a->res->query, a->work + WXPAY_V3_WORK_SIZE,
+                               a->work_cap - WXPAY_V3_WORK_SIZE);
+  *found = a->res->query.found;
+  *order = &a->res->query.order;
+  return e;
+}
+
+WXPAY_DEF wxpay_err wxpay_v3_settle(const wxpay_client *client, const wxpay_v3_close_req *req,
+                                    wxpay_v3_settle_result *res, char *work, size_t work_cap) {
+  wxpay__settle_v3 a;
+  wxpay__settler m;
+  if (!res) return WXPAY_ERR_ARG;
+  res->settlement = WXPAY_SETTLE_UNSETTLED;
+  res->closes = res->queries = 0;
+  wxpay__v3_resp_clear(&res->close);
+  wxpay__v3_query_resp_clear(&res->query); /* keeps the caller's sub-order array */
+  if (!client || !req || !work) return WXPAY_ERR_ARG;
+  if (work_cap <= WXPAY_V3_WORK_SIZE) return WXPAY_ERR_BUFFER;
+  memset(&a, 0, sizeof a);
+  a.c = client;
+  a.req = req;
+  a.query.combine_out_trade_no = req->combine_out_trade_no;
+  a.query.combine_appid = req->combine_appid;
+  a.res = res;
+  a.work = work;
+  a.work_cap = work_cap;
+  m.c = client;
+  m.api = &a;
+  m.close = wxpay__settle_v3_close;
+  m.query = wxpay__settle_v3_query;
+  m.settlement = &res->settlement;
+  m.closes = &res->closes;
+  m.queries = &res->queries;
+  return wxpay__settle(&m);
 }
 
 /* >>strings: every table from its X-macro list, all compiled out together */
@@ -3476,10 +4754,23 @@ static const char *const wxpay__outcome_names[] = {WXPAY_OUTCOMES(WXPAY__OUTCOME
 static const char *const wxpay__outcome_texts[] = {WXPAY_OUTCOMES(WXPAY__OUTCOME_TEXT)};
 static const char *const wxpay__net_names[] = {"OK", "DNS", "CONNECT", "TLS",
                                                "TIMEOUT", "IO", "TOO_LARGE"};
+/* The query's and settle's strings are packed char arrays, not pointer
+   tables: string literals a table points at are pooled with every other
+   shared literal, and a close-only program asking for wxpay_strerror()
+   would carry them. */
+#define WXPAY__TRADE_TEXT(id, text) text "\0"
+#define WXPAY__SETTLE_NAME(id, name, text) name "\0"
+#define WXPAY__SETTLE_TEXT(id, name, text) text "\0"
+static const char wxpay__trade_texts[] = WXPAY_TRADE_STATES(WXPAY__TRADE_TEXT);
+static const char wxpay__settlement_names[] = WXPAY_SETTLEMENTS(WXPAY__SETTLE_NAME);
+static const char wxpay__settlement_texts[] = WXPAY_SETTLEMENTS(WXPAY__SETTLE_TEXT);
+#define WXPAY__PICK_PACKED(list, i, count) \
+  ((unsigned)(i) < (unsigned)(count) ? wxpay__nth(list, (unsigned)(i)) : "unknown")
 #define WXPAY__PICK(table, i, unknown) \
   ((unsigned)(i) < sizeof(table) / sizeof((table)[0]) ? (table)[(i)] : (unknown))
 #else
 #define WXPAY__PICK(table, i, unknown) ((void)(i), "")
+#define WXPAY__PICK_PACKED(list, i, count) ((void)(i), "")
 #endif
 
 WXPAY_DEF const char *wxpay_strerror(wxpay_err err) {
@@ -3500,6 +4791,18 @@ WXPAY_DEF const char *wxpay_outcome_text(wxpay_outcome o) {
 
 WXPAY_DEF const char *wxpay_net_name(wxpay_net n) {
   return WXPAY__PICK(wxpay__net_names, n, "UNKNOWN");
+}
+
+WXPAY_DEF const char *wxpay_trade_state_text(wxpay_trade_state s) {
+  return WXPAY__PICK_PACKED(wxpay__trade_texts, s, WXPAY_TRADE_COUNT);
+}
+
+WXPAY_DEF const char *wxpay_settlement_name(wxpay_settlement s) {
+  return WXPAY__PICK_PACKED(wxpay__settlement_names, s, WXPAY_SETTLE_COUNT);
+}
+
+WXPAY_DEF const char *wxpay_settlement_text(wxpay_settlement s) {
+  return WXPAY__PICK_PACKED(wxpay__settlement_texts, s, WXPAY_SETTLE_COUNT);
 }
 
 #ifdef __cplusplus
