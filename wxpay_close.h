@@ -3306,6 +3306,7 @@ static int wxpay__js_same_name(const char *a, size_t an, const char *b, size_t b
     x[k][0] = '"';
     wxpay__copy(x[k] + 1, s, n);
     x[k][n + 1] = '"';
+    memset(&r, 0, sizeof r);
     r.b = x[k];
     r.n = n + 2;
     r.i = 0;
@@ -3417,9 +3418,9 @@ WXPAY_DEF wxpay_err wxpay_json_error_read(char *body, size_t len, const char **c
   if (message) *message = "";
   if (detail) *detail = "";
   if (!body) return WXPAY_ERR_ARG;
+  memset(&j, 0, sizeof j);
   j.b = body;
   j.n = len;
-  j.i = 0;
   e = wxpay__js_error(&j, &c, &m, &d);
   if (e) {
     if (error_offset) *error_offset = j.i;
@@ -3533,9 +3534,9 @@ static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, si
   size_t count = 0;
   wxpay__js j;
   wxpay__js_tok t;
+  memset(&j, 0, sizeof j);
   j.b = b;
   j.n = n;
-  j.i = 0;
   if (!wxpay__js_skip(&j)) goto bad;
   wxpay__js_ws(&j);
   if (j.i != n) goto bad;
@@ -3601,6 +3602,7 @@ static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, si
       wxpay__js r; /* decoded in place: the walk has passed these bytes */
       const char *s;
       if (t.type != '"') goto wrong;
+      memset(&r, 0, sizeof r);
       r.b = b;
       r.n = n;
       r.i = t.at;
