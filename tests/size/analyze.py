@@ -18,7 +18,10 @@ their prologue pushes (ARM: push/stmdb register count x 4, plus "sub sp,
 clock, sleep, log) and are left out: their stack is the caller's, and the
 figure is "the library's own, below the caller's buffers and callbacks".
 IGNORE_EDGES="caller>callee,..." leaves calls out (run.sh uses it for a
-second, run-time figure: see there).
+second, run-time figure: see there). EXTRA_EDGES="caller>callee,..." adds
+calls the graph cannot see: the library's own calls through a function
+pointer (settle's machine calls its API's close and query that way), which
+would otherwise be costed as the caller's callbacks.
 """
 import os
 import re
@@ -120,8 +123,16 @@ def extern_frame(name, elf, objdump, nm, cache={}):
     return total
 
 
-def stack(ci, su, elf, objdump, nm, entries, ignore=()):
+def stack(ci, su, elf, objdump, nm, entries, ignore=(), extra=()):
     nodes, edges = parse_ci(ci)
+    for pair in extra:  # "caller>callee" by function name: an edge added
+        a, b = pair.split(">")
+        src = [t for t, n in nodes.items() if n["name"] == a]
+        dst = [t for t, n in nodes.items() if n["name"] == b]
+        if not src or not dst:
+            sys.exit("EXTRA_EDGES: no function %s" % (a if not src else b))
+        for t in src:
+            edges.setdefault(t, set()).update(dst)
     for pair in ignore:  # "caller>callee" by function name: an edge left out
         a, b = pair.split(">")
         for src in list(edges):
@@ -172,6 +183,8 @@ if __name__ == "__main__":
         flash(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "stack":
         ignore = [x for x in os.environ.get("IGNORE_EDGES", "").split(",") if x]
-        stack(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:], ignore)
+        extra = [x for x in os.environ.get("EXTRA_EDGES", "").split(",") if x]
+        stack(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:],
+              ignore, extra)
     else:
         sys.exit("usage: analyze.py flash MAP CORE APP | stack CI SU ELF OBJDUMP NM ENTRY...")

@@ -1,7 +1,9 @@
 /* app.c -- the minimal bare-metal programs measured by tests/size/run.sh.
-   One of APP_BUILD, APP_PARSE, APP_BUILD_PARSE, APP_CLOSE, APP_EMPTY and
+   One of APP_BUILD, APP_PARSE, APP_BUILD_PARSE, APP_CLOSE, APP_EMPTY,
    APP_MINIMAL (build and parse without asking for an error string: the
-   core the flash budget is about) is defined. Inputs come through volatile pointers so nothing is folded away;
+   core the flash budget is about), APP_QUERY (the close's build and parse,
+   and the APIv2 query's: a program that also queries) and APP_SETTLE
+   (wxpay_settle(): close, query, poll) is defined. Inputs come through volatile pointers so nothing is folded away;
    buffers are static (the caller's, not counted as stack). */
 #define WXPAY_NO_OS
 #include "wxpay_close.h"
@@ -28,7 +30,7 @@ static int rng(void *user, unsigned char *buf, size_t n) {
   return 0;
 }
 
-#ifdef APP_CLOSE
+#if defined(APP_CLOSE) || defined(APP_SETTLE)
 static wxpay_net transport(void *user, const wxpay_http_req *req, wxpay_http_resp *resp) {
   size_t n = sizeof answer - 1, i;
   (void)user;
@@ -64,10 +66,10 @@ int main(void) {
   size_t len = 0;
   int r = 0;
   setup(&cli, &req);
-#if defined(APP_BUILD) || defined(APP_BUILD_PARSE) || defined(APP_MINIMAL)
+#if defined(APP_BUILD) || defined(APP_BUILD_PARSE) || defined(APP_MINIMAL) || defined(APP_QUERY)
   r += (int)wxpay_close_build(&cli, &req, work, sizeof work, &len);
 #endif
-#if defined(APP_PARSE) || defined(APP_BUILD_PARSE) || defined(APP_MINIMAL)
+#if defined(APP_PARSE) || defined(APP_BUILD_PARSE) || defined(APP_MINIMAL) || defined(APP_QUERY)
   r += (int)wxpay_close_parse(&cli, &req, answer, sizeof answer - 1, &resp);
   r += (int)resp.outcome;
 #endif
@@ -75,6 +77,34 @@ int main(void) {
   cli.transport = transport;
   r += (int)wxpay_close(&cli, &req, &resp, work, sizeof work);
   r += (int)resp.outcome;
+#endif
+#ifdef APP_QUERY
+  {
+    static wxpay_query_sub_order states[2];
+    static wxpay_query_resp qresp;
+    wxpay_query_req q;
+    q.combine_appid = req.combine_appid;
+    q.combine_mch_id = req.combine_mch_id;
+    q.combine_out_trade_no = req.combine_out_trade_no;
+    q.nonce_str = NULL;
+    r += (int)wxpay_query_build(&cli, &q, work, sizeof work, &len);
+    qresp.order.sub_orders = states;
+    qresp.order.sub_order_cap = 2;
+    r += (int)wxpay_query_parse(&cli, &q, answer, sizeof answer - 1, &qresp);
+    r += qresp.found + (int)states[0].state;
+  }
+#endif
+#ifdef APP_SETTLE
+  {
+    static wxpay_query_sub_order states[2];
+    static wxpay_settle_result res;
+    static char settle_work[WXPAY_SETTLE_WORK_SIZE];
+    cli.transport = transport;
+    res.query.order.sub_orders = states;
+    res.query.order.sub_order_cap = 2;
+    r += (int)wxpay_settle(&cli, &req, &res, settle_work, sizeof settle_work);
+    r += (int)res.settlement + (int)states[0].state;
+  }
 #endif
 #ifndef APP_MINIMAL /* the core: build and parse, no error strings asked for */
   r += (int)wxpay_strerror((wxpay_err)r)[0];
