@@ -24,6 +24,7 @@ import argparse
 import atexit
 import base64
 import copy
+import datetime
 import email.utils
 import hashlib
 import hmac
@@ -50,6 +51,7 @@ sys.path.insert(0, HERE)
 import wxpay_ref as ref  # noqa: E402  (the independent reference, same dir)
 
 ENDPOINT = "/pay/closecombinedorder"
+QUERY_ENDPOINT = "/pay/querycombinedorder"
 BIND = "127.0.0.1"
 
 # Every request field is required (wechatpay-im/website
@@ -63,6 +65,9 @@ REQUEST_FIELDS = (
     ("sub_order_list", 10240),
     ("sign", 128),
 )
+# The query (合单查单, wechatpay-im/website openapi/v2/pay/querycombinedorder.md):
+# the close's fields less sub_order_list.
+QUERY_REQUEST_FIELDS = tuple(f for f in REQUEST_FIELDS if f[0] != "sub_order_list")
 MAX_SUB_ORDERS = 10           # APIv2
 V3_MAX_SUB_ORDERS = 50        # APIv3: maxItems 50 (TheNorthMemory/wechatpay-openapi close.yaml)
 SUB_FIELD_MAX = 32
@@ -75,8 +80,30 @@ MAX_DELAY_MS = 600000
 CONN_LOG = 64                 # connection records shown by /_stats
 
 # paying: the customer is entering the password right now (APIv3 answers 202
-# USERPAYING, APIv2 err_code USERPAYING; nothing changes).
-ORDER_STATES = ("open", "paid", "closed", "paying")
+# USERPAYING, APIv2 err_code USERPAYING; nothing changes until paying_until,
+# if set, has passed: then the order is paying_then, paid or open).
+# refund: paid, then refunded (a close answers ORDERPAID / 400 ORDER_PAID).
+ORDER_STATES = ("open", "paid", "closed", "paying", "refund")
+PAYING_THEN = ("paid", "open")
+# What a query reports for each state: trade_state and trade_state_desc (the
+# descriptions are the emulator's; WeChat's wording per state is not public).
+TRADE_STATE = {"open": ("NOTPAY", "订单未支付"), "paid": ("SUCCESS", "支付成功"),
+               "closed": ("CLOSED", "订单已关闭"), "paying": ("USERPAYING", "需要用户输入支付密码"),
+               "refund": ("REFUND", "转入退款")}
+PAID_STATES = ("paid", "refund")      # with transaction_id, success_time
+# Query defaults for what an order does not store (README "State file").
+DEFAULT_TOTAL_AMOUNT = 100            # fen
+DEFAULT_CURRENCY = "CNY"
+DEFAULT_TRADE_TYPE = "JSAPI"
+DEFAULT_BANK_TYPE = "OTHERS"
+DEFAULT_DESCRIPTION = "测试商品 (emulator item)"
+# The example openid of the v3 definition (combine_payer_info.openid).
+DEFAULT_OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+# Optional stored sub-order fields a query reports (and their JSON kinds).
+SUB_QUERY_STR = ("trade_type", "attach", "description", "goods_tag", "currency",
+                 "transaction_id", "bank_type")
+SUB_QUERY_INT = ("total_amount", "payer_amount")
 
 # return_code FAIL messages (return_msg). WeChat's exact wording for this API
 # is unknown; these follow the v2 family's style.
@@ -88,7 +115,11 @@ MSG_NO_MCH = "商户号不存在"
 
 SIMPLE_MISBEHAVIOURS = ("systemerror", "systemerror-noecho", "http500", "truncated",
                         "notxml", "badsign", "nosign", "emptysign", "md5sign",
-                        "extrafield", "drop", "chunked", "ambiguous", "ambiguous-resplit")
+                        "extrafield", "drop", "chunked", "ambiguous", "ambiguous-resplit",
+                        "dupmember", "cutlist", "badordernum")
+# Query-only hostile prefixes (a 404 on the close's path).
+V2_QUERY_ONLY = ("dupmember", "cutlist", "badordernum")
+V3_QUERY_ONLY = ("v3dupmember", "v3cutbody")
 EXTRA_FIELD = ("emulator_extra", "未知字段 <&> unknown field, signed")
 # /ambiguous: err_code=ORDERCLOSED&err_code_a=b in the string to sign is also
 # two fields err_code=ORDERCLOSED, err_code_a=b (which sorts right after it).
@@ -100,6 +131,9 @@ AMBIGUOUS_ERR_CODE = "ORDERCLOSED&err_code_a=b"
 # {combine_out_trade_no}/close.yaml). The misbehaviour prefixes go before
 # /v3/...; v2-only ones (and these on the v2 path) are unknown there, so a 404.
 V3_PATH_RE = re.compile(r"(.*)/v3/combine-transactions/out-trade-no/([^/]+)/close")
+# The query (合单查询订单): GET, no body (TheNorthMemory/wechatpay-openapi
+# docs/v3/combine-transactions/out-trade-no/{combine_out_trade_no}.yaml).
+V3_QUERY_PATH_RE = re.compile(r"(.*)/v3/combine-transactions/out-trade-no/([^/]+)")
 V3_SCHEME = "WECHATPAY2-SHA256-RSA2048"
 V3_AUTH_KEYS = ("mchid", "nonce_str", "timestamp", "serial_no", "signature")
 V3_AUTH_ITEM = re.compile(r'([A-Za-z_]+)="([^"]*)"')
@@ -109,7 +143,8 @@ V3_SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
 V3_MISBEHAVIOURS = ("systemerror", "http500", "http502", "ratelimit", "drop",
                     "chunked", "v3nosign", "v3badsign", "v3stale", "v3future",
                     "v3wrongkey", "v3unknownserial", "v3signtest", "v3replay",
-                    "v3user_paying", "v3ordernotexist", "v3relabel204", "v3dupcode")
+                    "v3user_paying", "v3ordernotexist", "v3relabel204", "v3dupcode",
+                    "v3dupmember", "v3cutbody")
 V3_BODY_KEYS = ("combine_appid", "sub_orders")
 V3_SUB_KEYS = ("mchid", "out_trade_no", "sub_mchid", "sub_appid", "individual_auth_id")
 # Optional sub-order fields. sub_mchid and sub_appid (service providers) must
@@ -126,7 +161,7 @@ V3_KEY_MODES = ("switching", "certificate", "public-key")
 PUB_KEY_ID_RE = re.compile(r"PUB_KEY_ID_[0-9]{1,64}")
 ORDER_NO_RE = re.compile(r"[0-9A-Za-z_\-|*@]{1,32}")
 V3_JSON_TYPE = "application/json; charset=utf-8"
-V3_REASONS = {202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+V3_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
               403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
               429: "Too Many Requests", 500: "Internal Server Error",
               502: "Bad Gateway", 503: "Service Unavailable"}
@@ -218,9 +253,45 @@ def check_order(o):
         for k in V3_SUB_OPTIONAL:
             if s.get(k) is not None:
                 sub[k] = _str(s[k], "order %s sub-order %s" % (no, k), V3_FIELD_MAX.get(k, SUB_FIELD_MAX))
+        # what a query reports (defaults in Emulator._query_subs)
+        for k in SUB_QUERY_STR:
+            if s.get(k) is not None:
+                if not isinstance(s[k], str):
+                    raise ConfigError("order %s sub-order %s must be a string" % (no, k))
+                sub[k] = s[k]
+        for k in SUB_QUERY_INT:
+            if s.get(k) is not None:
+                v = s[k]
+                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                    raise ConfigError("order %s sub-order %s must be an integer >= 0 (fen)" % (no, k))
+                sub[k] = v
+        if s.get("promotion_detail") is not None:
+            sub["promotion_detail"] = s["promotion_detail"]    # passed through (APIv2)
+        unknown = set(s) - {"mchid", "out_trade_no", "promotion_detail"} - set(V3_SUB_OPTIONAL) \
+            - set(SUB_QUERY_STR) - set(SUB_QUERY_INT)
+        if unknown:
+            raise ConfigError("order %s: unknown sub-order key(s) %s" % (no, ", ".join(sorted(unknown))))
         out.append(sub)
-    return {"combine_out_trade_no": no, "combine_mch_id": mch, "state": st,
-            "age": age, "sub_orders": out}
+    order = {"combine_out_trade_no": no, "combine_mch_id": mch, "state": st,
+             "age": age, "sub_orders": out}
+    if "paying_until" in o or "paying_then" in o:
+        until, then = o.get("paying_until"), o.get("paying_then", "paid")
+        if st != "paying":
+            raise ConfigError("order %s: paying_until/paying_then need state paying" % no)
+        if isinstance(until, bool) or not isinstance(until, (int, float)) or until < 0:
+            raise ConfigError("order %s paying_until must be a number of seconds >= 0" % no)
+        if then not in PAYING_THEN:
+            raise ConfigError("order %s paying_then must be one of %s" % (no, ", ".join(PAYING_THEN)))
+        order["paying_until"], order["paying_then"] = until, then
+    for k in ("combine_appid", "combine_openid", "device_info"):
+        if o.get(k) is not None:
+            order[k] = _str(o[k], "order %s %s" % (no, k), 128)
+    unknown = set(o) - {"combine_out_trade_no", "combine_mch_id", "state", "age", "sub_orders",
+                        "paying_until", "paying_then", "combine_appid", "combine_openid",
+                        "device_info", "comment"}
+    if unknown:
+        raise ConfigError("order %s: unknown key(s) %s" % (no, ", ".join(sorted(unknown))))
+    return order
 
 
 def merge_state(state, doc):
@@ -937,8 +1008,24 @@ class Emulator:
         for no, o in orders.items():
             o = copy.deepcopy(o)
             o["created"] = now - float(o["age"])
+            if o["state"] in PAID_STATES:
+                # paid half a minute after creation (or at creation, if younger)
+                o["paid_at"] = o["created"] + min(30.0, float(o["age"]))
+            if "paying_until" in o:
+                o["paying_deadline"] = now + float(o["paying_until"])
             out[no] = o
         return out
+
+    @staticmethod
+    def _settle(order, now):
+        """A paying order whose paying_until has passed becomes paying_then
+        (paid at its deadline, or open again). Call with self.lock held."""
+        if order["state"] == "paying" and "paying_deadline" in order \
+                and now >= order["paying_deadline"]:
+            order["state"] = order["paying_then"]
+            if order["state"] == "paid":
+                order["paid_at"] = order["paying_deadline"]
+            del order["paying_deadline"]
 
     def reset(self):
         with self.lock:
@@ -995,18 +1082,24 @@ class Emulator:
             now = time.time()
             orders = []
             for o in self.orders.values():
-                d = {k: v for k, v in o.items() if k != "created"}
+                self._settle(o, now)
+                d = {k: v for k, v in o.items()
+                     if k not in ("created", "paid_at", "paying_deadline", "closed_at")}
                 d["age"] = round(now - o["created"], 3)
+                if "paying_deadline" in o:
+                    d["paying_left"] = round(o["paying_deadline"] - now, 3)
                 orders.append(d)
             merchants = [{k: v for k, v in m.items() if k != "key"} for m in self.merchants.values()]
             return {"merchants": merchants, "orders": orders}
 
     # -- the endpoint -----------------------------------------------------
 
-    def process(self, body, force_systemerror=False, noecho=False, ambiguous=False):
+    def process(self, body, force_systemerror=False, noecho=False, ambiguous=False,
+                query=False, hostile=None):
         """Decides the answer to one POST body (the checks in README.md
         order). noecho: a SYSTEMERROR answer without the echo fields;
-        ambiguous: a FAIL answer whose err_code holds '&' and '='."""
+        ambiguous: a FAIL answer whose err_code holds '&' and '='; query:
+        the body is a querycombinedorder (合单查单), hostile: its prefixes."""
         if not body.strip():
             return fail_answer(MSG_XML + " (empty body)")
         try:
@@ -1014,7 +1107,7 @@ class Emulator:
         except ref.XmlError as e:
             return fail_answer("%s (%s)" % (MSG_XML, e))
 
-        for name, limit in REQUEST_FIELDS:
+        for name, limit in (QUERY_REQUEST_FIELDS if query else REQUEST_FIELDS):
             v = f.get(name, "")
             if v == "":
                 return fail_answer("缺少参数%s (missing %s)" % (name, name))
@@ -1037,6 +1130,9 @@ class Emulator:
         head = [("return_code", "SUCCESS"), ("return_msg", "OK"),
                 ("combine_appid", f["combine_appid"]), ("combine_mch_id", mch),
                 ("nonce_str", ref.make_nonce(32))]
+        if query:
+            # the query echoes the number (a required field of its answer)
+            head.append(("combine_out_trade_no", f["combine_out_trade_no"]))
 
         def business(code=None, des=None):
             if code is None:
@@ -1061,6 +1157,8 @@ class Emulator:
             # Correctly signed, but its string to sign is also that of two
             # fields (see AMBIGUOUS_ERR_CODE).
             return business(AMBIGUOUS_ERR_CODE, "订单已关闭")
+        if query:
+            return self._query_v2(f, mch, head, key, business, hostile or {})
 
         subs, why = self._parse_subs(f["sub_order_list"])
         if subs is None:
@@ -1071,7 +1169,8 @@ class Emulator:
             order = self.orders.get(no)
             if order is None or order["combine_mch_id"] != mch:
                 return business("ORDERNOTEXIST", "订单不存在")
-            if order["state"] == "paid":
+            self._settle(order, time.time())
+            if order["state"] in PAID_STATES:
                 return business("ORDERPAID", "订单已支付")
             if order["state"] == "closed":
                 return business("ORDERCLOSED", "订单已关闭")
@@ -1090,6 +1189,90 @@ class Emulator:
             order["state"] = "closed"
             order["closed_at"] = time.time()
         return business()
+
+    # -- the queries (合单查单, 合单查询订单) ----------------------------------
+
+    @staticmethod
+    def transaction_id(combine_no, out_trade_no):
+        """A deterministic 28-digit 微信支付订单号 of a paid sub-order: 4200000
+        and 21 digits of a hash of the two numbers (real ones are 28 digits
+        starting 42000, e.g. 4200000123202012051234567890 in public examples)."""
+        h = hashlib.sha256(("%s/%s" % (combine_no, out_trade_no)).encode("utf-8")).hexdigest()
+        return "4200000" + "%021d" % (int(h, 16) % 10 ** 21)
+
+    @staticmethod
+    def rfc3339(t):
+        """Beijing time, as WeChat writes it: 2026-12-05T09:15:03+08:00."""
+        return datetime.datetime.fromtimestamp(int(t), BEIJING).isoformat()
+
+    def _query_subs(self, order):
+        """The sub-orders as a query reports them, in stored order: a dict
+        per sub-order with the stored fields or their defaults; paid ones
+        (state paid, refund) with transaction_id, success_time, bank_type,
+        payer_amount. Call with self.lock held, after _settle."""
+        st = order["state"]
+        out = []
+        for s in order["sub_orders"]:
+            total = s.get("total_amount", DEFAULT_TOTAL_AMOUNT)
+            d = {"mchid": s["mchid"], "out_trade_no": s["out_trade_no"],
+                 "trade_type": s.get("trade_type", DEFAULT_TRADE_TYPE),
+                 "attach": s.get("attach", ""),
+                 "description": s.get("description", DEFAULT_DESCRIPTION),
+                 "total_amount": total, "currency": s.get("currency", DEFAULT_CURRENCY)}
+            for k in ("sub_mchid", "goods_tag", "promotion_detail"):
+                if k in s:
+                    d[k] = s[k]
+            if st in PAID_STATES:
+                d["transaction_id"] = s.get("transaction_id") or \
+                    self.transaction_id(order["combine_out_trade_no"], s["out_trade_no"])
+                d["success_time"] = self.rfc3339(order.get("paid_at", order["created"]))
+                d["bank_type"] = s.get("bank_type", DEFAULT_BANK_TYPE)
+                d["payer_amount"] = s.get("payer_amount", total)
+            out.append(d)
+        return out
+
+    def _query_v2(self, f, mch, head, key, business, hostile):
+        """The rest of a v2 query once the request is verified: the order's
+        state and sub_order_list (a JSON string: order_num, order_list)."""
+        no = f["combine_out_trade_no"]
+        with self.lock:
+            order = self.orders.get(no)
+            if order is None or order["combine_mch_id"] != mch:
+                return business("ORDERNOTEXIST", "订单不存在")
+            self._settle(order, time.time())
+            st = order["state"]
+            subs = self._query_subs(order)
+            extra = [(k, order[k]) for k in ("device_info",) if k in order]
+            if st in PAID_STATES + ("paying",):
+                extra.append(("combine_openid", order.get("combine_openid", DEFAULT_OPENID)))
+        items = []
+        for d in subs:
+            amount = {"total_amount": d["total_amount"], "currency": d["currency"]}
+            item = {"mchid": d["mchid"], "trade_type": d["trade_type"], "attach": d["attach"],
+                    "amount": amount}
+            if "transaction_id" in d:
+                item["transaction_id"] = d["transaction_id"]
+            item["out_trade_no"] = d["out_trade_no"]
+            if "goods_tag" in d:
+                item["goods_tag"] = d["goods_tag"]
+            item["description"] = d["description"]
+            if "promotion_detail" in d:
+                item["promotion_detail"] = d["promotion_detail"]
+            items.append(item)
+        order_num = len(items) + (1 if hostile.get("badordernum") else 0)
+        text = json.dumps({"order_num": order_num, "order_list": items},
+                          ensure_ascii=False, separators=(",", ":"))
+        if hostile.get("dupmember"):
+            # the first sub-order's total_amount twice, the first one 1 fen:
+            # a reader keeping the first sees 1, one keeping the last the truth
+            text = text.replace('"amount":{"total_amount":', '"amount":{"total_amount":1,"total_amount":', 1)
+        if hostile.get("cutlist"):
+            text = text[:len(text) // 2]
+        state, desc = TRADE_STATE[st]
+        fields = head[:4] + extra + head[4:] + [
+            ("result_code", "SUCCESS"), ("result_msg", "OK"),
+            ("trade_state", state), ("trade_state_desc", desc), ("sub_order_list", text)]
+        return Answer(fields, key, "QUERY:" + state)
 
     @staticmethod
     def _parse_subs(text):
@@ -1238,19 +1421,29 @@ class Emulator:
 
         mb = None
         v3_no = None
+        query = False
         if req.path.endswith(ENDPOINT):
             mb = parse_prefix(req.path[:-len(ENDPOINT)])
+        elif req.path.endswith(QUERY_ENDPOINT):
+            mb = parse_prefix(req.path[:-len(QUERY_ENDPOINT)])
+            query = True
         else:
             m = V3_PATH_RE.fullmatch(req.path)
+            if not m:
+                m = V3_QUERY_PATH_RE.fullmatch(req.path)
+                query = m is not None
             if m:
                 mb = parse_prefix(m.group(1), V3_MISBEHAVIOURS)
                 v3_no = m.group(2)
+        if mb is not None and not query and \
+                any(mb.get(k) for k in V2_QUERY_ONLY + V3_QUERY_ONLY):
+            mb = None     # the query's hostile prefixes mean nothing to a close
         if mb is None:
             self._count("NOT_FOUND")
             send_simple(conn, 404, "Not Found", "text/plain", b"404 Not Found\n", req.keep_alive, head_only)
             return req.keep_alive
         if v3_no is not None:
-            return self.dispatch_v3(conn, req, listener, mb, v3_no, head_only)
+            return self.dispatch_v3(conn, req, listener, mb, v3_no, head_only, query)
 
         if mb.get("http500") or mb.get("notxml"):
             # A gateway failure in front of the service: nothing processed.
@@ -1272,7 +1465,7 @@ class Emulator:
         else:
             force = bool(mb.get("systemerror")) or self._counted(mb, "systemerror_n")
             noecho = bool(mb.get("systemerror-noecho")) or self._counted(mb, "noecho_n")
-            ans = self.process(req.body, force, noecho, bool(mb.get("ambiguous")))
+            ans = self.process(req.body, force, noecho, bool(mb.get("ambiguous")), query, mb)
         self._count(ans.outcome)
         body = self.render(ans, mb)
         if self.verbose:
@@ -1310,7 +1503,7 @@ class Emulator:
     def _systemerror_forced(self, req, mb):
         return bool(mb.get("systemerror")) or (req.method == "POST" and self._counted(mb, "systemerror_n"))
 
-    def dispatch_v3(self, conn, req, listener, mb, raw_no, head_only):
+    def dispatch_v3(self, conn, req, listener, mb, raw_no, head_only, query=False):
         ka = req.keep_alive
         if mb.get("http500") or mb.get("http502"):
             # A gateway in front of the service: nothing checked or processed.
@@ -1347,13 +1540,29 @@ class Emulator:
                 forced = (st, code)
         if mb.get("v3dupcode"):
             forced = (400, "ORDER_CLOSED")
-        status, err = self.process_v3(req, raw_no, force_sys, bool(mb.get("ratelimit")), forced,
-                                      "ORDERNOTEXIST" if mb.get("v3ordernotexist") else "ORDER_NOT_EXIST",
-                                      "USER_PAYING" if mb.get("v3user_paying") else "USERPAYING")
-        self._count("v3:%s" % (status if err is None else err["code"]))
+        not_found = "ORDERNOTEXIST" if mb.get("v3ordernotexist") else "ORDER_NOT_EXIST"
+        if query:
+            status, err = self.process_v3_query(req, raw_no, force_sys, bool(mb.get("ratelimit")),
+                                                forced, not_found)
+            self._count("v3query:%s" % (status if status == 200 else err["code"]))
+        else:
+            status, err = self.process_v3(req, raw_no, force_sys, bool(mb.get("ratelimit")), forced,
+                                          not_found,
+                                          "USER_PAYING" if mb.get("v3user_paying") else "USERPAYING")
+            self._count("v3:%s" % (status if err is None else err["code"]))
         body = b"" if err is None else json.dumps(err, ensure_ascii=False,
                                                   separators=(",", ":")).encode("utf-8")
-        if mb.get("v3dupcode") and err is not None and err["code"] == "ORDER_CLOSED":
+        if query and status == 200:
+            if mb.get("v3dupmember"):
+                # hostile: the first sub-order's trade_state twice, the first
+                # one SUCCESS (NOTPAY if it is SUCCESS): first and last differ
+                real = err["sub_orders"][0]["trade_state"]
+                fake = "NOTPAY" if real == "SUCCESS" else "SUCCESS"
+                body = body.replace(b'"trade_state":', b'"trade_state":"%s","trade_state":'
+                                    % fake.encode("ascii"), 1)
+            if mb.get("v3cutbody"):
+                body = body[:len(body) // 2]     # hostile: signed, but cut
+        if mb.get("v3dupcode") and err is not None and err.get("code") == "ORDER_CLOSED":
             # forced at step 11, before the order is looked up
             body = V3_DUPCODE_BODY
         sign_mb = mb
@@ -1362,7 +1571,7 @@ class Emulator:
         headers = self._v3_sign(body, sign_mb, named=self._named_serial(req))
         if self.verbose:
             log("%s %s %s -> %d %s" % (listener, req.method, req.target, status,
-                                        err["code"] if err else ""))
+                                        err.get("code", "") if err else ""))
         self._delay(mb)
         if mb.get("drop"):
             self._hard_close(conn)
@@ -1381,7 +1590,7 @@ class Emulator:
             conn.send(response_head(204, V3_REASONS[204], headers, ka))
             return ka
         if status == 405:
-            headers = headers + [("Allow", "POST")]
+            headers = headers + [("Allow", "GET" if query else "POST")]
         if mb.get("chunked"):
             send_chunked(conn, status, V3_REASONS[status], [ct] + headers, body, ka, head_only)
             return ka
@@ -1450,42 +1659,9 @@ class Emulator:
 
         if req.method != "POST":
             return err(405, "METHOD_NOT_ALLOWED", "请使用POST方法 (use POST)")
-        auth, why = parse_v3_authorization([v for k, v in req.headers if k.lower() == "authorization"])
+        auth, refusal = self._v3_authenticate(req, err)
         if auth is None:
-            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
-                       field="Authorization", issue=why)
-        if norm_serial(auth["serial_no"]) != norm_serial(self.v3.merchant_serial):
-            why = "serial_no %s is not the merchant certificate's serial" % auth["serial_no"]
-            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
-                       field="serial_no", issue=why)
-        skew = int(auth["timestamp"]) - int(time.time())
-        if abs(skew) > V3_MAX_SKEW:
-            why = "timestamp is %d s %s the server clock (at most %d s)" % (
-                abs(skew), "behind" if skew < 0 else "ahead of", V3_MAX_SKEW)
-            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
-                       field="timestamp", issue=why)
-        try:
-            sig = base64.b64decode(auth["signature"], validate=True)
-        except ValueError:
-            sig = None
-        if not sig:
-            why = "signature is not Base64"
-            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
-                       field="signature", issue=why)
-        # Header values were decoded as latin-1: encoding back gives the bytes sent.
-        msg = b"".join([req.method.encode("latin-1"), b"\n", req.target.encode("latin-1"), b"\n",
-                        auth["timestamp"].encode("latin-1"), b"\n",
-                        auth["nonce_str"].encode("latin-1"), b"\n", req.body, b"\n"])
-        if not self.v3.rsa.verify(self.v3.merchant_pub, msg, sig):
-            why = ("signature does not verify with the merchant certificate "
-                   "over POST\\n<path and query>\\n<timestamp>\\n<nonce_str>\\n<body>\\n")
-            return err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
-                       field="signature", issue=why)
-
-        if len([k for k, _ in req.headers if k.lower() == "wechatpay-serial"]) > 1:
-            why = "more than one Wechatpay-Serial header"
-            return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="header",
-                       field="Wechatpay-Serial", issue=why)
+            return refusal
         media = req.hdict.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json":
             why = "Content-Type must be application/json"
@@ -1495,26 +1671,92 @@ class Emulator:
         if doc is None:
             return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="body",
                        field=field, issue=why)
+        no, refusal = self._v3_order_no(raw_no, err)
+        if no is None:
+            return refusal
+
+        mch = auth["mchid"]
+        merchant, refusal = self._v3_merchant(mch, err)
+        if merchant is None:
+            return refusal
+        if doc["combine_appid"] not in merchant["appids"]:
+            why = "combine_appid %s does not belong to mchid %s" % (doc["combine_appid"], mch)
+            return err(400, "INVALID_REQUEST", "appid和mchid不匹配 (%s)" % why,
+                       field="combine_appid", issue=why)
+        refusal = self._v3_forced(force_systemerror, force_ratelimit, forced, err)
+        if refusal is not None:
+            return refusal
+        return self._v3_close_order(no, mch, doc, err, not_found_code, paying_code)
+
+    def _v3_authenticate(self, req, err):
+        """Steps 2-6 of both v3 endpoints: Authorization, its serial,
+        timestamp and signature over METHOD\nTARGET\nTS\nNONCE\nBODY\n (a
+        GET: an empty body line), then one Wechatpay-Serial at most.
+        (auth items, None) or (None, the refusal)."""
+        auth, why = parse_v3_authorization([v for k, v in req.headers if k.lower() == "authorization"])
+        if auth is None:
+            return None, err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                             field="Authorization", issue=why)
+        if norm_serial(auth["serial_no"]) != norm_serial(self.v3.merchant_serial):
+            why = "serial_no %s is not the merchant certificate's serial" % auth["serial_no"]
+            return None, err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="serial_no", issue=why)
+        skew = int(auth["timestamp"]) - int(time.time())
+        if abs(skew) > V3_MAX_SKEW:
+            why = "timestamp is %d s %s the server clock (at most %d s)" % (
+                abs(skew), "behind" if skew < 0 else "ahead of", V3_MAX_SKEW)
+            return None, err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="timestamp", issue=why)
+        try:
+            sig = base64.b64decode(auth["signature"], validate=True)
+        except ValueError:
+            sig = None
+        if not sig:
+            why = "signature is not Base64"
+            return None, err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="signature", issue=why)
+        # Header values were decoded as latin-1: encoding back gives the bytes sent.
+        msg = b"".join([req.method.encode("latin-1"), b"\n", req.target.encode("latin-1"), b"\n",
+                        auth["timestamp"].encode("latin-1"), b"\n",
+                        auth["nonce_str"].encode("latin-1"), b"\n", req.body, b"\n"])
+        if not self.v3.rsa.verify(self.v3.merchant_pub, msg, sig):
+            why = ("signature does not verify with the merchant certificate "
+                   "over %s\\n<path and query>\\n<timestamp>\\n<nonce_str>\\n<body>\\n" % req.method)
+            return None, err(401, "SIGN_ERROR", "%s (%s)" % (V3_MSG_SIGN, why), location="header",
+                       field="signature", issue=why)
+
+        if len([k for k, _ in req.headers if k.lower() == "wechatpay-serial"]) > 1:
+            why = "more than one Wechatpay-Serial header"
+            return None, err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="header",
+                             field="Wechatpay-Serial", issue=why)
+        return auth, None
+
+    @staticmethod
+    def _v3_order_no(raw_no, err):
+        """Step 8: the path's number, percent-decoded. (no, None) or (None, refusal)."""
         try:
             no = urllib.parse.unquote(raw_no, errors="strict")
         except UnicodeDecodeError:
             no = ""
         if not ORDER_NO_RE.fullmatch(no):
             why = "combine_out_trade_no must be 1 to 32 of 0-9 A-Z a-z _ - | * @"
-            return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="path",
-                       field="combine_out_trade_no", issue=why)
+            return None, err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="path",
+                             field="combine_out_trade_no", issue=why)
+        return no, None
 
-        mch = auth["mchid"]
+    def _v3_merchant(self, mch, err):
+        """Step 9. (merchant, None) or (None, refusal)."""
         with self.lock:
             merchant = self.merchants.get(mch)
         if merchant is None:
-            return err(403, "NO_AUTH", "商户无权限 (NO_AUTH: unknown mchid %s)" % mch)
+            return None, err(403, "NO_AUTH", "商户无权限 (NO_AUTH: unknown mchid %s)" % mch)
         if not merchant["combine_permission"]:
-            return err(403, "NO_AUTH", "商户无此接口权限 (no combined-payment permission)")
-        if doc["combine_appid"] not in merchant["appids"]:
-            why = "combine_appid %s does not belong to mchid %s" % (doc["combine_appid"], mch)
-            return err(400, "INVALID_REQUEST", "appid和mchid不匹配 (%s)" % why,
-                       field="combine_appid", issue=why)
+            return None, err(403, "NO_AUTH", "商户无此接口权限 (no combined-payment permission)")
+        return merchant, None
+
+    @staticmethod
+    def _v3_forced(force_systemerror, force_ratelimit, forced, err):
+        """Step 11: the prefixes that answer a good request with an error."""
         if force_ratelimit:
             return err(429, "FREQUENCY_LIMITED", "频率超限，请降低请求频率 (rate limited)")
         if force_systemerror:
@@ -1525,7 +1767,10 @@ class Emulator:
                 return err(st, code, "订单已关闭")
             return err(st, code, "%s (emulated %d %s: nothing was done, try again later)"
                        % (V3_ERROR_MESSAGES.get(code, V3_ERROR_MESSAGE_DEFAULT), st, code))
+        return None
 
+    def _v3_close_order(self, no, mch, doc, err, not_found_code, paying_code):
+        """Steps 12-18 of the close."""
         with self.lock:
             order = self.orders.get(no)
             if order is None or order["combine_mch_id"] != mch:
@@ -1540,17 +1785,85 @@ class Emulator:
                 why = "closed too early: order created %.1f s ago, minimum %g s" % (age, self.min_close_age)
                 return err(st, code, "订单创建后%g秒内不能关单 (%s)" % (self.min_close_age, why),
                            issue=why, retry_after=max(1, math.ceil(self.min_close_age - age)))
+            self._settle(order, time.time())
             if order["state"] == "paying":
                 # Not an error: signed like every 2xx; nothing changes.
                 return err(202, paying_code, "%s (the customer is paying: query the order "
                            "in about 5 s, then close again if still unpaid)" % V3_USERPAYING_MESSAGE)
-            if order["state"] == "paid":
+            if order["state"] in PAID_STATES:
                 return err(400, "ORDER_PAID", "订单已支付 (the order is paid)")
             if order["state"] == "closed":
                 return err(400, "ORDER_CLOSED", "订单已关闭 (the order is already closed)")
             order["state"] = "closed"
             order["closed_at"] = time.time()
         return 204, None
+
+    def process_v3_query(self, req, raw_no, force_systemerror=False, force_ratelimit=False,
+                         forced=None, not_found_code="ORDER_NOT_EXIST"):
+        """Decides the answer to one v3 query (合单查询订单): (200, the order
+        as a JSON object) or (status, error object). The close's checks less
+        the body's: GET, Authorization over GET\\nTARGET\\nTS\\nNONCE\\n\\n,
+        the path's number, the merchant, the forcing prefixes, the order."""
+        def err(status, code, message, **detail):
+            d = {"code": code, "message": message}
+            if detail:
+                d["detail"] = detail
+            return status, d
+
+        if req.method != "GET":
+            return err(405, "METHOD_NOT_ALLOWED", "请使用GET方法 (use GET)")
+        auth, refusal = self._v3_authenticate(req, err)
+        if auth is None:
+            return refusal
+        if req.body:
+            why = "a GET carries no body"
+            return err(400, "PARAM_ERROR", "%s (%s)" % (V3_MSG_PARAM, why), location="body",
+                       issue=why)
+        no, refusal = self._v3_order_no(raw_no, err)
+        if no is None:
+            return refusal
+        mch = auth["mchid"]
+        merchant, refusal = self._v3_merchant(mch, err)
+        if merchant is None:
+            return refusal
+        refusal = self._v3_forced(force_systemerror, force_ratelimit, forced, err)
+        if refusal is not None:
+            return refusal
+        with self.lock:
+            order = self.orders.get(no)
+            if order is None or order["combine_mch_id"] != mch:
+                return err(404, not_found_code, "订单不存在 (no such combined order for this mchid)")
+            self._settle(order, time.time())
+            st = order["state"]
+            subs = self._query_subs(order)
+            doc = {"combine_appid": order.get("combine_appid", merchant["appids"][0]),
+                   "combine_mchid": mch, "combine_out_trade_no": no}
+            if "device_info" in order:
+                doc["scene_info"] = {"device_id": order["device_info"]}
+            payer = order.get("combine_openid", DEFAULT_OPENID) \
+                if st in PAID_STATES + ("paying",) else None
+        trade_state = TRADE_STATE[st][0]
+        doc["sub_orders"] = []
+        for d in subs:
+            item = {"mchid": d["mchid"], "trade_type": d["trade_type"], "trade_state": trade_state}
+            if "bank_type" in d:
+                item["bank_type"] = d["bank_type"]
+            item["attach"] = d["attach"]
+            for k in ("success_time", "transaction_id"):
+                if k in d:
+                    item[k] = d[k]
+            item["out_trade_no"] = d["out_trade_no"]
+            if "sub_mchid" in d:
+                item["sub_mchid"] = d["sub_mchid"]
+            amount = {"total_amount": d["total_amount"], "currency": d["currency"]}
+            if "payer_amount" in d:
+                amount["payer_amount"] = d["payer_amount"]
+                amount["payer_currency"] = d["currency"]
+            item["amount"] = amount
+            doc["sub_orders"].append(item)
+        if payer is not None:
+            doc["combine_payer_info"] = {"openid": payer}
+        return 200, doc
 
     def _do_reset(self):
         self.reset()

@@ -758,7 +758,6 @@ def v3_methods_other_than_post_answer_405_signed():
 def v3_unknown_paths_and_prefixes_are_404():
     for p in ("/v3/combine-transactions/out-trade-no//close",
               "/v3/combine-transactions/out-trade-no/V3_OPEN_0001/close/",
-              "/v3/combine-transactions/out-trade-no/V3_OPEN_0001",
               "/v3/combine-transactions/V3_OPEN_0001/close",
               "/badsign/v3/combine-transactions/out-trade-no/V3_OPEN_0001/close",
               "/md5sign/v3/combine-transactions/out-trade-no/V3_OPEN_0001/close",
