@@ -1115,6 +1115,278 @@ def _swallow(fn):
 
 # ------------------------------------------------------------------ main --
 
+# ------------------------------------------------- 合单查单 (the v2 query) --
+# wechatpay-im/website openapi/v2/pay/querycombinedorder.md: request fields,
+# answer fields and sub_order_list's members (a JSON string).
+QEP = "/pay/querycombinedorder"
+TXID_RE = re.compile(r"4200000[0-9]{21}")
+
+
+def query(no, prefix="", key=KEY, appid=APPID, mch=MCH, body=None):
+    """POST a query; the parsed 200 answer."""
+    st, _, data = request("POST", prefix + QEP, body or ref.query_body(appid, mch, no, key))
+    eq(st, 200, "HTTP status")
+    return ref.parse_response(data)
+
+
+def query_order(no, prefix="", key=KEY, appid=APPID, mch=MCH):
+    """A query read as a careful client reads it (ref.read_query_answer)."""
+    return ref.read_query_answer(query(no, prefix, key, appid, mch), key, appid, mch, no)
+
+
+def add_order(no, state="open", age=3600, subs=None, **extra):
+    o = {"combine_out_trade_no": no, "combine_mch_id": MCH, "state": state, "age": age,
+         "sub_orders": subs or [{"mchid": "1900009001", "out_trade_no": no + "_A"}]}
+    o.update(extra)
+    st, _, data = request("POST", "/_orders", json.dumps(o).encode(),
+                          headers={"Content-Type": "application/json"})
+    eq(st, 200, "/_orders status (%r)" % data)
+
+
+def close_code(no, subs):
+    f = answer(no, subs)
+    check(ref.verify(f, KEY), "close answer does not verify")
+    return f.get("err_code") or f.get("result_code")
+
+
+@test
+def ref_query_body_known_answer_byte_for_byte():
+    # the documented example's fields, then nonce_str and sign; the string
+    # to sign written out by hand (签名算法: names in byte order, &key=KEY)
+    s = ("combine_appid=wx8888888888888888&combine_mch_id=1900000109"
+         "&combine_out_trade_no=1217752501201407033233368018"
+         "&nonce_str=5K8264ILTKCH16CQ2502SI8ZNMTM67VS&sign_type=HMAC-SHA256&key=" + KEY)
+    sig = hmac.new(KEY.encode(), s.encode(), hashlib.sha256).hexdigest().upper()
+    eq(ref.query_body(APPID, MCH, SEED_NO, KEY, "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"),
+       ("<xml><combine_appid>wx8888888888888888</combine_appid><combine_mch_id>1900000109"
+        "</combine_mch_id><sign_type>HMAC-SHA256</sign_type><combine_out_trade_no>"
+        "1217752501201407033233368018</combine_out_trade_no><nonce_str>"
+        "5K8264ILTKCH16CQ2502SI8ZNMTM67VS</nonce_str><sign>%s</sign></xml>" % sig).encode())
+
+
+@test
+def ref_sub_order_list_reader_is_strict_and_skips_nothing_it_needs():
+    good = ('{"order_num":1,"order_list":[{"mchid":"1","trade_type":"JSAPI","attach":"",'
+            '"amount":{"total_amount":100,"currency":"CNY"},"out_trade_no":"A",'
+            '"description":"d","new_member":{"x":[1,2]}}]}')
+    eq(ref.parse_sub_order_list(good)[0]["amount"]["total_amount"], 100, "total_amount")
+    for bad, why in ((good.replace('"total_amount":100', '"total_amount":1,"total_amount":100'),
+                      "duplicate"),
+                     (good[:len(good) // 2], "not JSON"),
+                     (good.replace('"order_num":1', '"order_num":2'), "order_num"),
+                     (good.replace('"out_trade_no":"A",', ''), "out_trade_no"),
+                     (good.replace('"total_amount":100', '"total_amount":"100"'), "total_amount")):
+        try:
+            ref.parse_sub_order_list(bad)
+        except ref.QueryError as e:
+            check(why in str(e), "%r: refused for %r" % (why, str(e)))
+        else:
+            raise AssertionError("accepted a sub_order_list with a %s" % why)
+
+
+@test
+def query_paid_order_lists_each_sub_order_with_transaction_id_and_amount():
+    f = query("DEMO_QUERY_PAID_0001")
+    o = ref.read_query_answer(f, KEY, APPID, MCH, "DEMO_QUERY_PAID_0001")
+    eq(o["trade_state"], "SUCCESS", "trade_state")
+    check(o["trade_state_desc"], "trade_state_desc empty")
+    eq(o["combine_openid"], "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "combine_openid")
+    got = [(d["mchid"], d["out_trade_no"], d["transaction_id"], d["amount"]["total_amount"],
+            d["amount"]["currency"], d["trade_type"]) for d in o["sub_orders"]]
+    eq(got, [("1900009001", "OD_QUERY_PAID_0001_A", "4200000001202612050000000001", 1000, "CNY", "JSAPI"),
+             ("1900009002", "OD_QUERY_PAID_0001_B", "4200000002202612050000000002", 2550, "CNY", "NATIVE")],
+       "sub-orders")
+    a = o["sub_orders"][0]
+    eq((a["attach"], a["goods_tag"]), ("深圳分店", "WXG"), "attach, goods_tag")
+    eq(a["promotion_detail"]["goods_detail"][0]["price"], 1000, "promotion_detail.goods_detail[0].price")
+    # the signature covers every field: without any one of them it fails
+    for k in f:
+        if k != "sign":
+            check(not ref.verify({n: v for n, v in f.items() if n != k}, KEY),
+                  "the sign does not cover %s" % k)
+
+
+@test
+def query_demo_paid_order_has_a_stable_28_digit_transaction_id():
+    a, b = query_order("DEMO_PAID_0001"), query_order("DEMO_PAID_0001")
+    eq(a["trade_state"], "SUCCESS", "trade_state")
+    sub = a["sub_orders"][0]
+    eq((sub["out_trade_no"], sub["amount"]["total_amount"]), ("OD_PAID_0001", 100), "sub-order, default amount")
+    check(TXID_RE.fullmatch(sub["transaction_id"]), "transaction_id %r" % sub["transaction_id"])
+    eq(b["sub_orders"][0]["transaction_id"], sub["transaction_id"], "transaction_id of a second query")
+
+
+@test
+def query_open_order_is_notpay_then_closed_after_a_close():
+    add_order("Q_OPEN_0001")
+    o = query_order("Q_OPEN_0001")
+    eq(o["trade_state"], "NOTPAY", "trade_state")
+    check("transaction_id" not in o["sub_orders"][0], "an unpaid sub-order has a transaction_id")
+    eq(o["combine_openid"], "", "combine_openid of an unpaid order")
+    eq(close_code("Q_OPEN_0001", [("1900009001", "Q_OPEN_0001_A")]), "SUCCESS", "close")
+    o = query_order("Q_OPEN_0001")
+    eq(o["trade_state"], "CLOSED", "trade_state after the close")
+    check("transaction_id" not in o["sub_orders"][0], "a closed sub-order has a transaction_id")
+
+
+@test
+def query_closed_order_is_closed():
+    eq(query_order("DEMO_CLOSED_0001")["trade_state"], "CLOSED", "trade_state")
+
+
+@test
+def query_refunded_order_is_refund_and_its_close_answers_orderpaid():
+    o = query_order("DEMO_REFUND_0001")
+    eq(o["trade_state"], "REFUND", "trade_state")
+    sub = o["sub_orders"][0]
+    check(TXID_RE.fullmatch(sub.get("transaction_id", "")), "transaction_id %r" % sub.get("transaction_id"))
+    eq(sub["amount"]["total_amount"], 500, "total_amount")
+    eq(close_code("DEMO_REFUND_0001", [("1900009001", "OD_REFUND_0001")]), "ORDERPAID", "close")
+    eq(query_order("DEMO_REFUND_0001")["trade_state"], "REFUND", "trade_state after the close")
+
+
+@test
+def query_paying_order_is_userpaying_every_time():
+    for _ in range(2):
+        o = query_order("DEMO_PAYING_0001")
+        eq(o["trade_state"], "USERPAYING", "trade_state")
+        check("transaction_id" not in o["sub_orders"][0], "a paying sub-order has a transaction_id")
+
+
+@test
+def query_paying_order_becomes_paid_after_paying_until():
+    add_order("Q_PAYING_PAID_0001", "paying", paying_until=1.0, paying_then="paid")
+    subs = [("1900009001", "Q_PAYING_PAID_0001_A")]
+    eq(query_order("Q_PAYING_PAID_0001")["trade_state"], "USERPAYING", "trade_state before")
+    eq(close_code("Q_PAYING_PAID_0001", subs), "USERPAYING", "close before")
+    time.sleep(1.2)
+    o = query_order("Q_PAYING_PAID_0001")
+    eq(o["trade_state"], "SUCCESS", "trade_state after")
+    check(TXID_RE.fullmatch(o["sub_orders"][0].get("transaction_id", "")), "no transaction_id once paid")
+    eq(close_code("Q_PAYING_PAID_0001", subs), "ORDERPAID", "close after")
+
+
+@test
+def query_paying_order_becomes_open_after_paying_until_then_closes():
+    add_order("Q_PAYING_OPEN_0001", "paying", paying_until=1.0, paying_then="open")
+    subs = [("1900009001", "Q_PAYING_OPEN_0001_A")]
+    eq(query_order("Q_PAYING_OPEN_0001")["trade_state"], "USERPAYING", "trade_state before")
+    time.sleep(1.2)
+    eq(query_order("Q_PAYING_OPEN_0001")["trade_state"], "NOTPAY", "trade_state after")
+    eq(close_code("Q_PAYING_OPEN_0001", subs), "SUCCESS", "close after")
+    eq(query_order("Q_PAYING_OPEN_0001")["trade_state"], "CLOSED", "trade_state after the close")
+
+
+@test
+def query_state_shows_paying_left_and_the_state_it_turns_into():
+    add_order("Q_PAYING_LEFT_0001", "paying", paying_until=30, paying_then="open")
+    st, _, data = request("GET", "/_state")
+    o = [x for x in json.loads(data)["orders"] if x["combine_out_trade_no"] == "Q_PAYING_LEFT_0001"][0]
+    check(25 < o["paying_left"] <= 30, "paying_left %r" % o.get("paying_left"))
+    eq((o["state"], o["paying_then"]), ("paying", "open"), "state, paying_then")
+
+
+@test
+def query_orders_refuse_bad_paying_fields():
+    for bad in ({"paying_until": 5}, {"state": "paying", "paying_until": -1},
+                {"state": "paying", "paying_until": 5, "paying_then": "closed"},
+                {"state": "paying", "paying_untill": 5}):
+        o = {"combine_out_trade_no": "Q_BAD_0001", "combine_mch_id": MCH,
+             "sub_orders": [{"mchid": "1900009001", "out_trade_no": "Q_BAD_0001_A"}]}
+        o.update(bad)
+        st, _, data = request("POST", "/_orders", json.dumps(o).encode(),
+                              headers={"Content-Type": "application/json"})
+        eq(st, 400, "/_orders with %r (%r)" % (bad, data))
+
+
+@test
+def query_unknown_or_other_merchants_order_answers_ordernotexist():
+    for no in ("Q_NO_SUCH_0001", "DEMO_OTHER_MCH_0001"):
+        f = query(no)
+        expect_business(f, "ORDERNOTEXIST")
+        eq(ref.read_query_answer(f, KEY, APPID, MCH, no)["err_code"], "ORDERNOTEXIST", "err_code")
+    o = query_order("DEMO_OTHER_MCH_0001", key="demo0110demo0110demo0110demo0110",
+                    appid="wx1100000000000110", mch="1900000110")
+    eq(o["trade_state"], "NOTPAY", "with its own merchant's credentials")
+
+
+@test
+def query_request_is_verified_like_the_close():
+    good = ref.query_body(APPID, MCH, "DEMO_PAID_0001", KEY)
+    expect_return_fail(query("DEMO_PAID_0001", body=good.replace(b"<sign>", b"<sign>0")), "签名错误")
+    expect_return_fail(query("DEMO_PAID_0001", body=ref.query_body(APPID, MCH, "DEMO_PAID_0001", "k" * 32)),
+                       "签名错误")
+    expect_return_fail(query("DEMO_PAID_0001", mch="1999999999"))
+    expect_business(query("DEMO_PAID_0001", appid="wx0000000000000000"), "NOAUTH", appid="wx0000000000000000")
+    expect_business(query("DEMO_NOAUTH_0001", key="demo0111demo0111demo0111demo0111",
+                          appid="wx1110000000000111", mch="1900000111"),
+                    "NOAUTH", key="demo0111demo0111demo0111demo0111",
+                    appid="wx1110000000000111", mch="1900000111")
+    md5 = ref.build_body([("combine_appid", APPID), ("combine_mch_id", MCH), ("sign_type", "MD5"),
+                          ("combine_out_trade_no", "DEMO_PAID_0001")], KEY, ref.make_nonce())
+    expect_return_fail(query("DEMO_PAID_0001", body=md5), "签名类型错误")
+    missing = ref.build_body([("combine_appid", APPID), ("combine_mch_id", MCH), ("sign_type", ref.SIGN_TYPE)],
+                             KEY, ref.make_nonce())
+    expect_return_fail(query("DEMO_PAID_0001", body=missing), "缺少参数combine_out_trade_no")
+    st, _, data = request("GET", QEP)
+    expect_return_fail(ref.parse_response(data), "请使用post方法")
+
+
+@test
+def query_signature_misbehaviours_apply():
+    f = query("DEMO_PAID_0001", "/nosign")
+    check("sign" not in f and f.get("trade_state") == "SUCCESS", "/nosign: %r" % f)
+    f = query("DEMO_PAID_0001", "/badsign")
+    check("sign" in f and not ref.verify(f, KEY), "/badsign verifies")
+    f = query("DEMO_PAID_0001", "/extrafield")
+    eq(ref.read_query_answer(f, KEY, APPID, MCH, "DEMO_PAID_0001")["trade_state"], "SUCCESS", "/extrafield")
+    check("emulator_extra" in f, "/extrafield: no extra field")
+    f = query("DEMO_PAID_0001", "/md5sign")
+    check(not ref.verify(f, KEY), "/md5sign verifies as HMAC")
+    f = query("DEMO_PAID_0001", "/systemerror")
+    expect_business(f, "SYSTEMERROR")
+    f = query("DEMO_PAID_0001", "/systemerror-noecho")
+    check(ref.verify(f, KEY) and f.get("err_code") == "SYSTEMERROR" and "combine_appid" not in f,
+          "/systemerror-noecho: %r" % f)
+    f = query("DEMO_PAID_0001", "/ambiguous-resplit")
+    check(ref.verify(f, KEY) and "result_code" not in f, "/ambiguous-resplit: %r" % f)
+    st, _, _ = request("POST", "/http500" + QEP, ref.query_body(APPID, MCH, "DEMO_PAID_0001", KEY))
+    eq(st, 500, "/http500 status")
+
+
+@test
+def query_hostile_answers_verify_but_must_be_refused():
+    for prefix, why in (("/dupmember", "duplicate"), ("/cutlist", "not JSON"), ("/badordernum", "order_num")):
+        f = query("DEMO_QUERY_PAID_0001", prefix)
+        check(ref.verify(f, KEY), "%s: the answer is not genuinely signed" % prefix)
+        try:
+            ref.read_query_answer(f, KEY, APPID, MCH, "DEMO_QUERY_PAID_0001")
+        except ref.QueryError as e:
+            check(why in str(e), "%s: refused for %r, want %r" % (prefix, str(e), why))
+        else:
+            raise AssertionError("%s: a careful client accepts it" % prefix)
+    f = query("DEMO_QUERY_PAID_0001", "/dupmember")
+    check('"total_amount":1,"total_amount":1000' in f["sub_order_list"], "/dupmember: %r" % f["sub_order_list"])
+
+
+@test
+def query_only_prefixes_are_404_on_the_close():
+    for prefix in ("/dupmember", "/cutlist", "/badordernum"):
+        st, _, _ = post(close_body(SEED_NO, SEED_SUBS), prefix)
+        eq(st, 404, prefix + " on the close")
+
+
+@test
+def query_default_paying_then_orders_pay_or_open_after_8_s_from_reset():
+    reset()
+    for no in ("DEMO_PAYING_THEN_PAID_0001", "DEMO_PAYING_THEN_OPEN_0001"):
+        eq(query_order(no)["trade_state"], "USERPAYING", no)
+    st, _, data = request("GET", "/_state")
+    left = {o["combine_out_trade_no"]: o.get("paying_left") for o in json.loads(data)["orders"]}
+    for no in ("DEMO_PAYING_THEN_PAID_0001", "DEMO_PAYING_THEN_OPEN_0001"):
+        check(left[no] is not None and 6 < left[no] <= 8, "%s paying_left %r" % (no, left[no]))
+
+
 def main():
     global EMU
     t0 = time.monotonic()

@@ -14,6 +14,13 @@ tests as an oracle for the C library:
     ref.build_body([("combine_appid", ...), ...], key, nonce)  -> bytes
     ref.sub_order_list_json([("1900009001", "OD201708030001")]) -> str
     ref.parse_response(body)                         -> dict (str -> str)
+    ref.query_body(appid, mch, no, key, nonce)       -> bytes (合单查单)
+    ref.read_query_answer(fields, key, appid, mch, no) -> dict (the order)
+
+The query (合单查单) is written from wechatpay-im/website
+openapi/v2/pay/querycombinedorder.md (request fields, answer fields,
+sub_order_list's members; official
+https://pay.weixin.qq.com/wiki/doc/api/combine.php?chapter=24_3&index=4).
 
 Python 3 standard library only.
 """
@@ -27,6 +34,8 @@ __all__ = [
     "sign_string", "sign", "sign_md5", "verify",
     "xml_value", "xml_cdata", "build_body", "build_xml",
     "sub_order_list_json", "parse_xml", "parse_response", "make_nonce",
+    "QUERY_FIELD_ORDER", "TRADE_STATES", "QueryError", "query_body",
+    "parse_sub_order_list", "read_query_answer",
 ]
 
 SIGN_TYPE = "HMAC-SHA256"
@@ -410,3 +419,121 @@ def parse_xml(body, root="xml"):
 def parse_response(body):
     """The response's fields as a dict (see parse_xml)."""
     return parse_xml(body)
+
+
+# ------------------------------------------------------------- 合单查单 --
+# POST /pay/querycombinedorder: the request fields in the order of the
+# documented example (wechatpay-im/website openapi/v2/pay/querycombinedorder.md),
+# then nonce_str and sign (build_body).
+QUERY_FIELD_ORDER = ("combine_appid", "combine_mch_id", "sign_type", "combine_out_trade_no")
+# trade_state's values, as the page lists them.
+TRADE_STATES = ("SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING",
+                "PAYERROR", "ACCEPT")
+
+
+class QueryError(ValueError):
+    """A query answer that must not be believed (why in the message)."""
+
+
+def query_body(combine_appid, combine_mch_id, combine_out_trade_no, key, nonce=None):
+    """The signed body of a 合单查单 request."""
+    return build_body([("combine_appid", combine_appid), ("combine_mch_id", combine_mch_id),
+                       ("sign_type", SIGN_TYPE), ("combine_out_trade_no", combine_out_trade_no)],
+                      key, nonce if nonce is not None else make_nonce())
+
+
+def _strict_json(text):
+    import json
+
+    def pairs(items):
+        d = {}
+        for k, v in items:
+            if k in d:
+                raise QueryError("duplicate member %r" % k)
+            d[k] = v
+        return d
+
+    def constant(c):
+        raise QueryError("%s is not JSON" % c)
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except QueryError:
+        raise
+    except ValueError as e:
+        raise QueryError("not JSON: %s" % e)
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def parse_sub_order_list(text):
+    """sub_order_list, a JSON string: {"order_num":N,"order_list":[...]}.
+    Duplicate members (any depth) and non-JSON are refused; order_num must
+    be the list's length; each sub-order needs the page's required members
+    (mchid, trade_type, attach, amount.total_amount an integer, out_trade_no,
+    description); unknown members are kept. Returns the list of dicts."""
+    doc = _strict_json(text)
+    if not isinstance(doc, dict):
+        raise QueryError("sub_order_list is not a JSON object")
+    lst, num = doc.get("order_list"), doc.get("order_num")
+    if not isinstance(lst, list):
+        raise QueryError("order_list is not an array")
+    if not _is_int(num) or num != len(lst):
+        raise QueryError("order_num %r is not the list's length %d" % (num, len(lst)))
+    for i, sub in enumerate(lst):
+        if not isinstance(sub, dict):
+            raise QueryError("order_list[%d] is not an object" % i)
+        for k in ("mchid", "trade_type", "attach", "out_trade_no", "description"):
+            if not isinstance(sub.get(k), str):
+                raise QueryError("order_list[%d].%s missing or not a string" % (i, k))
+        amount = sub.get("amount")
+        if not isinstance(amount, dict) or not _is_int(amount.get("total_amount")):
+            raise QueryError("order_list[%d].amount.total_amount missing or not an integer" % i)
+        if "transaction_id" in sub and not isinstance(sub["transaction_id"], str):
+            raise QueryError("order_list[%d].transaction_id is not a string" % i)
+    return lst
+
+
+def read_query_answer(fields, key, combine_appid, combine_mch_id, combine_out_trade_no):
+    """What a careful client makes of a parsed 合单查单 answer (parse_response):
+    return_code FAIL -> {"return_code": "FAIL", "return_msg"}; else the
+    signature must verify (HMAC-SHA256), the decisive values be unambiguous,
+    combine_appid and combine_mch_id echo ours, combine_out_trade_no echo
+    ours (it may be absent on result_code FAIL) -> {"result_code": "FAIL",
+    "err_code", "err_code_des"} or {"result_code": "SUCCESS", "trade_state",
+    "trade_state_desc", "sub_orders": [...]} (trade_state required, one of
+    TRADE_STATES; sub_order_list required, parse_sub_order_list). Anything
+    else raises QueryError."""
+    if fields.get("return_code") != "SUCCESS":
+        if fields.get("return_code") != "FAIL":
+            raise QueryError("return_code %r" % fields.get("return_code"))
+        return {"return_code": "FAIL", "return_msg": fields.get("return_msg", "")}
+    if "sign" not in fields:
+        raise QueryError("no sign")
+    if not verify(fields, key):
+        raise QueryError("sign does not verify")
+    if not decisive_values_ok(fields) or "&" in fields.get("trade_state", "") \
+            or "=" in fields.get("trade_state", ""):
+        raise QueryError("a decisive value holds & or =")
+    if fields.get("combine_appid") != combine_appid or fields.get("combine_mch_id") != combine_mch_id:
+        raise QueryError("combine_appid/combine_mch_id do not echo the request")
+    rc = fields.get("result_code")
+    no = fields.get("combine_out_trade_no")
+    if rc == "FAIL":
+        if no not in (None, combine_out_trade_no):
+            raise QueryError("combine_out_trade_no does not echo the request")
+        return {"result_code": "FAIL", "err_code": fields.get("err_code", ""),
+                "err_code_des": fields.get("err_code_des", "")}
+    if rc != "SUCCESS":
+        raise QueryError("result_code %r" % rc)
+    if no != combine_out_trade_no:
+        raise QueryError("combine_out_trade_no does not echo the request")
+    if fields.get("trade_state") not in TRADE_STATES:
+        raise QueryError("trade_state %r" % fields.get("trade_state"))
+    if "sub_order_list" not in fields:
+        raise QueryError("no sub_order_list")
+    return {"result_code": "SUCCESS", "trade_state": fields["trade_state"],
+            "trade_state_desc": fields.get("trade_state_desc", ""),
+            "combine_openid": fields.get("combine_openid", ""),
+            "sub_orders": parse_sub_order_list(fields["sub_order_list"])}

@@ -26,6 +26,17 @@ RSA is SHA256withRSA (PKCS#1 v1.5, RFC 8017 section 8.2), three ways:
 Rsa("cryptography") (python3-cryptography), Rsa("openssl") (the `openssl`
 command) and Rsa("python") (pure Python from RFC 8017: no OpenSSL at all).
 Rsa() picks cryptography when importable, else python.
+
+The query (合单查询订单, GET /v3/combine-transactions/out-trade-no/{no}, no
+body: its signed message ends in an empty body line) is written from the
+OpenAPI definition TheNorthMemory/wechatpay-openapi
+docs/v3/combine-transactions/out-trade-no/{combine_out_trade_no}.yaml and the
+official page https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/combine/chapter3_3.shtml:
+
+    path = v3.query_path("V3_OPEN_0001")
+    auth = v3.authorization(rsa, key, mchid, serial, "GET", path, b"")
+    # GET path with v3.query_headers(auth[, wechatpay_serial]); verify_answer, then
+    order = v3.parse_query_answer(answer_body)   # dict; raises v3.QueryError
 """
 
 import base64
@@ -43,7 +54,8 @@ import urllib.parse
 __all__ = ["SCHEME", "MAX_SKEW", "SIGNTEST_PREFIX", "PUB_KEY_ID_RE", "Rsa", "make_nonce",
            "request_message", "answer_message", "authorization_header",
            "authorization", "close_path", "close_body", "close_headers",
-           "is_public_key_id", "verify_answer"]
+           "is_public_key_id", "verify_answer", "query_path", "query_headers",
+           "QueryError", "parse_query_answer"]
 
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
 MAX_SKEW = 300
@@ -374,3 +386,80 @@ def verify_answer(rsa, headers, body, keys_by_serial, now=None, max_skew=MAX_SKE
     if not rsa.verify(keys[serial], answer_message(ts, h["wechatpay-nonce"], body), sig):
         return False, "Wechatpay-Signature does not verify"
     return True, ""
+
+
+# ------------------------------------------------------- 合单查询订单 --
+QUERY_PATH_FMT = "/v3/combine-transactions/out-trade-no/%s"
+# trade_state values the page names (WeChat may add others)
+TRADE_STATES = ("SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING",
+                "PAYERROR", "ACCEPT")
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                      r"(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+class QueryError(ValueError):
+    """A query answer body that must not be believed."""
+
+
+def query_path(combine_out_trade_no, prefix=""):
+    """The query's path (percent-encoding as close_path)."""
+    return prefix + QUERY_PATH_FMT % urllib.parse.quote(combine_out_trade_no, safe="*@-_")
+
+
+def query_headers(authorization_value, wechatpay_serial=None):
+    """The headers of the GET: no Content-Type (there is no body)."""
+    hs = [("Accept", "application/json"), ("Authorization", authorization_value)]
+    if wechatpay_serial:
+        hs.append(("Wechatpay-Serial", wechatpay_serial))
+    return hs
+
+
+def parse_query_answer(body):
+    """The 200 body of a query, strictly: UTF-8 JSON, no duplicate member at
+    any depth; the definition's required combine_appid, combine_mchid,
+    combine_out_trade_no (strings) and sub_orders (an array of objects, each
+    with mchid, out_trade_no, trade_state strings, amount.total_amount an
+    integer when amount is there); a SUCCESS or REFUND sub-order must carry
+    transaction_id and an RFC 3339 success_time. Unknown members are kept
+    (WeChat adds fields). Returns the dict."""
+    def pairs(items):
+        d = {}
+        for k, v in items:
+            if k in d:
+                raise QueryError("duplicate member %r" % k)
+            d[k] = v
+        return d
+
+    def constant(c):
+        raise QueryError("%s is not JSON" % c)
+    try:
+        doc = json.loads(_b(body).decode("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
+    except QueryError:
+        raise
+    except ValueError as e:
+        raise QueryError("not JSON: %s" % e)
+    if not isinstance(doc, dict):
+        raise QueryError("not a JSON object")
+    for k in ("combine_appid", "combine_mchid", "combine_out_trade_no"):
+        if not isinstance(doc.get(k), str):
+            raise QueryError("%s missing or not a string" % k)
+    subs = doc.get("sub_orders")
+    if not isinstance(subs, list):
+        raise QueryError("sub_orders missing or not an array")
+    for i, sub in enumerate(subs):
+        if not isinstance(sub, dict):
+            raise QueryError("sub_orders[%d] is not an object" % i)
+        for k in ("mchid", "out_trade_no", "trade_state"):
+            if not isinstance(sub.get(k), str):
+                raise QueryError("sub_orders[%d].%s missing or not a string" % (i, k))
+        amount = sub.get("amount")
+        if amount is not None:
+            if not isinstance(amount, dict) or not isinstance(amount.get("total_amount"), int) \
+                    or isinstance(amount.get("total_amount"), bool):
+                raise QueryError("sub_orders[%d].amount.total_amount is not an integer" % i)
+        if sub["trade_state"] in ("SUCCESS", "REFUND"):
+            if not isinstance(sub.get("transaction_id"), str) or not sub["transaction_id"]:
+                raise QueryError("sub_orders[%d] is paid without a transaction_id" % i)
+            if not isinstance(sub.get("success_time"), str) or not _RFC3339.fullmatch(sub["success_time"]):
+                raise QueryError("sub_orders[%d].success_time is not RFC 3339" % i)
+    return doc
