@@ -11,8 +11,10 @@
 WHAT IT DOES
 
    wxpay_curl_transport() is a wxpay_transport_fn. Each call is one HTTP POST
-   through a libcurl easy handle that lives in a wxpay_curl you own and is
-   reused from call to call (its connection and DNS caches too), so a request
+   (or, for a "GET" without a body, the APIv3 query, a plain GET:
+   CURLOPT_HTTPGET, no Content-Type, no Content-Length) through a libcurl
+   easy handle that lives in a wxpay_curl you own and is reused from call to
+   call (its connection and DNS caches too), so a request
    allocates nothing beyond what libcurl does internally; even the header list
    is built inside the handle.
 
@@ -400,6 +402,7 @@ WXPAY_CURL_DEF wxpay_net wxpay_curl_transport(void *user,
   long status = 0;
   CURLcode c;
   const char *method;
+  int bodyless;
 
   if (!h || !req || !resp || !req->url) return WXPAY_NET_IO;
   resp->status = 0;
@@ -420,7 +423,11 @@ WXPAY_CURL_DEF wxpay_net wxpay_curl_transport(void *user,
   h->wxpay__head_lines = h->wxpay__head_bytes = 0;
   h->wxpay__head_done = 0;
 
-  if (!wxpay__curl_given(req, "Content-Type") &&
+  method = req->method ? req->method : "POST";
+  /* a GET without content is a plain GET, with no Content-Type (as the
+     socket and mbedTLS transports send it) */
+  bodyless = req->body_len == 0 && strcmp(method, "GET") == 0;
+  if (!bodyless && !wxpay__curl_given(req, "Content-Type") &&
       wxpay__curl_add(h, &count, &used, "Content-Type",
                       "text/xml; charset=utf-8"))
     return WXPAY_NET_IO;
@@ -446,16 +453,22 @@ WXPAY_CURL_DEF wxpay_net wxpay_curl_transport(void *user,
 
   conn = req->connect_timeout_ms ? req->connect_timeout_ms : 6000u;
   total = req->timeout_ms ? req->timeout_ms : 8000u;
-  method = req->method ? req->method : "POST";
 
   c = curl_easy_setopt(h->easy, CURLOPT_URL, req->url);
-  if (!c) c = curl_easy_setopt(h->easy, CURLOPT_POST, 1L);
-  if (!c) c = curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS,
-                               req->body ? req->body : "");
-  if (!c) c = curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                               (curl_off_t)req->body_len);
-  if (!c) c = curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST,
-                               strcmp(method, "POST") == 0 ? NULL : method);
+  /* the handle is reused: each call sets its method afresh (CURLOPT_HTTPGET
+     also undoes the POST of an earlier call) */
+  if (bodyless) {
+    if (!c) c = curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
+    if (!c) c = curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+  } else {
+    if (!c) c = curl_easy_setopt(h->easy, CURLOPT_POST, 1L);
+    if (!c) c = curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS,
+                                 req->body ? req->body : "");
+    if (!c) c = curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                                 (curl_off_t)req->body_len);
+    if (!c) c = curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST,
+                                 strcmp(method, "POST") == 0 ? NULL : method);
+  }
   if (!c) c = curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER,
                                count ? &h->wxpay__nodes[0] : NULL);
   if (!c) c = curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)conn);

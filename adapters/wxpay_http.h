@@ -24,7 +24,8 @@ WHAT IS IN IT
       writes the request (Host, Content-Type: text/xml; charset=utf-8,
       Accept: text/xml, text/plain, application/x-gzip, User-Agent,
       Content-Length, Connection: close, plus req->headers, which override the
-      defaults of the same name), reads the status line and headers (fills the
+      defaults of the same name; a "GET" without a body, the APIv3 query, is
+      sent as a plain GET: neither Content-Type nor Content-Length), reads the status line and headers (fills the
       wxpay_header_slot's asked for, names compared case-insensitively), then
       a Content-Length, chunked or read-to-close body into resp->body, at most
       resp->body_cap bytes (more: WXPAY_NET_TOO_LARGE). One time budget covers
@@ -491,6 +492,10 @@ static wxpay_net wxpay__http_write_request(wxpay__http_wr *w,
   size_t i;
   const char *method = req->method ? req->method : "POST";
   const char *p;
+  /* a GET without content says nothing about content: no Content-Type, and
+     no "Content-Length: 0" (RFC 9110 8.6: a request without content need
+     not send one; some servers and proxies refuse a GET that does) */
+  int bodyless = req->body_len == 0 && strcmp(method, "GET") == 0;
   for (p = method; *p; p++)
     if (!wxpay__http_tchar((unsigned char)*p)) return WXPAY_NET_IO;
   if (!*method) return WXPAY_NET_IO;
@@ -513,7 +518,7 @@ static wxpay_net wxpay__http_write_request(wxpay__http_wr *w,
   wxpay__http_puts(w, "\r\n");
   if (!wxpay__http_given(req, "User-Agent"))
     wxpay__http_puts(w, "User-Agent: " WXPAY_HTTP_USER_AGENT "\r\n");
-  if (!wxpay__http_given(req, "Content-Type"))
+  if (!bodyless && !wxpay__http_given(req, "Content-Type"))
     wxpay__http_puts(w, "Content-Type: text/xml; charset=utf-8\r\n");
   if (!wxpay__http_given(req, "Accept"))
     wxpay__http_puts(w, "Accept: text/xml, text/plain, application/x-gzip\r\n");
@@ -524,9 +529,12 @@ static wxpay_net wxpay__http_write_request(wxpay__http_wr *w,
     wxpay__http_puts(w, req->headers[i].value);
     wxpay__http_puts(w, "\r\n");
   }
-  wxpay__http_puts(w, "Content-Length: ");
-  wxpay__http_putu(w, (unsigned long long)req->body_len);
-  wxpay__http_puts(w, "\r\nConnection: close\r\n\r\n");
+  if (!bodyless) {
+    wxpay__http_puts(w, "Content-Length: ");
+    wxpay__http_putu(w, (unsigned long long)req->body_len);
+    wxpay__http_puts(w, "\r\n");
+  }
+  wxpay__http_puts(w, "Connection: close\r\n\r\n");
   if (req->body_len) wxpay__http_put(w, req->body, req->body_len);
   wxpay__http_flush(w);
   return w->net;

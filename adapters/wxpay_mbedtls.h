@@ -20,7 +20,9 @@ WHAT IT DOES
    HTTP/1.1 client from wxpay_http.h over it. wxpay_mbedtls_transport() is a
    wxpay_transport_fn: per request it opens a TCP connection (POSIX sockets,
    or your stream_open: lwIP, a modem's AT socket, ...), runs the handshake,
-   POSTs, reads the answer, sends close_notify and closes.
+   POSTs (or GETs: the APIv3 query, written by wxpay_http_exchange() without
+   Content-Type or Content-Length), reads the answer, sends close_notify and
+   closes.
 
    - Verification is always on: MBEDTLS_SSL_VERIFY_REQUIRED against the CA(s)
      you give, and mbedtls_ssl_set_hostname() with the URL's host for SNI and

@@ -16,6 +16,8 @@
        --cap N           response body cap
        --slot NAME       a response header to ask for
        --body TEXT       request body
+       --method M        request method (default POST; GET with no --body
+                         is the APIv3 query's bodyless GET)
    prints  err=.. outcome=.. net=.. http=.. attempts=.. verified=.. err_code=..
            seq=PB.. elapsed_ms=..      (seq: endpoint of each attempt)
    or, with --raw,  net=.. status=.. body_len=.. found=.. slot=.. elapsed_ms=..
@@ -263,6 +265,7 @@ static int helper(int argc, char **argv) {
 int main(int argc, char **argv) {
   const char *url = NULL, *backup = NULL, *order = "1217752501201407033233368018";
   const char *ca = NULL, *ca_pem = NULL, *slot_name = NULL, *raw_body = "";
+  const char *raw_method = "POST";
   int attempts = 0, raw = 0, i, verbose = getenv("DRIVER_VERBOSE") != NULL;
   unsigned timeout = 0, conn_timeout = 0;
   long long created_ago = -1;
@@ -317,6 +320,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--cap") == 0) cap = (size_t)strtoul(NEXT(), NULL, 10);
     else if (strcmp(a, "--slot") == 0) slot_name = NEXT();
     else if (strcmp(a, "--body") == 0) raw_body = NEXT();
+    else if (strcmp(a, "--method") == 0) raw_method = NEXT();
     else if (a[0] == '-') usage();
     else url = a;
 #undef NEXT
@@ -361,7 +365,7 @@ int main(int argc, char **argv) {
     wxpay_http_resp hresp;
     wxpay_net n;
     memset(&hreq, 0, sizeof hreq);
-    hreq.method = "POST";
+    hreq.method = raw_method;
     hreq.url = url;
     hreq.body = raw_body;
     hreq.body_len = strlen(raw_body);

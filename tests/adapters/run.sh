@@ -481,6 +481,17 @@ suite() {
   fi
 
   # the transport alone
+  # a GET without a body (the APIv3 query) reaches the server as a plain
+  # GET: no Content-Length, no Content-Type, nothing after the head
+  emu_reset
+  line=$(drv --raw --method GET "$U/v3/combine-transactions/out-trade-no/${P}_GETPROBE")
+  hl=$(emu_last); why=""
+  case $hl in *'"method": "GET"'*) ;; *) why="$why method not GET;" ;; esac
+  case $hl in *'"body": ""'*) ;; *) why="$why a body;" ;; esac
+  if printf '%s' "$hl" | grep -qi '"content-length"'; then why="$why Content-Length;"; fi
+  if printf '%s' "$hl" | grep -qi '"content-type"'; then why="$why Content-Type;"; fi
+  if match "$line" net=OK && [ -z "$why" ]; then pass "${A}_bodyless_get_sent_as_plain_get"
+  else fail "${A}_bodyless_get_sent_as_plain_get" "${why:-$line}: $hl"; fi
   line=$(drv --raw --cap 16 "$U$EP")
   want "${A}_body_over_cap_is_too_large" "$line" net=TOO_LARGE
   line=$(drv --raw --cap 16 "$U/chunked$EP")
