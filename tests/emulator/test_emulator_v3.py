@@ -1354,6 +1354,246 @@ def v3_client_on_the_openssl_command_interoperates_with_the_emulator():
 
 # ------------------------------------------------------------------ main --
 
+# -------------------------------------------- 合单查询订单 (the v3 query) --
+# TheNorthMemory/wechatpay-openapi
+# docs/v3/combine-transactions/out-trade-no/{combine_out_trade_no}.yaml;
+# official https://pay.weixin.qq.com/wiki/doc/apiv3/wxpay/pay/combine/chapter3_3.shtml
+TXID_RE = re.compile(r"4200000[0-9]{21}")
+
+
+def query_v3(no, prefix="", mch=MCH, query="", method="GET", body=b"", sign_method="GET",
+             sign_path=None, sign_body=b"", timestamp=None, serial=None, extra_headers=(), **kw):
+    """One signed v3 query (GET, the signed message's body line empty)."""
+    path = v3.query_path(no, prefix) + query
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = v3.make_nonce()
+    msg = v3.request_message(sign_method, path if sign_path is None else sign_path, ts, nonce, sign_body)
+    sig = base64.b64encode(Ctx.rsa.sign(cert("merchant.key"), msg)).decode("ascii")
+    auth = v3.authorization_header(mch, nonce, ts, serial or read_serial("merchant.serial"), sig)
+    hs = v3.query_headers(auth) + list(extra_headers)
+    return http_call(method, path, body if body else None, hs, **kw)
+
+
+def v3_order(no, **kw):
+    """A query whose 200 answer is signed and strictly well-formed."""
+    r = query_v3(no, **kw)
+    expect_query_200(r)
+    doc = v3.parse_query_answer(r.body)
+    eq((doc["combine_mchid"], doc["combine_out_trade_no"]), (kw.get("mch", MCH), no), "echo")
+    return doc
+
+
+def expect_query_200(r, what=""):
+    pre = (what + ": ") if what else ""
+    if r.status != 200:
+        raise AssertionError("%sstatus %d, want 200 (body %r)" % (pre, r.status, r.body[:300]))
+    ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, platform_keys())
+    check(ok, pre + "answer signature: " + why)
+    check(r.headers.get("content-type", "").startswith("application/json"), pre + "Content-Type")
+    eq(r.headers.get("content-length"), str(len(r.body)), pre + "Content-Length")
+
+
+def v3_add_order(no, state="open", subs=None, **extra):
+    o = {"combine_out_trade_no": no, "combine_mch_id": MCH, "state": state, "age": 3600,
+         "sub_orders": subs or [{"mchid": "1900009001", "out_trade_no": "OD_" + no}]}
+    o.update(extra)
+    control("POST", "/_orders", json.dumps(o).encode())
+    return (no, [("1900009001", "OD_" + no)])
+
+
+@test
+def ref_v3_query_path_and_signed_message_have_an_empty_body_line():
+    eq(v3.query_path("V3_CHARS-*|@0001"), "/v3/combine-transactions/out-trade-no/V3_CHARS-*%7C@0001")
+    eq(v3.request_message("GET", v3.query_path("P1") + "?a=1", "1554208460", "N", b""),
+       b"GET\n/v3/combine-transactions/out-trade-no/P1?a=1\n1554208460\nN\n\n")
+    for bad in (b'{"combine_appid":"a","combine_appid":"a","combine_mchid":"m","combine_out_trade_no":"n",'
+                b'"sub_orders":[]}',
+                b'{"combine_appid":"a","combine_mchid":"m","combine_out_trade_no":"n","sub_orders":[{"mchid":'
+                b'"1","out_trade_no":"o","trade_state":"SUCCESS","amount":{"total_amount":1}}]}',
+                b'{"combine_appid":"a","combine_mchid":"m","combine_out_trade_no":"n","sub_orders":[',
+                b'{"combine_appid":"a","combine_mchid":"m","combine_out_trade_no":"n"}'):
+        try:
+            v3.parse_query_answer(bad)
+        except v3.QueryError:
+            continue
+        raise AssertionError("parse_query_answer accepted %r" % bad)
+
+
+@test(openssl_too=True)
+def v3_query_paid_order_lists_transaction_ids_amounts_and_success_times():
+    doc = v3_order("V3_QUERY_PAID_0001")
+    eq(doc["combine_appid"], APPID, "combine_appid")
+    eq(doc["scene_info"], {"device_id": "POS1:1"}, "scene_info")
+    eq(doc["combine_payer_info"], {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}, "combine_payer_info")
+    got = [(d["mchid"], d["out_trade_no"], d["trade_state"], d["transaction_id"], d["amount"]["total_amount"],
+            d["amount"]["payer_amount"], d["amount"]["currency"], d["amount"]["payer_currency"], d["bank_type"])
+           for d in doc["sub_orders"]]
+    eq(got, [("1900009001", "OD_V3_QUERY_PAID_0001_A", "SUCCESS", "4200000003202612050000000003", 1000, 995,
+              "CNY", "CNY", "CMC"),
+             ("1900009002", "OD_V3_QUERY_PAID_0001_B", "SUCCESS", "4200000004202612050000000004", 2550, 2550,
+              "CNY", "CNY", "OTHERS")], "sub-orders")
+    eq(doc["sub_orders"][0]["attach"], "深圳分店", "attach")
+    check(all(d["success_time"].endswith("+08:00") for d in doc["sub_orders"]), "success_time in Beijing time")
+
+
+@test
+def v3_query_service_provider_order_carries_sub_mchid():
+    doc = v3_order("V3_QUERY_SP_PAID_0001")
+    sub = doc["sub_orders"][0]
+    eq((sub["mchid"], sub["sub_mchid"], sub["amount"]["total_amount"]), ("1900000109", "1900000201", 300),
+       "mchid, sub_mchid, total_amount")
+    check(TXID_RE.fullmatch(sub["transaction_id"]), "transaction_id %r" % sub["transaction_id"])
+
+
+@test
+def v3_query_and_v2_query_agree_on_a_paid_order():
+    doc = v3_order("DEMO_PAID_0001")
+    sub = doc["sub_orders"][0]
+    body = ref.query_body(APPID, MCH, "DEMO_PAID_0001", V2KEY)
+    r = http_call("POST", "/pay/querycombinedorder", body, [("Content-Type", "text/xml")])
+    o = ref.read_query_answer(ref.parse_response(r.body), V2KEY, APPID, MCH, "DEMO_PAID_0001")
+    eq(sub["transaction_id"], o["sub_orders"][0]["transaction_id"], "transaction_id over v3 and v2")
+    check(TXID_RE.fullmatch(sub["transaction_id"]), "transaction_id %r" % sub["transaction_id"])
+    eq(sub["amount"]["total_amount"], 100, "default total_amount")
+
+
+@test(openssl_too=True)
+def v3_query_open_order_is_notpay_then_closed_after_a_close():
+    reset()
+    doc = v3_order(OPEN[0])
+    sub = doc["sub_orders"][0]
+    eq(sub["trade_state"], "NOTPAY", "trade_state")
+    for k in ("transaction_id", "success_time", "bank_type"):
+        check(k not in sub, "an unpaid sub-order has %s" % k)
+    check("payer_amount" not in sub["amount"], "an unpaid sub-order has payer_amount")
+    check("combine_payer_info" not in doc, "an unpaid order has a payer")
+    expect(close_v3(OPEN), 204)
+    eq(v3_order(OPEN[0])["sub_orders"][0]["trade_state"], "CLOSED", "trade_state after the close")
+
+
+@test
+def v3_query_closed_refunded_and_paying_orders():
+    eq(v3_order(CLOSED[0])["sub_orders"][0]["trade_state"], "CLOSED", "closed")
+    sub = v3_order("V3_REFUND_0001")["sub_orders"][0]
+    eq(sub["trade_state"], "REFUND", "refund")
+    check(TXID_RE.fullmatch(sub["transaction_id"]), "refund transaction_id %r" % sub["transaction_id"])
+    expect(close_v3(("V3_REFUND_0001", [("1900009001", "OD_V3_REFUND_0001")])), 400, "ORDER_PAID",
+           what="close of a refunded order")
+    for _ in range(2):
+        sub = v3_order("V3_PAYING_0001")["sub_orders"][0]
+        eq(sub["trade_state"], "USERPAYING", "paying")
+        check("transaction_id" not in sub, "a paying sub-order has a transaction_id")
+
+
+@test(openssl_too=True)
+def v3_query_paying_order_becomes_paid_after_paying_until():
+    order = v3_add_order("V3Q_PAYING_PAID", "paying", paying_until=1.0, paying_then="paid")
+    eq(v3_order(order[0])["sub_orders"][0]["trade_state"], "USERPAYING", "before")
+    expect(close_v3(order), 202, "USERPAYING", what="close before")
+    time.sleep(1.2)
+    sub = v3_order(order[0])["sub_orders"][0]
+    eq(sub["trade_state"], "SUCCESS", "after")
+    check(TXID_RE.fullmatch(sub.get("transaction_id", "")), "no transaction_id once paid")
+    expect(close_v3(order), 400, "ORDER_PAID", what="close after")
+
+
+@test
+def v3_query_paying_order_becomes_open_after_paying_until_then_closes():
+    order = v3_add_order("V3Q_PAYING_OPEN", "paying", paying_until=1.0, paying_then="open")
+    eq(v3_order(order[0])["sub_orders"][0]["trade_state"], "USERPAYING", "before")
+    time.sleep(1.2)
+    eq(v3_order(order[0])["sub_orders"][0]["trade_state"], "NOTPAY", "after")
+    expect(close_v3(order), 204, what="close after")
+    eq(v3_order(order[0])["sub_orders"][0]["trade_state"], "CLOSED", "after the close")
+
+
+@test(openssl_too=True)
+def v3_query_unknown_order_answers_404_order_not_exist_signed():
+    expect(query_v3(NOSUCH[0]), 404, "ORDER_NOT_EXIST")
+    expect(query_v3(OTHER[0]), 404, "ORDER_NOT_EXIST", what="another merchant's")
+    expect(query_v3(NOSUCH[0], prefix="/v3ordernotexist"), 404, "ORDERNOTEXIST")
+    eq(v3_order(OTHER[0], mch="1900000110")["combine_appid"], "wx1100000000000110", "with its merchant")
+
+
+@test(openssl_too=True)
+def v3_query_request_is_verified_like_the_close():
+    expect_query_200(query_v3(OPEN[0], query="?x=1"), "a query string, signed")
+    expect(query_v3(OPEN[0], query="?x=1", sign_path=v3.query_path(OPEN[0])), 401, "SIGN_ERROR",
+           what="the query string left out of the signed path")
+    expect(query_v3(OPEN[0], sign_method="POST"), 401, "SIGN_ERROR", what="signed as POST")
+    expect(query_v3(OPEN[0], sign_body=b"{}"), 401, "SIGN_ERROR", what="a body line that is not empty")
+    expect(query_v3(OPEN[0], timestamp=int(time.time()) - 600), 401, "SIGN_ERROR", what="stale timestamp")
+    expect(query_v3(OPEN[0], serial="0" * 40), 401, "SIGN_ERROR", what="another serial_no")
+    expect(query_v3(OPEN[0], mch="1999999999"), 403, "NO_AUTH", what="unknown mchid")
+    expect(query_v3("N" * 33), 400, "PARAM_ERROR", what="a number of 33")
+    expect(query_v3(OPEN[0], body=b"{}", sign_body=b"{}"), 400, "PARAM_ERROR", what="a GET with a body")
+    r = query_v3(OPEN[0], method="POST", sign_method="POST")
+    expect(r, 405, "METHOD_NOT_ALLOWED", what="POST")
+    eq(r.headers.get("allow"), "GET", "Allow")
+    expect_query_200(query_v3(CHARS[0]), "%7C in the number")
+
+
+@test(openssl_too=True)
+def v3_query_misbehaviour_prefixes_apply():
+    r = query_v3(OPEN[0], prefix="/v3nosign")
+    eq(r.status, 200, "/v3nosign status")
+    check(not any(h in r.headers for h in WECHATPAY_HEADERS), "/v3nosign has Wechatpay-* headers")
+    r = query_v3(OPEN[0], prefix="/v3badsign")
+    ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, platform_keys())
+    check(r.status == 200 and not ok, "/v3badsign verifies")
+    r = query_v3(OPEN[0], prefix="/v3signtest")
+    check(r.headers["wechatpay-signature"].startswith("WECHATPAY/SIGNTEST/"), "/v3signtest")
+    expect(query_v3(OPEN[0], prefix="/systemerror"), 500, "SYSTEM_ERROR")
+    expect(query_v3(OPEN[0], prefix="/v3error-503-SERVICE_UNAVAILABLE"), 503, "SERVICE_UNAVAILABLE")
+    eq(query_v3(OPEN[0], prefix="/http502").status, 502, "/http502 status")
+    r = query_v3(OPEN[0], prefix="/v3stale")
+    ok, why = v3.verify_answer(Ctx.rsa, r.headers, r.body, platform_keys())
+    check(not ok and "off" in why, "/v3stale: %s" % (why or "verified"))
+
+
+@test(openssl_too=True)
+def v3_query_signtest_n_probes_n_answers_then_genuine():
+    reset()
+    for i in range(2):
+        r = query_v3(OPEN[0], prefix="/v3signtest-2")
+        check(r.headers["wechatpay-signature"].startswith("WECHATPAY/SIGNTEST/"), "probe %d" % (i + 1))
+        h = dict(r.headers, **{"wechatpay-signature": r.headers["wechatpay-signature"][19:]})
+        ok, why = v3.verify_answer(Ctx.rsa, h, r.body, platform_keys())
+        check(ok, "the rest is not the real signature: " + why)
+    expect_query_200(query_v3(OPEN[0], prefix="/v3signtest-2"), "third")
+
+
+@test(openssl_too=True)
+def v3_query_hostile_bodies_verify_but_must_be_refused():
+    for prefix, why in (("/v3dupmember", "duplicate"), ("/v3cutbody", "not JSON")):
+        r = query_v3("V3_QUERY_PAID_0001", prefix=prefix)
+        expect_query_200(r, prefix)
+        try:
+            v3.parse_query_answer(r.body)
+        except v3.QueryError as e:
+            check(why in str(e), "%s: refused for %r, want %r" % (prefix, str(e), why))
+        else:
+            raise AssertionError("%s: a careful client accepts it" % prefix)
+    r = query_v3("V3_QUERY_PAID_0001", prefix="/v3dupmember")
+    check(b'"trade_state":"NOTPAY","trade_state":"SUCCESS"' in r.body, "/v3dupmember: %r" % r.body[:200])
+
+
+@test
+def v3_query_only_prefixes_are_404_on_the_close():
+    for prefix in ("/v3dupmember", "/v3cutbody"):
+        eq(close_v3(OPEN, prefix=prefix).status, 404, prefix + " on the close")
+
+
+@test
+def v3_query_default_paying_then_orders_are_paying_after_reset():
+    reset()
+    for no in ("V3_PAYING_THEN_PAID_0001", "V3_PAYING_THEN_OPEN_0001"):
+        eq(v3_order(no)["sub_orders"][0]["trade_state"], "USERPAYING", no)
+    left = {o["combine_out_trade_no"]: o.get("paying_left") for o in control("GET", "/_state")["orders"]}
+    for no in ("V3_PAYING_THEN_PAID_0001", "V3_PAYING_THEN_OPEN_0001"):
+        check(left[no] is not None and 6 < left[no] <= 8, "%s paying_left %r" % (no, left[no]))
+
+
 def run(fn, name):
     try:
         fn()
