@@ -52,6 +52,11 @@
 #include <windows.h>
 #endif
 
+/* The close's part of wxpay_settle()'s work buffer: a request with a
+   caller-given sub_order_list of WXPAY_SUB_ORDER_LIST_MAX (10240) bytes,
+   the rest of the request and the answer (the default 4096 holds sub-order
+   lists of about 3 KB only). */
+#define WXPAY_CLOSE_WORK_SIZE (4096 + 10240 + 4096)
 #define WXPAY_CLOSE_IMPLEMENTATION
 #include "wxpay_close.h"
 #define WXPAY_HTTP_IMPLEMENTATION
@@ -96,9 +101,11 @@ enum {
   EXIT_UNSUPPORTED = 7 /* --api v3 on a build without an RSA adapter */
 };
 
-/* Response and request buffers. A response is a few hundred bytes; a request
-   with a caller-given sub_order_list can reach 10240 bytes plus the rest. */
-#define CLI_WORK_SIZE (WXPAY_CLOSE_WORK_SIZE + WXPAY_SUB_ORDER_LIST_MAX + 4096)
+/* Response and request buffers: a settle's closes and queries (the larger
+   API's), which also hold a close's or a query's alone. */
+#define CLI_WORK_SIZE \
+  (WXPAY_V3_SETTLE_WORK_SIZE > WXPAY_SETTLE_WORK_SIZE ? WXPAY_V3_SETTLE_WORK_SIZE \
+                                                       : WXPAY_SETTLE_WORK_SIZE)
 #define CLI_VERIFY_MAX 65536
 /* the most sub-orders either API takes */
 #define CLI_MAX_SUBS \
@@ -126,6 +133,7 @@ static const char *const g_transports =
 
 typedef struct cli_opts {
   int verify;                 /* the `verify` subcommand */
+  int query;                  /* the `query` subcommand */
   int v3;                     /* --api v3 */
   const char *appid, *mchid, *order, *sub_json, *nonce, *key_file;
   wxpay_sub_order subs[WXPAY_MAX_SUB_ORDERS];        /* --api v2 */
@@ -137,8 +145,9 @@ typedef struct cli_opts {
   size_t ncerts;
   long long timestamp;
   const char *endpoint, *backup, *transport, *cacert;
-  unsigned timeout_ms, retry_delay_ms;
-  int attempts, timeout_set, retry_delay_set;
+  const char *query_endpoint; /* --query-endpoint (v2) */
+  unsigned timeout_ms, retry_delay_ms, poll_ms;
+  int attempts, timeout_set, retry_delay_set, poll_set;
   long long created_at;
   int dry_run, explain, json, verbose;
 } cli_opts;
@@ -315,15 +324,24 @@ static void print_help(void) {
       "                   --combine-out-trade-no NO\n"
       "                   --sub-order MCHID:OUT_TRADE_NO[:SUB_MCHID[:SUB_APPID]] ...\n"
       "                   [options]\n"
+      "       " PROG " query --appid APPID --mchid MCHID --order NO [options]\n"
+      "       " PROG " query --api v3 --mchid MCHID --serial SERIAL --private-key FILE\n"
+      "                   --platform-cert FILE --combine-out-trade-no NO [options]\n"
       "       " PROG " verify [--appid APPID] [--mchid MCHID] [--json] < body.xml\n"
       "       " PROG " --help | --version\n"
       "\n"
       "Closes a WeChat Pay combined order (合单关单), verifies the signed answer and\n"
-      "says what happened. --api v2 (the default) uses POST /pay/closecombinedorder;\n"
+      "says what happened. When the close answers PAID, PAYING or nothing that can\n"
+      "be trusted, it settles: it queries the order (合单查询订单) and says which\n"
+      "sub-orders were paid, with transaction ids and amounts; while the customer\n"
+      "pays it asks again up to %d times, --poll-ms apart, then closes once more.\n"
+      "`query` only asks: each sub-order's state, transaction id and amount.\n"
+      "--api v2 (the default) uses POST /pay/closecombinedorder;\n"
       "the API key (the 32-byte APIv2 key, not the APIv3 key or the AppSecret) comes\n"
       "from the environment variable WXPAY_API_KEY or from --key-file FILE, never\n"
       "from the command line. --api v3 uses POST /v3/combine-transactions/\n"
-      "out-trade-no/{no}/close, signed with the merchant's RSA private key.\n"
+      "out-trade-no/{no}/close, signed with the merchant's RSA private key. Queries:\n"
+      "v2 POST /pay/querycombinedorder, v3 GET /v3/combine-transactions/out-trade-no/{no}.\n"
       "\n"
       "request:\n"
       "  --api v2|v3            which WeChat Pay API (default v2)\n"
@@ -345,7 +363,7 @@ static void print_help(void) {
       "                         \"retry after N s\" (exit 4)\n"
       "  --key-file FILE        v2: read the API key from FILE (default: $WXPAY_API_KEY)\n"
       "\n",
-      WXPAY_MAX_SUB_ORDERS);
+      WXPAY_SETTLE_POLLS, WXPAY_MAX_SUB_ORDERS);
   printf(
       "APIv3 keys (--api v3; this build signs with: %s):\n"
       "  --serial SERIAL        the serial number of the merchant API certificate\n"
@@ -379,10 +397,17 @@ static void print_help(void) {
       "  --cacert FILE          CA certificates (PEM) for https:// (curl and mbedtls)\n"
       "  --timeout MS           time for one attempt, connect included (default 8000;\n"
       "                         connecting alone: at most 6000)\n"
-      "  --attempts N           attempts in all, 1 to 10 (default 3)\n"
+      "  --query-endpoint URL   v2: where the order is queried; default: --endpoint with\n"
+      "                         closecombinedorder made querycombinedorder (an\n"
+      "                         --endpoint of another shape needs this flag)\n"
+      "  --attempts N           attempts in all, 1 to 10 (default 3), for each close\n"
+      "                         and each query\n"
       "  --retry-delay MS       pause between attempts (default 1000)\n"
+      "  --poll-ms MS           pause between the queries while the customer pays\n"
+      "                         (default %d, as WeChat advises; at most %d queries,\n"
+      "                         then a second close)\n"
       "\n",
-      g_transports);
+      g_transports, WXPAY_SETTLE_POLL_MS, WXPAY_SETTLE_POLLS);
   printf(
       "output:\n"
       "  --dry-run              send nothing; v2: print exactly the request body that\n"
@@ -393,7 +418,10 @@ static void print_help(void) {
       "                         message the RSA signature covers), on stderr\n"
       "  --json                 print one JSON object on stdout: outcome, exit, error,\n"
       "                         message, and every response field received (\"fields\";\n"
-      "                         v3: code, message, detail of an error answer)\n"
+      "                         v3: code, message, detail of an error answer); a close\n"
+      "                         adds \"settlement\" (state, error, closes, queries and,\n"
+      "                         once queried, \"combined\" and \"sub_orders\"); a query\n"
+      "                         \"state\", \"combined\" and \"sub_orders\" (amounts in fen)\n"
       "  --verbose              log each attempt and the fields received on stderr\n"
       "                         (never the key)\n"
       "\n"
@@ -403,21 +431,27 @@ static void print_help(void) {
       "\n");
   fputs(
       "exit status (the same for v2 and v3):\n"
-      "  0  closed, or already closed (ORDERCLOSED, v3 ORDER_CLOSED): done\n"
+      "  0  closed, or already closed (ORDERCLOSED, v3 ORDER_CLOSED): done;\n"
+      "     query: the order was found (the answer verified)\n"
       "  2  usage error or invalid input (a one-line message; nothing was sent)\n"
-      "  3  the order is PAID (ORDERPAID): do not reissue it, treat it as paid\n"
+      "  3  the order is PAID (ORDERPAID, or a query after the close found a\n"
+      "     sub-order SUCCESS or REFUND): do not reissue it, treat it as paid\n"
       "  4  retry later with the same order: SYSTEMERROR (v3 SYSTEM_ERROR),\n"
       "     FREQUENCY_LIMITED, RULE_LIMIT, too early (\"retry after N s\"), a transport\n"
       "     failure or HTTP 5xx on every attempt; or USERPAYING (v3: a signed 202):\n"
-      "     the customer is paying right now, query in about 5 s, then close again\n"
+      "     the customer is paying right now, query in about 5 s, then close again;\n"
+      "     after a close: still paying after the polls and a second close\n"
       "  5  rejected by the server: SIGNERROR, NOAUTH, PARAM_ERROR, ORDERNOTEXIST,\n"
       "     another err_code, return_code FAIL or HTTP 4xx (v3: SIGN_ERROR, NO_AUTH,\n"
-      "     PARAM_ERROR, INVALID_REQUEST, ORDER_NOT_EXIST, ...): fix the request\n"
+      "     PARAM_ERROR, INVALID_REQUEST, ORDER_NOT_EXIST, ...): fix the request;\n"
+      "     query: no such order\n"
       "  6  untrustworthy response: bad or missing signature, malformed XML, echo\n"
       "     mismatch, an ambiguous signed string, oversized body or response head;\n"
       "     v3 also: unsigned, stale (Wechatpay-Timestamp over 5 minutes off), signed\n"
       "     by an unknown platform key, a SIGNTEST probe on every attempt, a 204 with\n"
-      "     a body: nothing can be concluded about the order\n"
+      "     a body; a query answer whose order cannot be read (QUERY_FIELDS, JSON):\n"
+      "     nothing can be concluded about the order (a close that got no trustworthy\n"
+      "     answer is followed by a query, which decides the status)\n"
       "  7  --api v3 on a build without an RSA adapter (rebuild with OpenSSL's\n"
       "     libcrypto or mbedTLS)\n"
       "  1  internal error (no secure random source, out of buffer): a bug; or the\n"
@@ -564,6 +598,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
   size_t nraw = 0, k;
   memset(o, 0, sizeof *o);
   if (argc > 1 && strcmp(argv[1], "verify") == 0) { o->verify = 1; i = 2; }
+  else if (argc > 1 && strcmp(argv[1], "query") == 0) { o->query = 1; i = 2; }
   for (; i < argc; i++) {
     const char *a = argv[i];
     v = NULL;
@@ -583,6 +618,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     STR_FLAG("--key-file", key_file)
     STR_FLAG("--endpoint", endpoint)
     STR_FLAG("--backup-endpoint", backup)
+    STR_FLAG("--query-endpoint", query_endpoint)
     STR_FLAG("--transport", transport)
     STR_FLAG("--cacert", cacert)
     STR_FLAG("--serial", serial)
@@ -644,6 +680,13 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
       o->retry_delay_set = 1;
       continue;
     }
+    if (num_flag(argc, argv, &i, "--poll-ms", 0, 600000,
+                 "--poll-ms wants milliseconds, 0 to 600000 (got '%s')", &n, &r)) {
+      if (r) return r;
+      o->poll_ms = (unsigned)n;
+      o->poll_set = 1;
+      continue;
+    }
     if (num_flag(argc, argv, &i, "--attempts", 1, 10,
                  "--attempts wants a number from 1 to 10 (got '%s')", &n, &r)) {
       if (r) return r;
@@ -673,6 +716,8 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
                          "set WXPAY_API_KEY or use --key-file FILE");
     if (strcmp(a, "verify") == 0)
       return usage_error(NULL, "%s", "'verify' must come first: " PROG " verify [options] < body.xml");
+    if (strcmp(a, "query") == 0)
+      return usage_error(NULL, "%s", "'query' must come first: " PROG " query [options]");
     if (a[0] == '-') return usage_error(a, "unknown option '%s'", a);
     return usage_error(NULL, "unexpected argument '%s'", a);
   }
@@ -686,10 +731,29 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     if (o->order || o->nsubs || o->sub_json || o->nonce || o->endpoint || o->backup ||
         o->transport || o->cacert || o->timeout_set || o->retry_delay_set || o->attempts ||
         o->created_at || o->dry_run || o->explain || o->serial || o->private_key ||
-        o->ncerts || o->platform_pub || o->platform_key_id || o->timestamp)
+        o->ncerts || o->platform_pub || o->platform_key_id || o->timestamp ||
+        o->query_endpoint || o->poll_set)
       return usage_error(NULL, "%s", "verify takes only --appid, --mchid, --key-file, --json and --verbose");
     return 0;
   }
+  if (o->query) {
+    /* the close's flags less the sub-orders and what only a close uses */
+    if (nraw)
+      return usage_error(raw[0].flag, "query takes no sub-orders (drop %s): the answer lists them",
+                         raw[0].flag);
+    if (o->sub_json)
+      return usage_error("--sub-order-list", "%s",
+                         "query takes no sub-orders (drop --sub-order-list): the answer lists them");
+    if (o->created_at)
+      return usage_error("--created-at", "%s", "--created-at is for the close (a query may come at any time)");
+    if (o->poll_set)
+      return usage_error("--poll-ms", "%s", "--poll-ms is for the close, which polls while the customer pays");
+    if (o->explain && !o->v3)
+      return usage_error("--explain", "%s", "--explain shows the close's signed string; with query it is for --api v3 only");
+  }
+  if (o->query_endpoint && o->v3)
+    return usage_error("--query-endpoint", "%s",
+                       "--query-endpoint is for --api v2; an APIv3 query goes to the --endpoint host");
   if (!o->v3) {
     static const char *const v3_only[] = {"--serial", "--private-key", "--platform-cert",
                                           "--platform-public-key", "--platform-key-id",
@@ -701,7 +765,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     if (!o->appid) return usage_error("--appid", "%s", "missing --appid (combine_appid)");
     if (!o->mchid) return usage_error("--mchid", "%s", "missing --mchid (combine_mch_id)");
     if (!o->order) return usage_error("--order", "%s", "missing --order (combine_out_trade_no)");
-    if (!o->nsubs && !o->sub_json)
+    if (!o->nsubs && !o->sub_json && !o->query)
       return usage_error("--sub", "%s", "missing --sub SUB_MCHID:OUT_TRADE_NO (at least one sub-order)");
     if (o->nsubs && o->sub_json)
       return usage_error("--sub-order-list", "%s", "give --sub or --sub-order-list, not both");
@@ -715,7 +779,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     if (o->sub_json)
       return usage_error("--sub-order-list", "%s",
                          "--sub-order-list is APIv2 only; give --sub-order for each sub-order");
-    if (!o->appid)
+    if (!o->appid && !o->query) /* a query checks the echo only when given one */
       return usage_error("--combine-appid", "%s", "missing --combine-appid (combine_appid)");
     if (!o->mchid)
       return usage_error("--mchid", "%s",
@@ -723,7 +787,7 @@ static int parse_args(int argc, char **argv, cli_opts *o) {
     if (!o->order)
       return usage_error("--combine-out-trade-no", "%s",
                          "missing --combine-out-trade-no (combine_out_trade_no)");
-    if (!o->nsubs)
+    if (!o->nsubs && !o->query)
       return usage_error("--sub-order", "%s",
                          "missing --sub-order MCHID:OUT_TRADE_NO (at least one sub-order)");
     if (!o->serial)
@@ -911,6 +975,24 @@ static int load_key(const cli_opts *o) {
 
 /* >>callbacks: clock, sleep, log */
 
+/* The library pauses through one callback for two reasons: between the
+   attempts of one call (client.retry_delay_ms) and between settle's
+   queries while the customer pays (WXPAY_SETTLE_POLL_MS, 5000, a constant).
+   The tool hands the library a retry delay of CLI_RETRY_MARK ms, which no
+   poll asks for, and pauses for what the user chose for each: --retry-delay
+   and --poll-ms (default WXPAY_SETTLE_POLL_MS). */
+#define CLI_RETRY_MARK 1u
+typedef struct cli_pauses {
+  unsigned retry_ms, poll_ms;
+} cli_pauses;
+static cli_pauses g_pauses;
+
+static unsigned pause_ms(void *user, unsigned ms) {
+  const cli_pauses *p = (const cli_pauses *)user;
+  if (!p) return ms;
+  return ms == WXPAY_SETTLE_POLL_MS ? p->poll_ms : p->retry_ms;
+}
+
 #ifdef _WIN32 /* no clock_gettime/nanosleep without winpthreads */
 static long long cli_clock(void *user) {
   time_t t = time(NULL);
@@ -919,8 +1001,7 @@ static long long cli_clock(void *user) {
 }
 
 static void cli_sleep(void *user, unsigned ms) {
-  (void)user;
-  Sleep(ms);
+  Sleep(pause_ms(user, ms));
 }
 #else
 static long long cli_clock(void *user) {
@@ -932,7 +1013,7 @@ static long long cli_clock(void *user) {
 
 static void cli_sleep(void *user, unsigned ms) {
   struct timespec ts;
-  (void)user;
+  ms = pause_ms(user, ms);
   ts.tv_sec = (time_t)(ms / 1000u);
   ts.tv_nsec = (long)(ms % 1000u) * 1000000L;
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -974,6 +1055,8 @@ typedef struct cli_summary {
   const char *why;            /* the reason a retry or rejected answer gave */
   const char *hint;           /* what to check when rejected */
   const char *note;           /* ends a retry or rejected sentence */
+  const char *again;          /* what to do after a retry: "close again with
+                                 the same order" (the default) */
   int http_retry;             /* http_status means "retry later" */
   const char *http_note;      /* after "answered HTTP N" when it rejects */
   char untrusted[1024];       /* the sentence when the error makes the answer
@@ -990,6 +1073,7 @@ static void summary_init(cli_summary *s, wxpay_outcome outcome, int verified, in
   s->attempts = attempts;
   s->net = net;
   s->retry_after = retry_after;
+  s->again = "close again with the same order";
 }
 
 static void set_result(cli_result *res, int exit_code, const char *outcome, const char *fmt, ...) {
@@ -1032,12 +1116,10 @@ static void conclude(const cli_opts *o, wxpay_err e, const cli_summary *s, const
       return;
     case WXPAY_OUTCOME_RETRY:
       if (o->verify)
-        set_result(res, EXIT_RETRY, "retry", "retry later: %s — close again with the same order",
-                   s->why);
+        set_result(res, EXIT_RETRY, "retry", "retry later: %s — %s", s->why, s->again);
       else
-        set_result(res, EXIT_RETRY, "retry",
-                   "retry later: %s — close again with the same order (%d %s made)%s", s->why,
-                   s->attempts, tries, s->note);
+        set_result(res, EXIT_RETRY, "retry", "retry later: %s — %s (%d %s made)%s", s->why,
+                   s->again, s->attempts, tries, s->note);
       return;
     case WXPAY_OUTCOME_PAYING:
       set_result(res, EXIT_RETRY, "paying",
@@ -1122,6 +1204,232 @@ static void json_field(int *first, const char *name, const char *value) {
   put_json_str(stdout, value);
 }
 
+/* >>settle: what the queries after a close found, for the sentence and
+   --json; the same for both APIs */
+
+typedef struct cli_settle {
+  wxpay_settlement settlement;
+  wxpay_err err;              /* what wxpay_settle() returned */
+  int closes, queries, found;
+  const wxpay_order *order;   /* the last query's order, when found */
+} cli_settle;
+
+/* Room for the sub-orders a query lists (the larger API's limit). */
+static wxpay_query_sub_order g_states[CLI_MAX_SUBS];
+
+static int paid_state(wxpay_trade_state s) {
+  return s == WXPAY_TRADE_SUCCESS || s == WXPAY_TRADE_REFUND;
+}
+
+/* An amount for people: "100 fen = 1.00 yuan", or "amount not given". */
+static void amount_text(char *out, size_t cap, int64_t fen) {
+  if (fen < 0)
+    snprintf(out, cap, "amount not given");
+  else
+    snprintf(out, cap, "%lld fen = %lld.%02lld yuan", (long long)fen, (long long)(fen / 100),
+             (long long)(fen % 100));
+}
+
+/* What a verified order means to the merchant, as settle judges it: paid
+   (a sub-order SUCCESS or REFUND), closed (every one CLOSED), paying (one
+   USERPAYING or ACCEPT), else unpaid. */
+static const char *order_state(const wxpay_order *ord) {
+  size_t k, closed = 0;
+  int paying = 0;
+  for (k = 0; k < ord->sub_order_count; k++) {
+    wxpay_trade_state st = ord->sub_orders[k].state;
+    if (paid_state(st)) return "paid";
+    closed += st == WXPAY_TRADE_CLOSED;
+    paying |= st == WXPAY_TRADE_USERPAYING || st == WXPAY_TRADE_ACCEPT;
+  }
+  if (closed && closed == ord->sub_order_count) return "closed";
+  return paying ? "paying" : "unpaid";
+}
+
+/* "MCHID OUT_TRADE_NO (SUCCESS, transaction_id T, 100 fen = 1.00 yuan); ..."
+   for the paid sub-orders, cut as fit_text() says. The strings are the
+   server's: the sentence is printed with put_safe() or put_json_str(). */
+static void paid_list(const wxpay_order *ord, char *out, size_t cap) {
+  size_t k, used = 0;
+  out[0] = '\0';
+  for (k = 0; k < ord->sub_order_count; k++) {
+    const wxpay_query_sub_order *q = &ord->sub_orders[k];
+    char amount[64];
+    int n;
+    if (!paid_state(q->state)) continue;
+    amount_text(amount, sizeof amount, q->total_amount);
+    n = snprintf(out + used, cap - used, "%s%s %s (%s, transaction_id %s, %s)", used ? "; " : "",
+                 q->mchid, q->out_trade_no, q->trade_state,
+                 *q->transaction_id ? q->transaction_id : "none", amount);
+    if (n < 0 || (size_t)n >= cap - used) {
+      fit_text(out, cap, n < 0 ? n : (int)(used + (size_t)n));
+      return;
+    }
+    used += (size_t)n;
+  }
+}
+
+/* One line per sub-order, two spaces in: merchant, order number, state,
+   transaction id and amount. */
+static void print_sub_orders(FILE *f, const wxpay_order *ord) {
+  size_t k;
+  for (k = 0; k < ord->sub_order_count; k++) {
+    const wxpay_query_sub_order *q = &ord->sub_orders[k];
+    char amount[64];
+    fputs("  ", f);
+    put_safe(f, q->mchid);
+    if (*q->sub_mchid) {
+      fputs(" (sub_mchid ", f);
+      put_safe(f, q->sub_mchid);
+      fputc(')', f);
+    }
+    fputc(' ', f);
+    put_safe(f, q->out_trade_no);
+    fputs(": ", f);
+    put_safe(f, *q->trade_state ? q->trade_state : "(no trade_state)");
+    fprintf(f, " (%s), transaction_id ", wxpay_trade_state_text(q->state));
+    put_safe(f, *q->transaction_id ? q->transaction_id : "none");
+    amount_text(amount, sizeof amount, q->total_amount);
+    fprintf(f, ", %s\n", amount);
+  }
+}
+
+/* ,"name":"value" in a JSON object. */
+static void json_str_member(const char *name, const char *value) {
+  printf(",\"%s\":", name);
+  put_json_str(stdout, value);
+}
+
+static void json_amount_member(const char *name, int64_t fen) {
+  if (fen < 0) printf(",\"%s\":null", name);
+  else printf(",\"%s\":%lld", name, (long long)fen);
+}
+
+/* The combined order's fields as one object. */
+static void json_combined(const wxpay_order *ord) {
+  printf("{\"combine_appid\":");
+  put_json_str(stdout, ord->combine_appid);
+  json_str_member("combine_mchid", ord->combine_mchid);
+  json_str_member("combine_out_trade_no", ord->combine_out_trade_no);
+  json_str_member("combine_openid", ord->combine_openid);
+  json_str_member("device_info", ord->device_info);
+  json_str_member("trade_state", ord->trade_state);
+  json_str_member("trade_state_desc", ord->trade_state_desc);
+  putchar('}');
+}
+
+/* The sub-orders as an array of objects; amounts in fen, null when absent. */
+static void json_sub_orders(const wxpay_order *ord) {
+  size_t k;
+  putchar('[');
+  for (k = 0; k < ord->sub_order_count; k++) {
+    const wxpay_query_sub_order *q = &ord->sub_orders[k];
+    printf("%s{\"mchid\":", k ? "," : "");
+    put_json_str(stdout, q->mchid);
+    json_str_member("sub_mchid", q->sub_mchid);
+    json_str_member("out_trade_no", q->out_trade_no);
+    json_str_member("trade_state", q->trade_state);
+    printf(",\"paid\":%s", paid_state(q->state) ? "true" : "false");
+    json_str_member("transaction_id", q->transaction_id);
+    json_str_member("trade_type", q->trade_type);
+    json_amount_member("total_amount", q->total_amount);
+    json_amount_member("payer_amount", q->payer_amount);
+    json_str_member("currency", q->currency);
+    json_str_member("success_time", q->success_time);
+    json_str_member("attach", q->attach);
+    putchar('}');
+  }
+  putchar(']');
+}
+
+/* ,"settlement":{...}: the settle's end state, its error, the closes and
+   queries made and, when a query found the order, what it found. */
+static void json_settlement(const cli_settle *st) {
+  printf(",\"settlement\":{\"state\":");
+  put_json_str(stdout, wxpay_settlement_name(st->settlement));
+  printf(",\"error\":");
+  put_json_str_or_null(stdout, st->err == WXPAY_OK ? NULL : wxpay_err_name(st->err));
+  printf(",\"closes\":%d,\"queries\":%d,\"poll_ms\":%u", st->closes, st->queries,
+         g_pauses.poll_ms);
+  if (st->found) {
+    printf(",\"order_state\":\"%s\",\"combined\":", order_state(st->order));
+    json_combined(st->order);
+    printf(",\"sub_orders\":");
+    json_sub_orders(st->order);
+  } else {
+    printf(",\"order_state\":null,\"combined\":null,\"sub_orders\":null");
+  }
+  putchar('}');
+}
+
+/* The conclusion of a close that was followed by queries (st->queries >
+   0), in res. cs: the last close's summary (its outcome NONE when it got
+   no trustworthy answer); qs: the last query's, for a query that failed or
+   found no order; qurl, qbackup: where the queries went.
+
+   A verified PAID or PAYING close keeps its exit status (3, 4) unless the
+   queries settled the order; a close without a trustworthy answer takes
+   the query's: a failed query is never made into a state. */
+static void settle_conclude(const cli_opts *o, const cli_settle *st, const cli_summary *cs,
+                            const cli_summary *qs, const char *qurl, const char *qbackup,
+                            cli_result *res) {
+  char list[700], note[600];
+  int close_answered = cs->outcome != WXPAY_OUTCOME_NONE;
+  if (st->err == WXPAY_OK && st->settlement == WXPAY_SETTLE_PAID) {
+    paid_list(st->order, list, sizeof list);
+    set_result(res, EXIT_PAID, "paid", "order is PAID — do not reissue, treat as paid (%s); "
+               "paid: %s", cs->outcome == WXPAY_OUTCOME_PAID ? cs->code : "the query found it paid",
+               list);
+    res->error = NULL;
+    return;
+  }
+  if (st->err == WXPAY_OK && st->settlement == WXPAY_SETTLE_CLOSED) {
+    set_result(res, EXIT_DONE, "closed", "closed: combined order %s is closed (%s)", o->order,
+               st->closes > 1 ? "closed again after a query found it unpaid"
+                              : "a query found every sub-order CLOSED");
+    res->error = NULL;
+    return;
+  }
+  if (st->err == WXPAY_OK && st->settlement == WXPAY_SETTLE_PAYING) {
+    set_result(res, EXIT_RETRY, "paying", "paying: the customer was still paying after %d "
+               "queries and a second close — do not reissue; close again later with the same "
+               "order", st->queries);
+    res->error = NULL;
+    return;
+  }
+  if (st->err != WXPAY_OK)
+    say(note, sizeof note, "the query that followed failed: %s (%s)", wxpay_strerror(st->err),
+        wxpay_err_name(st->err));
+  else if (!st->found)
+    say(note, sizeof note, "the query that followed found no order (%s)", qs->why ? qs->why : "");
+  else
+    say(note, sizeof note, "a query found it %s", order_state(st->order));
+  if (close_answered && (cs->outcome == WXPAY_OUTCOME_PAID || cs->outcome == WXPAY_OUTCOME_PAYING ||
+                         st->found)) {
+    /* the last close's verified answer stands: what the query added is said */
+    size_t n;
+    conclude(o, WXPAY_OK, cs, NULL, NULL, res);
+    n = strlen(res->message);
+    say(res->message + n, sizeof res->message - n, "; %s", note);
+    return;
+  }
+  if (st->err == WXPAY_OK && st->found) {
+    set_result(res, EXIT_RETRY, "retry", "retry later: %s, and the close that followed got no "
+               "trustworthy answer — close again with the same order", note);
+    res->error = NULL;
+    return;
+  }
+  {
+    /* nothing trustworthy from the close: the query's answer or error decides */
+    cli_result q;
+    memset(&q, 0, sizeof q);
+    conclude(o, st->err, qs, qurl, qbackup, &q);
+    set_result(res, q.exit_code, q.outcome, "%s (the query after a close that got no "
+               "trustworthy answer)", q.message);
+    res->error = q.error;
+  }
+}
+
 /* >>v2: what an APIv2 answer means */
 
 static const char *reject_hint(const wxpay_close_resp *r) {
@@ -1161,6 +1469,11 @@ static void untrusted_v2(wxpay_err e, const wxpay_close_resp *r, char *out, size
   case WXPAY_ERR_TOO_LARGE:
     snprintf(out, cap, "untrustworthy response: %s — nothing is known about the order",
              wxpay_strerror(e));
+    return;
+  case WXPAY_ERR_JSON:          /* a query's sub_order_list */
+  case WXPAY_ERR_QUERY_FIELDS:
+    snprintf(out, cap, "untrustworthy response: %s (%s) — nothing is known about the order",
+             wxpay_strerror(e), wxpay_err_name(e));
     return;
   case WXPAY_ERR_XML:
   case WXPAY_ERR_XML_FORBIDDEN:
@@ -1205,30 +1518,49 @@ static void print_fields(FILE *f, const wxpay_fields *fields, const char *indent
   }
 }
 
+/* What a v2 answer r (error e) tells, into s (its reason in why). */
+static void summarize_v2(wxpay_err e, const wxpay_close_resp *r, cli_summary *s, char *why,
+                         size_t cap) {
+  summary_init(s, r->outcome, r->verified, r->http_status, r->attempts, r->net, r->retry_after);
+  s->code = r->outcome == WXPAY_OUTCOME_PAID     ? "ORDERPAID"
+            : r->outcome == WXPAY_OUTCOME_PAYING ? "USERPAYING"
+                                                 : "ORDERCLOSED";
+  s->note = "";
+  s->http_retry = r->http_status >= 500;
+  s->http_note = "";
+  if (e == WXPAY_OK) { /* the answer's strings are set */
+    reason_of(r, why, cap);
+    s->why = why;
+    s->hint = reject_hint(r);
+  }
+  untrusted_v2(e, r, s->untrusted, sizeof s->untrusted);
+}
+
+/* A v2 settle's queries: the last one's summary and where they went. */
+typedef struct cli_queried {
+  const cli_settle *st;       /* NULL: no settle (verify, a close refused
+                                 before sending) */
+  cli_summary query;          /* the last query's answer */
+  const char *url, *backup;
+} cli_queried;
+
 /* Concludes a v2 close or verify (error e, answer r, url and backup as for
-   conclude()) and prints the result; returns the exit status. */
+   conclude(); sq: what a settle found, or NULL) and prints the result;
+   returns the exit status. */
 static int report_v2(const cli_opts *o, wxpay_err e, const wxpay_close_resp *r, const char *url,
-                     const char *backup, cli_result *res) {
+                     const char *backup, cli_result *res, const cli_queried *sq) {
   cli_summary s;
   char why[600];
-  summary_init(&s, r->outcome, r->verified, r->http_status, r->attempts, r->net, r->retry_after);
-  s.code = r->outcome == WXPAY_OUTCOME_PAID     ? "ORDERPAID"
-           : r->outcome == WXPAY_OUTCOME_PAYING ? "USERPAYING"
-                                                : "ORDERCLOSED";
-  s.note = "";
-  s.http_retry = r->http_status >= 500;
-  s.http_note = "";
-  if (e == WXPAY_OK) { /* the answer's strings are set */
-    reason_of(r, why, sizeof why);
-    s.why = why;
-    s.hint = reject_hint(r);
-  }
-  untrusted_v2(e, r, s.untrusted, sizeof s.untrusted);
-  conclude(o, e, &s, url, backup, res);
+  int queried = sq && sq->st && sq->st->queries;
+  /* after queries, e is theirs: the close is judged by its answer alone */
+  summarize_v2(queried ? WXPAY_OK : e, r, &s, why, sizeof why);
+  if (queried) settle_conclude(o, sq->st, &s, &sq->query, sq->url, sq->backup, res);
+  else conclude(o, e, &s, url, backup, res);
   if (o->json) {
     const char *cur = NULL, *name, *value;
     int first = 1;
     json_open(o, res, &s);
+    if (sq && sq->st) json_settlement(sq->st);
     printf(",\"fields\":{");
     while (wxpay_fields_next(&r->fields, &cur, &name, &value)) json_field(&first, name, value);
     printf("}}\n");
@@ -1242,6 +1574,7 @@ static int report_v2(const cli_opts *o, wxpay_err e, const wxpay_close_resp *r, 
   }
   put_safe(stdout, res->message);
   putchar('\n');
+  if (sq && sq->st && sq->st->found) print_sub_orders(stdout, sq->st->order);
   return res->exit_code;
 }
 
@@ -1311,7 +1644,7 @@ static int check_url(const char *flag, const char *url) {
    refused for an https:// endpoint here, before anything is sent. */
 static int setup_transport(const cli_opts *o, const char *primary, const char *backup) {
   const char *want = o->transport;
-  int tls_needed = is_https(primary) || is_https(backup);
+  int tls_needed = is_https(primary) || is_https(backup) || is_https(o->query_endpoint);
   if (!want) {
 #if defined(WXPAY_CLI_HAVE_CURL)
     want = "curl";
@@ -1333,7 +1666,8 @@ static int setup_transport(const cli_opts *o, const char *primary, const char *b
       snprintf(msg, sizeof msg,
                "the socket transport speaks plain http:// only and will not send to %s; "
                "https:// needs --transport curl or mbedtls (this build has: %s)",
-               is_https(primary) ? primary : backup, g_transports);
+               is_https(primary) ? primary : is_https(backup) ? backup : o->query_endpoint,
+               g_transports);
       return usage_error("--transport", "%s", msg);
     }
     g_net.name = "socket";
@@ -1444,8 +1778,11 @@ static void client_defaults(const cli_opts *o, wxpay_client *cli) {
   memset(cli, 0, sizeof *cli);
   cli->clock = cli_clock;
   cli->sleep = cli_sleep;
+  g_pauses.retry_ms = o->retry_delay_set ? o->retry_delay_ms : 1000;
+  g_pauses.poll_ms = o->poll_set ? o->poll_ms : WXPAY_SETTLE_POLL_MS;
+  cli->sleep_user = &g_pauses;
+  cli->retry_delay_ms = CLI_RETRY_MARK;
   cli->attempts = o->attempts;
-  if (o->retry_delay_set) cli->retry_delay_ms = o->retry_delay_ms ? o->retry_delay_ms : 1;
   if (o->timeout_set) {
     cli->timeout_ms = o->timeout_ms;
     cli->connect_timeout_ms = o->timeout_ms < 6000 ? o->timeout_ms : 6000;
@@ -1455,6 +1792,28 @@ static void client_defaults(const cli_opts *o, wxpay_client *cli) {
 }
 
 /* >>close */
+
+static const char *query_url(const cli_opts *o, const char *close_url);
+
+/* v2: the query's URL is --query-endpoint, or --endpoint's with its
+   "closecombinedorder" made "querycombinedorder": an --endpoint of another
+   shape needs --query-endpoint (a close settles, so it may query). */
+static int check_v2_endpoints(const cli_opts *o) {
+  int rc;
+  size_t n;
+  if (o->endpoint && (rc = check_url("--endpoint", o->endpoint)) != 0) return rc;
+  if (o->backup && (rc = check_url("--backup-endpoint", o->backup)) != 0) return rc;
+  if (o->query_endpoint) return check_url("--query-endpoint", o->query_endpoint);
+  n = o->endpoint ? strlen(o->endpoint) : 0;
+  if (o->endpoint && (n < 18 || strcmp(o->endpoint + n - 18, "closecombinedorder") != 0) &&
+      !o->dry_run) {
+    char msg[700];
+    snprintf(msg, sizeof msg, "--endpoint '%.500s' does not end in closecombinedorder: give "
+             "--query-endpoint URL too (where the order is queried)", o->endpoint);
+    return usage_error("--query-endpoint", "%s", msg);
+  }
+  return 0;
+}
 
 static int run_close(const cli_opts *o) {
   wxpay_client cli;
@@ -1474,6 +1833,7 @@ static int run_close(const cli_opts *o) {
   cli.api_key = g_key;
   cli.endpoint = o->endpoint;
   cli.backup_endpoint = o->backup;
+  cli.query_endpoint = o->query_endpoint;
   req.combine_appid = o->appid;
   req.combine_mch_id = o->mchid;
   req.combine_out_trade_no = o->order;
@@ -1483,14 +1843,13 @@ static int run_close(const cli_opts *o) {
   req.nonce_str = o->nonce;
   req.created_at = o->created_at;
 
-  if (o->endpoint && (rc = check_url("--endpoint", o->endpoint)) != 0) return rc;
-  if (o->backup && (rc = check_url("--backup-endpoint", o->backup)) != 0) return rc;
+  if ((rc = check_v2_endpoints(o)) != 0) return rc;
 
   e = wxpay_close_validate(&cli, &req, &field, &index);
   if (e == WXPAY_ERR_TOO_EARLY) {
     empty_resp(&resp);
     resp.retry_after = wxpay_close_wait_seconds(&cli, &req);
-    return report_v2(o, e, &resp, NULL, NULL, &res);
+    return report_v2(o, e, &resp, NULL, NULL, &res, NULL);
   }
   if (e != WXPAY_OK) return invalid_field(o, e, field, index);
   /* no wxpay_client_init(): its cache would be a second copy of the key in
@@ -1530,15 +1889,176 @@ static int run_close(const cli_opts *o) {
     return rc;
   }
 
-  e = wxpay_close(&cli, &req, &resp, g_work, sizeof g_work);
-  wxpay_client_wipe(&cli);
-  if (o->verbose && resp.fields.count) {
-    fprintf(stderr, PROG ": HTTP %d, %s; fields received:\n", resp.http_status,
-            resp.verified ? "signature verified" : "not verified");
-    print_fields(stderr, &resp.fields, "    ");
+  /* the close settles: after PAID, PAYING or no trustworthy answer it
+     queries the order (>>settle in the header) */
+  {
+    static wxpay_settle_result sres; /* the answers, about 10 KB */
+    cli_settle st;
+    cli_queried sq;
+    char qwhy[600];
+    memset(&sres, 0, sizeof sres);
+    sres.query.order.sub_orders = g_states;
+    sres.query.order.sub_order_cap = WXPAY_MAX_SUB_ORDERS;
+    e = wxpay_settle(&cli, &req, &sres, g_work, sizeof g_work);
+    wxpay_client_wipe(&cli);
+    if (o->verbose && sres.close.fields.count) {
+      fprintf(stderr, PROG ": HTTP %d, %s; fields received:\n", sres.close.http_status,
+              sres.close.verified ? "signature verified" : "not verified");
+      print_fields(stderr, &sres.close.fields, "    ");
+    }
+    if (o->verbose && sres.queries)
+      fprintf(stderr, PROG ": settle: %d close(s), %d query(ies), settlement %s\n", sres.closes,
+              sres.queries, wxpay_settlement_name(sres.settlement));
+    log_transport_error(o, e);
+    memset(&st, 0, sizeof st);
+    st.settlement = sres.settlement;
+    st.err = e;
+    st.closes = sres.closes;
+    st.queries = sres.queries;
+    st.found = sres.query.found;
+    st.order = &sres.query.order;
+    memset(&sq, 0, sizeof sq);
+    sq.st = &st;
+    summarize_v2(e, &sres.query.answer, &sq.query, qwhy, sizeof qwhy);
+    sq.query.again = "close again with the same order";
+    sq.url = query_url(o, primary);
+    sq.backup = o->query_endpoint ? NULL : backup;
+    rc = report_v2(o, e, &sres.close, primary, backup, &res, &sq);
   }
+  teardown_transport();
+  return rc;
+}
+
+/* Where a v2 query goes, for the sentences: --query-endpoint, else the
+   close's URL with "closecombinedorder" made "querycombinedorder" (the
+   library derives it the same way), else the default. */
+static const char *query_url(const cli_opts *o, const char *close_url) {
+  static char url[2048];
+  size_t n;
+  const char *tail = "closecombinedorder";
+  if (o->query_endpoint) return o->query_endpoint;
+  if (!o->endpoint) return WXPAY_QUERY_ENDPOINT;
+  n = strlen(close_url);
+  if (n < strlen(tail) || n >= sizeof url || strcmp(close_url + n - strlen(tail), tail) != 0)
+    return close_url; /* the library refuses it: WXPAY_ERR_QUERY_ENDPOINT */
+  memcpy(url, close_url, n + 1);
+  memcpy(url + n - strlen(tail), "query", 5);
+  return url;
+}
+
+/* >>query: `wxpay-close query`, the order's state now */
+
+/* Concludes a query (error e; found, ord: what it found; s: the answer's
+   summary; url, backup as for conclude()) and prints it: the sentence and
+   a line per sub-order, or one JSON object whose API-specific members
+   tail() adds. Returns the exit status. */
+static int report_query(const cli_opts *o, wxpay_err e, int found, const wxpay_order *ord,
+                        const cli_summary *s, const char *url, const char *backup,
+                        cli_result *res, void (*tail)(const void *), const void *tail_arg) {
+  if (e == WXPAY_OK && found) {
+    char list[700];
+    paid_list(ord, list, sizeof list);
+    res->error = NULL;
+    set_result(res, EXIT_DONE, "found", "found: combined order %s is %s%s%s%s (%lu sub-order%s)%s%s",
+               o->order, order_state(ord), *ord->trade_state ? " (trade_state " : "",
+               ord->trade_state, *ord->trade_state ? ")" : "", (unsigned long)ord->sub_order_count,
+               ord->sub_order_count == 1 ? "" : "s", *list ? "; paid: " : "", list);
+  } else {
+    conclude(o, e, s, url, backup, res);
+  }
+  if (o->json) {
+    json_open(o, res, s);
+    if (e == WXPAY_OK && found) {
+      printf(",\"state\":\"%s\",\"combined\":", order_state(ord));
+      json_combined(ord);
+      printf(",\"sub_orders\":");
+      json_sub_orders(ord);
+    } else {
+      printf(",\"state\":null,\"combined\":null,\"sub_orders\":null");
+    }
+    tail(tail_arg);
+    printf("}\n");
+    return res->exit_code;
+  }
+  put_safe(stdout, res->message);
+  putchar('\n');
+  if (e == WXPAY_OK && found) print_sub_orders(stdout, ord);
+  return res->exit_code;
+}
+
+/* ,"fields":{...}: every field of a v2 query answer but sub_order_list,
+   whose text the library decoded in place into "sub_orders" (what is left
+   of it is not the text received). */
+static void json_v2_fields(const void *arg) {
+  const wxpay_close_resp *r = (const wxpay_close_resp *)arg;
+  const char *cur = NULL, *name, *value;
+  int first = 1;
+  printf(",\"fields\":{");
+  while (wxpay_fields_next(&r->fields, &cur, &name, &value))
+    if (strcmp(name, "sub_order_list") != 0) json_field(&first, name, value);
+  putchar('}');
+}
+
+static int run_query(const cli_opts *o) {
+  wxpay_client cli;
+  wxpay_query_req req;
+  static wxpay_query_resp resp;
+  cli_result res;
+  cli_summary s;
+  const char *field = NULL, *primary, *backup, *qurl;
+  char why[600];
+  size_t len = 0;
+  wxpay_err e;
+  int rc;
+
+  client_defaults(o, &cli);
+  memset(&req, 0, sizeof req);
+  memset(&res, 0, sizeof res);
+  cli.api_key = g_key;
+  cli.endpoint = o->endpoint;
+  cli.backup_endpoint = o->backup;
+  cli.query_endpoint = o->query_endpoint;
+  req.combine_appid = o->appid;
+  req.combine_mch_id = o->mchid;
+  req.combine_out_trade_no = o->order;
+  req.nonce_str = o->nonce;
+  if ((rc = check_v2_endpoints(o)) != 0) return rc;
+  e = wxpay_query_validate(&cli, &req, &field);
+  if (e != WXPAY_OK) return invalid_field(o, e, field, 0);
+  if (o->dry_run) {
+    if ((e = wxpay_query_build(&cli, &req, g_work, sizeof g_work, &len)) != WXPAY_OK) {
+      fprintf(stderr, PROG ": %s\n", wxpay_strerror(e));
+      wxpay_client_wipe(&cli);
+      return EXIT_INTERNAL;
+    }
+    fwrite(g_work, 1, len, stdout);
+    wxpay_client_wipe(&cli);
+    return EXIT_DONE;
+  }
+  pick_endpoints(o, WXPAY_ENDPOINT, WXPAY_BACKUP_ENDPOINT, &primary, &backup);
+  qurl = query_url(o, primary);
+  if ((rc = open_transport(o, &cli, &res, qurl, o->query_endpoint ? NULL : backup)) != 0) {
+    wxpay_client_wipe(&cli);
+    return rc;
+  }
+  memset(&resp, 0, sizeof resp);
+  resp.order.sub_orders = g_states;
+  resp.order.sub_order_cap = CLI_MAX_SUBS;
+  e = wxpay_query(&cli, &req, &resp, g_work, sizeof g_work);
+  wxpay_client_wipe(&cli);
+  if (o->verbose && resp.answer.fields.count) /* sub_order_list: decoded in place, not shown */
+    fprintf(stderr, PROG ": HTTP %d, %s, %lu fields\n", resp.answer.http_status,
+            resp.answer.verified ? "signature verified" : "not verified",
+            (unsigned long)resp.answer.fields.count);
   log_transport_error(o, e);
-  rc = report_v2(o, e, &resp, primary, backup, &res);
+  summarize_v2(e, &resp.answer, &s, why, sizeof why);
+  s.again = "query again";
+  if (e == WXPAY_ERR_JSON)
+    snprintf(s.untrusted, sizeof s.untrusted, "untrustworthy response: its sub_order_list is not "
+             "JSON the order can be read from (%s, at byte %lu of it) — nothing is known about "
+             "the order", wxpay_err_name(e), (unsigned long)resp.json_error_offset);
+  rc = report_query(o, e, resp.found, &resp.order, &s, qurl, o->query_endpoint ? NULL : backup,
+                    &res, json_v2_fields, &resp.answer);
   teardown_transport();
   return rc;
 }
@@ -1733,6 +2253,7 @@ static void untrusted_v3(wxpay_err e, const wxpay_v3_close_resp *r, char *out, s
   case WXPAY_ERR_TOO_LARGE:
   case WXPAY_ERR_JSON:
   case WXPAY_ERR_UTF8:
+  case WXPAY_ERR_QUERY_FIELDS:
     snprintf(out, cap, "untrustworthy response: %s (%s) — nothing is known about the order",
              wxpay_strerror(e), wxpay_err_name(e));
     return;
@@ -1744,27 +2265,24 @@ static void untrusted_v3(wxpay_err e, const wxpay_v3_close_resp *r, char *out, s
 
 /* Concludes a v3 close (error e, answer r, url and backup as for
    conclude()) and prints the result; returns the exit status. */
-static int report_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *r,
-                     const char *url, const char *backup, cli_result *res) {
-  cli_summary s;
-  char why[700];
+/* What a v3 answer r (error e) tells, into s (its reason in why). */
+static void summarize_v3(wxpay_err e, const wxpay_v3_close_resp *r, cli_summary *s, char *why,
+                         size_t cap) {
+  summary_init(s, r->outcome, r->verified, r->http_status, r->attempts, r->net, r->retry_after);
+  s->code = r->code;
+  s->note = r->verified ? "" : " (unsigned answer)";
+  s->http_retry = r->http_status >= 500 || r->http_status == 429;
+  s->http_note = " without a WeChat Pay error body";
+  say(why, cap, "%s%s%s", r->code, *r->message ? " " : "", r->message);
+  s->why = why;
+  s->hint = v3_hint(r);
+  untrusted_v3(e, r, s->untrusted, sizeof s->untrusted);
+}
+
+/* The v3 members after "retry_after": request_id, platform_serial, fields. */
+static void json_v3_tail(const void *arg) {
+  const wxpay_v3_close_resp *r = (const wxpay_v3_close_resp *)arg;
   int first = 1;
-  summary_init(&s, r->outcome, r->verified, r->http_status, r->attempts, r->net, r->retry_after);
-  s.code = r->code;
-  s.note = r->verified ? "" : " (unsigned answer)";
-  s.http_retry = r->http_status >= 500 || r->http_status == 429;
-  s.http_note = " without a WeChat Pay error body";
-  say(why, sizeof why, "%s%s%s", r->code, *r->message ? " " : "", r->message);
-  s.why = why;
-  s.hint = v3_hint(r);
-  untrusted_v3(e, r, s.untrusted, sizeof s.untrusted);
-  conclude(o, e, &s, url, backup, res);
-  if (!o->json) {
-    put_safe(stdout, res->message);
-    putchar('\n');
-    return res->exit_code;
-  }
-  json_open(o, res, &s);
   printf(",\"request_id\":");
   put_json_str(stdout, r->request_id);
   printf(",\"platform_serial\":");
@@ -1773,7 +2291,32 @@ static int report_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *
   if (*r->code) json_field(&first, "code", r->code);
   if (*r->message) json_field(&first, "message", r->message);
   if (*r->detail) json_field(&first, "detail", r->detail);
-  printf("}}\n");
+  putchar('}');
+}
+
+/* Concludes a v3 close (error e, answer r, url and backup as for
+   conclude(); sq: what a settle found, or NULL) and prints the result;
+   returns the exit status. */
+static int report_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *r,
+                     const char *url, const char *backup, cli_result *res,
+                     const cli_queried *sq) {
+  cli_summary s;
+  char why[700];
+  int queried = sq && sq->st && sq->st->queries;
+  /* after queries, e is theirs: the close is judged by its answer alone */
+  summarize_v3(queried ? WXPAY_OK : e, r, &s, why, sizeof why);
+  if (queried) settle_conclude(o, sq->st, &s, &sq->query, sq->url, sq->backup, res);
+  else conclude(o, e, &s, url, backup, res);
+  if (!o->json) {
+    put_safe(stdout, res->message);
+    putchar('\n');
+    if (sq && sq->st && sq->st->found) print_sub_orders(stdout, sq->st->order);
+    return res->exit_code;
+  }
+  json_open(o, res, &s);
+  if (sq && sq->st) json_settlement(sq->st);
+  json_v3_tail(r);
+  printf("}\n");
   return res->exit_code;
 }
 
@@ -1782,36 +2325,49 @@ static void empty_v3_resp(wxpay_v3_close_resp *r) {
   r->code = r->message = r->detail = r->request_id = "";
 }
 
+/* What a v3 close and a v3 query set alike: the client (signer,
+   verifier, hosts) and where the requests go; 0 or the usage error. */
+static int v3_client(const cli_opts *o, wxpay_client *cli, size_t *origin_len,
+                     const char **primary, const char **backup) {
+  size_t ignored;
+  int rc;
+  client_defaults(o, cli);
+  *origin_len = sizeof WXPAY_V3_HOST - 1;
+  if (o->endpoint && (rc = v3_host("--endpoint", o->endpoint, origin_len)) != 0) return rc;
+  if (o->backup && (rc = v3_host("--backup-endpoint", o->backup, &ignored)) != 0) return rc;
+  pick_endpoints(o, WXPAY_V3_HOST, WXPAY_V3_BACKUP_HOST, primary, backup);
+  g_v3.explain = o->explain;
+  cli->mchid = o->mchid;
+  cli->serial_no = o->serial;
+  cli->v3_sign = cli_v3_sign;
+  cli->v3_sign_user = &g_v3;
+  cli->v3_verify = cli_v3_verify;
+  cli->v3_verify_user = &g_v3;
+  /* answers signed with the key we prefer: the platform public key when one
+     was given (the live service follows the Wechatpay-Serial request header) */
+  cli->wechatpay_serial = CLI_RSA(preferred_serial)(&g_v3.keys);
+  cli->v3_host = o->endpoint;
+  cli->v3_backup_host = o->backup;
+  return 0;
+}
+
 static int run_close_v3(const cli_opts *o) {
   wxpay_client cli;
   wxpay_v3_close_req req;
   wxpay_v3_close_resp resp;
+  cli_settle st;
+  cli_queried sq;
+  char qwhy[700];
   cli_result res;
   const char *field = NULL, *primary, *backup;
-  size_t index = 0, origin_len = sizeof WXPAY_V3_HOST - 1, ignored;
+  size_t index = 0, origin_len;
   wxpay_err e;
   int rc;
 
-  client_defaults(o, &cli);
   memset(&req, 0, sizeof req);
   memset(&res, 0, sizeof res);
   empty_v3_resp(&resp);
-  if (o->endpoint && (rc = v3_host("--endpoint", o->endpoint, &origin_len)) != 0) return rc;
-  if (o->backup && (rc = v3_host("--backup-endpoint", o->backup, &ignored)) != 0) return rc;
-  pick_endpoints(o, WXPAY_V3_HOST, WXPAY_V3_BACKUP_HOST, &primary, &backup);
-  g_v3.explain = o->explain;
-
-  cli.mchid = o->mchid;
-  cli.serial_no = o->serial;
-  cli.v3_sign = cli_v3_sign;
-  cli.v3_sign_user = &g_v3;
-  cli.v3_verify = cli_v3_verify;
-  cli.v3_verify_user = &g_v3;
-  /* answers signed with the key we prefer: the platform public key when one
-     was given (the live service follows the Wechatpay-Serial request header) */
-  cli.wechatpay_serial = CLI_RSA(preferred_serial)(&g_v3.keys);
-  cli.v3_host = o->endpoint;
-  cli.v3_backup_host = o->backup;
+  if ((rc = v3_client(o, &cli, &origin_len, &primary, &backup)) != 0) return rc;
   req.combine_appid = o->appid;
   req.combine_out_trade_no = o->order;
   req.sub_orders = o->v3subs;
@@ -1823,7 +2379,7 @@ static int run_close_v3(const cli_opts *o) {
   e = wxpay_v3_close_validate(&cli, &req, &field, &index);
   if (e == WXPAY_ERR_TOO_EARLY) {
     resp.retry_after = wxpay_v3_close_wait_seconds(&cli, &req);
-    return report_v3(o, e, &resp, NULL, NULL, &res);
+    return report_v3(o, e, &resp, NULL, NULL, &res, NULL);
   }
   if (e != WXPAY_OK) return invalid_field(o, e, field, index);
 
@@ -1847,7 +2403,29 @@ static int run_close_v3(const cli_opts *o) {
 
   if ((rc = open_transport(o, &cli, &res, primary, backup)) != 0) return rc;
 
-  e = wxpay_v3_close(&cli, &req, &resp, g_work, sizeof g_work);
+  {
+    static wxpay_v3_settle_result sres;
+    memset(&sres, 0, sizeof sres);
+    sres.query.order.sub_orders = g_states;
+    sres.query.order.sub_order_cap = CLI_MAX_SUBS;
+    e = wxpay_v3_settle(&cli, &req, &sres, g_work, sizeof g_work);
+    resp = sres.close;
+    memset(&st, 0, sizeof st);
+    st.settlement = sres.settlement;
+    st.err = e;
+    st.closes = sres.closes;
+    st.queries = sres.queries;
+    st.found = sres.query.found;
+    st.order = &sres.query.order;
+    memset(&sq, 0, sizeof sq);
+    sq.st = &st;
+    summarize_v3(e, &sres.query.answer, &sq.query, qwhy, sizeof qwhy);
+    sq.url = primary;
+    sq.backup = backup;
+    if (o->verbose && sres.queries)
+      fprintf(stderr, PROG ": settle: %d close(s), %d query(ies), settlement %s\n", sres.closes,
+              sres.queries, wxpay_settlement_name(sres.settlement));
+  }
   if (o->verbose && resp.http_status) {
     fprintf(stderr, PROG ": HTTP %d, %s", resp.http_status,
             resp.verified ? "signature verified, platform key " : "not verified");
@@ -1866,7 +2444,62 @@ static int run_close_v3(const cli_opts *o) {
     }
   }
   log_transport_error(o, e);
-  rc = report_v3(o, e, &resp, primary, backup, &res);
+  rc = report_v3(o, e, &resp, primary, backup, &res, &sq);
+  teardown_transport();
+  return rc;
+}
+
+static int run_query_v3(const cli_opts *o) {
+  wxpay_client cli;
+  wxpay_v3_query_req req;
+  static wxpay_v3_query_resp resp;
+  cli_result res;
+  cli_summary s;
+  const char *field = NULL, *primary, *backup;
+  char why[700];
+  size_t origin_len;
+  wxpay_err e;
+  int rc;
+
+  memset(&req, 0, sizeof req);
+  memset(&res, 0, sizeof res);
+  if ((rc = v3_client(o, &cli, &origin_len, &primary, &backup)) != 0) return rc;
+  req.combine_out_trade_no = o->order;
+  req.combine_appid = o->appid;
+  req.nonce_str = o->nonce;
+  req.timestamp = o->timestamp;
+  e = wxpay_v3_query_validate(&cli, &req, &field);
+  if (e != WXPAY_OK) return invalid_field(o, e, field, 0);
+  if (o->dry_run) {
+    wxpay_v3_request b;
+    if ((e = wxpay_v3_query_build(&cli, &req, g_work, sizeof g_work, &b)) != WXPAY_OK) {
+      fprintf(stderr, PROG ": %s (%s)\n", wxpay_strerror(e), wxpay_err_name(e));
+      return EXIT_INTERNAL;
+    }
+    /* a GET: no body, no Content-Type */
+    printf("GET %.*s%s\n", (int)origin_len, primary, b.path);
+    printf("Authorization: %s\n", b.authorization);
+    printf("Accept: application/json\nUser-Agent: %s\n", cli.user_agent);
+    if (cli.wechatpay_serial) printf("Wechatpay-Serial: %s\n", cli.wechatpay_serial);
+    putchar('\n');
+    return EXIT_DONE;
+  }
+  if ((rc = open_transport(o, &cli, &res, primary, backup)) != 0) return rc;
+  memset(&resp, 0, sizeof resp);
+  resp.order.sub_orders = g_states;
+  resp.order.sub_order_cap = CLI_MAX_SUBS;
+  e = wxpay_v3_query(&cli, &req, &resp, g_work, sizeof g_work);
+  if (o->verbose && resp.answer.http_status) {
+    fprintf(stderr, PROG ": HTTP %d, %s; Request-ID: ", resp.answer.http_status,
+            resp.answer.verified ? "signature verified" : "not verified");
+    put_safe(stderr, *resp.answer.request_id ? resp.answer.request_id : "(none)");
+    fputc('\n', stderr);
+  }
+  log_transport_error(o, e);
+  summarize_v3(e, &resp.answer, &s, why, sizeof why);
+  s.again = "query again";
+  rc = report_query(o, e, resp.found, &resp.order, &s, primary, backup, &res, json_v3_tail,
+                    &resp.answer);
   teardown_transport();
   return rc;
 }
@@ -1897,7 +2530,7 @@ static int run_verify(const cli_opts *o) {
   }
   if (n > CLI_VERIFY_MAX) {
     empty_resp(&resp);
-    return report_v2(o, WXPAY_ERR_TOO_LARGE, &resp, NULL, NULL, &res);
+    return report_v2(o, WXPAY_ERR_TOO_LARGE, &resp, NULL, NULL, &res, NULL);
   }
   /* Both echoes given: the library checks them. One alone: checked here,
      the same way (only on a verified return_code SUCCESS answer). */
@@ -1910,7 +2543,7 @@ static int run_verify(const cli_opts *o) {
     e = WXPAY_ERR_ECHO_MISMATCH;
     resp.outcome = WXPAY_OUTCOME_NONE;
   }
-  return report_v2(o, e, &resp, NULL, NULL, &res);
+  return report_v2(o, e, &resp, NULL, NULL, &res, NULL);
 }
 
 /* >>process: no core file, no SIGPIPE, and a result that could not be
@@ -1978,7 +2611,7 @@ static int run(int argc, char **argv) {
   if ((rc = parse_args(argc, argv, &o)) != 0) return rc;
 #ifndef CLI_RSA_NONE
   if (o.v3) {
-    if ((rc = load_v3_keys(&o)) == 0) rc = run_close_v3(&o);
+    if ((rc = load_v3_keys(&o)) == 0) rc = o.query ? run_query_v3(&o) : run_close_v3(&o);
     free_v3_keys(); /* the private key: freed and wiped by the adapter */
     wipe(g_work, sizeof g_work);
     return rc;
@@ -1988,7 +2621,7 @@ static int run(int argc, char **argv) {
     wipe(g_key, sizeof g_key);
     return rc;
   }
-  rc = o.verify ? run_verify(&o) : run_close(&o);
+  rc = o.verify ? run_verify(&o) : o.query ? run_query(&o) : run_close(&o);
   wipe(g_key, sizeof g_key);
   wipe(g_work, sizeof g_work);
   return rc;
