@@ -129,6 +129,8 @@ int main(int argc, char **argv) {
   for (op = 0; op < 4; op++)
     printf("info\tsign_string_len\t%s\t%lu\n", op_names[op],
            (unsigned long)bench_sign_string_len[op]);
+  printf("info\tquery_v2_bytes\t%lu\n", (unsigned long)bench_query_v2_len);
+  printf("info\tquery_v3_bytes\t%lu\n", (unsigned long)bench_query_v3_len);
 
   cs = bench_contenders(&nc);
   for (i = 0; i < nc; i++) {

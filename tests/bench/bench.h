@@ -22,6 +22,10 @@ enum {
   OP_SHA_64,        /* SHA-256 of 64 bytes */
   OP_SHA_1K,
   OP_SHA_16K,
+  OP_QUERY_V2,      /* parse + verify a signed APIv2 query answer (issue 13):
+                       the XML, its HMAC, and sub_order_list's JSON (3 sub-orders) */
+  OP_QUERY_V3,      /* parse + verify a signed APIv3 query answer (3 sub-orders):
+                       SHA-256 of the signed message, the stand-in RSA check, the JSON */
   OP_COUNT
 };
 
@@ -77,6 +81,41 @@ int bench_hash_run(int (*mac)(int, unsigned char *), int (*sha)(int, unsigned ch
                    long n);
 int bench_hash_check(int (*mac)(int, unsigned char *), int (*sha)(int, unsigned char *), int op,
                      char *msg, size_t cap);
+
+/* ---- the query's answers (issue 13) ----
+   APIv2: pay/querycombinedorder's answer for BENCH_OTN, signed with
+   BENCH_KEY, trade_state SUCCESS, sub_order_list with 3 sub-orders (amounts,
+   promotion and goods details: members the reader must skip). APIv3: the
+   GET's 200 body for BENCH_Q3_OTN with the same 3 sub-orders (the third
+   REFUND), Wechatpay-Timestamp BENCH_Q3_TS, -Nonce BENCH_Q3_NONCE, -Serial
+   BENCH_Q3_SERIAL and a stand-in -Signature: RSA is the caller's callback
+   (OpenSSL or mbedTLS do it for every contender alike), so it is left out
+   and only the parse and the hash are measured. The stand-in signature is
+   256 bytes (an RSA-2048 signature's length, 344 Base64 characters):
+   byte i is the message's SHA-256 byte i % 32 XOR 0x5A; the stand-in
+   verifier (bench_standin_verify) checks that. The tampered copies differ
+   in one amount and must be refused. */
+#define BENCH_Q3_APPID "wxd678efh567hg6787"
+#define BENCH_Q3_MCHID "1900000100"
+#define BENCH_Q3_OTN "P20150806125346"
+#define BENCH_Q3_TS "1700000000"
+#define BENCH_Q3_NOW 1700000000LL
+#define BENCH_Q3_NONCE "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"
+#define BENCH_Q3_SERIAL "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+#define BENCH_QUERY_SUBS 3
+extern const char *bench_query_v2, *bench_query_v3, *bench_query_v3_sig;
+extern size_t bench_query_v2_len, bench_query_v3_len;
+extern char bench_query_v2_tampered[4096], bench_query_v3_tampered[4096];
+/* the known answer: each sub-order's mchid, out_trade_no, transaction_id,
+   total_amount, and its trade_state in APIv3 (APIv2: the order's, SUCCESS) */
+extern const char *const bench_query_mchid[BENCH_QUERY_SUBS];
+extern const char *const bench_query_otn[BENCH_QUERY_SUBS];
+extern const char *const bench_query_txid[BENCH_QUERY_SUBS];
+extern const long long bench_query_total[BENCH_QUERY_SUBS];
+extern const char *const bench_query_v3_state[BENCH_QUERY_SUBS];
+/* 1 valid, 0 not, -1 unknown serial (wxpay_v3_verify_fn's contract) */
+int bench_standin_verify(const char *serial, const unsigned char digest[32],
+                         const unsigned char *sig, size_t sig_len);
 
 /* Outcomes the parsers report, the same for every contender. */
 enum { OUT_CLOSED = 1, OUT_ALREADY_CLOSED, OUT_PAID, OUT_NOT_FOUND, OUT_RETRY,

@@ -11,7 +11,18 @@
           DTD refused, flat children of <xml> only, duplicates refused, fields
           sorted with qsort, the string to sign built by hand, HMAC as above,
           CRYPTO_memcmp against the received sign, then the same outcome
-          mapping and echo check as the library. */
+          mapping and echo check as the library;
+   query  (issue 13) APIv2: the parse and HMAC check above, the echo of
+          combine_appid, combine_mch_id and combine_out_trade_no, trade_state
+          by name, then cJSON_ParseWithLength on sub_order_list: order_num,
+          order_list, each sub-order's strings and amount (a whole number
+          of fen, checked: cJSON holds numbers as double), order_num == the
+          list's length. APIv3: the signature headers' checks (timestamp
+          digits and skew, Base64 by EVP_DecodeBlock), SHA-256 of
+          "ts\nnonce\nbody\n" through one reused EVP_MD_CTX, the stand-in
+          RSA check of bench.h, then cJSON on the body and the same
+          fields. Unlike the library, cJSON keeps duplicate members (the
+          first one is read) instead of refusing them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +46,8 @@ typedef struct conv_req {
 static conv_req req1, req10;
 static const char *key;
 static EVP_MAC_CTX *mac_ctx;
+static EVP_MD *sha_md;
+static EVP_MD_CTX *sha_ctx;
 static char out[8192];
 
 static int setup(const char **why) {
@@ -64,6 +77,9 @@ static int setup(const char **why) {
     *why = "EVP_MAC_init failed";
     return 1;
   }
+  sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+  sha_ctx = EVP_MD_CTX_new();
+  if (!sha_md || !sha_ctx) { *why = "EVP_MD_fetch(SHA256) failed"; return 1; }
   return 0;
 }
 
@@ -74,7 +90,9 @@ static const char *info(void) {
   return s;
 }
 
-static int supports(int op) { return op >= OP_BUILD1 && op <= OP_EXCHANGE; }
+static int supports(int op) {
+  return (op >= OP_BUILD1 && op <= OP_EXCHANGE) || op == OP_QUERY_V2 || op == OP_QUERY_V3;
+}
 
 static int hmac_hex(const char *s, size_t n, char hex[65]) {
   unsigned char m[32];
@@ -177,30 +195,45 @@ static int outcome_of(const char *err_code) {
   return OUT_REJECTED;
 }
 
-/* Returns the outcome (> 0), or -1 malformed, -2 refused, -3 bad signature,
-   -4 echo mismatch. *verified says whether a sign was checked. */
-static int conv_parse(const conv_req *r, const char *body, size_t len, int *verified) {
+/* An answer's XML read and its sign checked: the fields (pointing into
+   doc, which the caller frees with conv_doc_free), the return_code. */
+typedef struct conv_doc {
   kv f[64];
+  size_t nf, no;
   xmlChar *owned[64];
-  size_t nf = 0, no = 0, i, j, sl = 0, keylen = strlen(key);
-  char tosign[16384], mine[65];
-  const char *sign = "", *rc, *res;
   xmlDocPtr doc;
+} conv_doc;
+
+static void conv_doc_free(conv_doc *d) {
+  size_t i;
+  for (i = 0; i < d->no; i++) xmlFree(d->owned[i]);
+  xmlFreeDoc(d->doc);
+  d->doc = NULL;
+}
+
+/* Returns 0 with d filled (d->doc to free), or -1 malformed, -2 refused,
+   -3 bad signature. *verified says whether a sign was checked. */
+static int conv_read_verified(const char *body, size_t len, conv_doc *d, int *verified) {
+  size_t i, j, sl = 0, keylen = strlen(key);
+  char tosign[16384], mine[65];
+  const char *sign = "", *rc;
   xmlNodePtr root, n, c;
   int ret = -1;
   *verified = 0;
+  d->nf = d->no = 0;
+  d->doc = NULL;
   if (len > 65536) return -1;
-  doc = xmlReadMemory(body, (int)len, NULL, "UTF-8",
-                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  if (!doc) return -1;
-  if (doc->intSubset || doc->extSubset) { ret = -2; goto done; } /* XXE */
-  root = xmlDocGetRootElement(doc);
-  if (!root || strcmp((const char *)root->name, "xml") || root->properties) goto done;
+  d->doc = xmlReadMemory(body, (int)len, NULL, "UTF-8",
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (!d->doc) return -1;
+  if (d->doc->intSubset || d->doc->extSubset) { ret = -2; goto fail; } /* XXE */
+  root = xmlDocGetRootElement(d->doc);
+  if (!root || strcmp((const char *)root->name, "xml") || root->properties) goto fail;
   for (n = root->children; n; n = n->next) {
     const char *v;
     if (n->type == XML_COMMENT_NODE || (n->type == XML_TEXT_NODE && xmlIsBlankNode(n)))
       continue;
-    if (n->type != XML_ELEMENT_NODE || n->properties || nf == 64) goto done;
+    if (n->type != XML_ELEMENT_NODE || n->properties || d->nf == 64) goto fail;
     c = n->children;
     if (!c) {
       v = "";
@@ -208,59 +241,305 @@ static int conv_parse(const conv_req *r, const char *body, size_t len, int *veri
       v = (const char *)c->content; /* the common case: no copy */
     } else {
       for (; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE) goto done; /* nested */
-      v = (const char *)(owned[no++] = xmlNodeGetContent(n));
-      if (!v) goto done;
+        if (c->type == XML_ELEMENT_NODE) goto fail; /* nested */
+      v = (const char *)(d->owned[d->no++] = xmlNodeGetContent(n));
+      if (!v) goto fail;
     }
-    for (j = 0; j < nf; j++)
-      if (!strcmp(f[j].k, (const char *)n->name)) { ret = -2; goto done; }
-    f[nf].k = (const char *)n->name;
-    f[nf].v = v;
-    nf++;
+    for (j = 0; j < d->nf; j++)
+      if (!strcmp(d->f[j].k, (const char *)n->name)) { ret = -2; goto fail; }
+    d->f[d->nf].k = (const char *)n->name;
+    d->f[d->nf].v = v;
+    d->nf++;
   }
-  qsort(f, nf, sizeof f[0], kv_cmp);
-  for (i = 0; i < nf; i++) {
+  qsort(d->f, d->nf, sizeof d->f[0], kv_cmp);
+  for (i = 0; i < d->nf; i++) {
     size_t kl, vl;
-    if (!strcmp(f[i].k, "sign")) { sign = f[i].v; continue; }
-    if (!*f[i].v) continue;
-    kl = strlen(f[i].k);
-    vl = strlen(f[i].v);
-    if (sl + kl + vl + 2 + 5 + keylen >= sizeof tosign) goto done;
+    if (!strcmp(d->f[i].k, "sign")) { sign = d->f[i].v; continue; }
+    if (!*d->f[i].v) continue;
+    kl = strlen(d->f[i].k);
+    vl = strlen(d->f[i].v);
+    if (sl + kl + vl + 2 + 5 + keylen >= sizeof tosign) goto fail;
     if (sl) tosign[sl++] = '&';
-    memcpy(tosign + sl, f[i].k, kl);
+    memcpy(tosign + sl, d->f[i].k, kl);
     sl += kl;
     tosign[sl++] = '=';
-    memcpy(tosign + sl, f[i].v, vl);
+    memcpy(tosign + sl, d->f[i].v, vl);
     sl += vl;
   }
   memcpy(tosign + sl, "&key=", 5);
   memcpy(tosign + sl + 5, key, keylen);
   sl += 5 + keylen;
-  rc = get(f, nf, "return_code");
-  if (strcmp(rc, "SUCCESS") && strcmp(rc, "FAIL")) goto done;
+  rc = get(d->f, d->nf, "return_code");
+  if (strcmp(rc, "SUCCESS") && strcmp(rc, "FAIL")) goto fail;
   if (*sign) {
-    if (hmac_hex(tosign, sl, mine)) goto done;
+    if (hmac_hex(tosign, sl, mine)) goto fail;
     OPENSSL_cleanse(tosign, sl);
-    if (strlen(sign) != 64 || CRYPTO_memcmp(mine, sign, 64)) { ret = -3; goto done; }
+    if (strlen(sign) != 64 || CRYPTO_memcmp(mine, sign, 64)) { ret = -3; goto fail; }
     *verified = 1;
   } else if (strcmp(rc, "FAIL")) {
     ret = -3; /* unsigned SUCCESS */
-    goto done;
+    goto fail;
   }
-  if (!strcmp(rc, "FAIL")) { ret = OUT_REJECTED; goto done; }
-  if (strcmp(get(f, nf, "combine_appid"), r->appid) ||
-      strcmp(get(f, nf, "combine_mch_id"), r->mchid)) {
-    ret = -4;
-    goto done;
-  }
-  res = get(f, nf, "result_code");
-  if (!strcmp(res, "SUCCESS")) ret = OUT_CLOSED;
-  else if (!strcmp(res, "FAIL")) ret = outcome_of(get(f, nf, "err_code"));
-  else ret = -1;
-done:
-  for (i = 0; i < no; i++) xmlFree(owned[i]);
-  xmlFreeDoc(doc);
+  return 0;
+fail:
+  conv_doc_free(d);
   return ret;
+}
+
+/* Returns the outcome (> 0), or -1 malformed, -2 refused, -3 bad signature,
+   -4 echo mismatch. *verified says whether a sign was checked. */
+static int conv_parse(const conv_req *r, const char *body, size_t len, int *verified) {
+  conv_doc d;
+  const char *res;
+  int ret = conv_read_verified(body, len, &d, verified);
+  if (ret) return ret;
+  if (!strcmp(get(d.f, d.nf, "return_code"), "FAIL")) {
+    ret = OUT_REJECTED;
+  } else if (strcmp(get(d.f, d.nf, "combine_appid"), r->appid) ||
+             strcmp(get(d.f, d.nf, "combine_mch_id"), r->mchid)) {
+    ret = -4;
+  } else {
+    res = get(d.f, d.nf, "result_code");
+    if (!strcmp(res, "SUCCESS")) ret = OUT_CLOSED;
+    else if (!strcmp(res, "FAIL")) ret = outcome_of(get(d.f, d.nf, "err_code"));
+    else ret = -1;
+  }
+  conv_doc_free(&d);
+  return ret;
+}
+
+/* ---- the query (issue 13) ---- */
+
+static const char *const trade_states[] = {"SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED",
+                                           "USERPAYING", "PAYERROR", "ACCEPT"};
+
+static int trade_state_of(const char *s) {
+  int i;
+  for (i = 0; i < 8; i++)
+    if (!strcmp(s, trade_states[i])) return i + 1;
+  return 0; /* unknown, kept as received */
+}
+
+/* a sub-order as the library's wxpay_query_sub_order holds it */
+typedef struct conv_sub {
+  const char *mchid, *sub_mchid, *out_trade_no, *trade_state, *transaction_id, *trade_type,
+      *currency, *success_time, *attach;
+  int state;
+  long long total_amount, payer_amount;
+} conv_sub;
+
+typedef struct conv_order {
+  const char *combine_appid, *combine_mchid, *combine_out_trade_no, *combine_openid,
+      *device_info, *trade_state;
+  int state;
+  conv_sub subs[4];
+  size_t count;
+} conv_order;
+
+static const char *str_of(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) ? v->valuestring : v ? NULL : "";
+}
+
+/* an amount in fen: a whole number, 0 .. 2^53 (a double holds it exactly);
+   -1 absent, -2 not an amount */
+static long long amount_of(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  double d;
+  if (!v) return -1;
+  if (!cJSON_IsNumber(v)) return -2;
+  d = v->valuedouble;
+  if (d < 0 || d > 9007199254740992.0 || d != (double)(long long)d) return -2;
+  return (long long)d;
+}
+
+/* One sub-order object into s; v3 needs its own trade_state. 0 or -1. */
+static int conv_sub_read(const cJSON *it, int v3, conv_sub *s) {
+  const cJSON *amount;
+  if (!cJSON_IsObject(it)) return -1;
+  s->mchid = str_of(it, "mchid");
+  s->out_trade_no = str_of(it, "out_trade_no");
+  s->sub_mchid = str_of(it, "sub_mchid");
+  s->transaction_id = str_of(it, "transaction_id");
+  s->trade_type = str_of(it, "trade_type");
+  s->attach = str_of(it, "attach");
+  s->success_time = str_of(it, "success_time");
+  if (!s->mchid || !*s->mchid || !s->out_trade_no || !*s->out_trade_no || !s->sub_mchid ||
+      !s->transaction_id || !s->trade_type || !s->attach || !s->success_time)
+    return -1;
+  if (v3) {
+    s->trade_state = str_of(it, "trade_state");
+    if (!s->trade_state || !*s->trade_state) return -1;
+    s->state = trade_state_of(s->trade_state);
+  }
+  s->total_amount = s->payer_amount = -1;
+  s->currency = "";
+  amount = cJSON_GetObjectItemCaseSensitive(it, "amount");
+  if (amount) {
+    if (!cJSON_IsObject(amount)) return -1;
+    s->total_amount = amount_of(amount, "total_amount");
+    s->payer_amount = amount_of(amount, "payer_amount");
+    s->currency = str_of(amount, "currency");
+    if (s->total_amount == -2 || s->payer_amount == -2 || !s->currency) return -1;
+  }
+  return 0;
+}
+
+/* The order list of either API into o (at most 4 sub-orders). 0 or -1. */
+static int conv_list_read(const cJSON *list, int v3, conv_order *o) {
+  const cJSON *it;
+  size_t n = 0;
+  if (!cJSON_IsArray(list)) return -1;
+  cJSON_ArrayForEach(it, list) {
+    if (n == sizeof o->subs / sizeof o->subs[0]) return -1;
+    if (conv_sub_read(it, v3, &o->subs[n])) return -1;
+    if (!v3) { /* APIv2 sub-orders carry the order's state */
+      o->subs[n].trade_state = o->trade_state;
+      o->subs[n].state = o->state;
+    }
+    n++;
+  }
+  o->count = n;
+  return 0;
+}
+
+/* APIv2: 0 with o filled (pointing into d and *json, which the caller
+   frees), or < 0 as conv_parse, -5 a bad sub_order_list. */
+static int conv_query_v2(const char *body, size_t len, conv_doc *d, cJSON **json,
+                         conv_order *o) {
+  const char *list;
+  const cJSON *num;
+  int verified, ret = conv_read_verified(body, len, d, &verified);
+  *json = NULL;
+  if (ret) return ret;
+  if (strcmp(get(d->f, d->nf, "return_code"), "SUCCESS") ||
+      strcmp(get(d->f, d->nf, "result_code"), "SUCCESS"))
+    return -2; /* a refusal: not what is measured */
+  o->combine_appid = get(d->f, d->nf, "combine_appid");
+  o->combine_mchid = get(d->f, d->nf, "combine_mch_id");
+  o->combine_out_trade_no = get(d->f, d->nf, "combine_out_trade_no");
+  if (strcmp(o->combine_appid, req1.appid) || strcmp(o->combine_mchid, req1.mchid) ||
+      strcmp(o->combine_out_trade_no, req1.otn))
+    return -4;
+  o->combine_openid = get(d->f, d->nf, "combine_openid");
+  o->device_info = get(d->f, d->nf, "device_info");
+  o->trade_state = get(d->f, d->nf, "trade_state");
+  o->state = trade_state_of(o->trade_state);
+  list = get(d->f, d->nf, "sub_order_list");
+  if (!*o->trade_state || !*list) return -5;
+  *json = cJSON_ParseWithLength(list, strlen(list));
+  if (!*json || !cJSON_IsObject(*json)) return -5;
+  num = cJSON_GetObjectItemCaseSensitive(*json, "order_num");
+  if (amount_of(*json, "order_num") < 0 ||
+      conv_list_read(cJSON_GetObjectItemCaseSensitive(*json, "order_list"), 0, o) ||
+      (double)o->count != num->valuedouble)
+    return -5;
+  return 0;
+}
+
+static long long q3_now(void) { return BENCH_Q3_NOW; } /* the library's clock callback's */
+
+/* APIv3: 0 with o filled (pointing into *json, which the caller frees), or
+   -3 bad signature, -4 echo mismatch, -5 bad body, -6 stale. */
+static int conv_query_v3(const char *body, size_t len, const char *ts, const char *nonce,
+                         const char *sig64, const char *serial, cJSON **json, conv_order *o) {
+  unsigned char sig[400], digest[32];
+  unsigned int dl = 0;
+  size_t sl = strlen(sig64), tl = strlen(ts);
+  const cJSON *scene, *payer;
+  char *end;
+  long long t, now;
+  int n;
+  *json = NULL;
+  if (sl == 0 || sl % 4 || sl > 4 * (sizeof sig / 3)) return -3;
+  n = EVP_DecodeBlock(sig, (const unsigned char *)sig64, (int)sl);
+  if (n < 0) return -3;
+  n -= (sig64[sl - 1] == '=') + (sig64[sl - 2] == '='); /* DecodeBlock counts the padding */
+  if (tl == 0 || tl > 12 || strspn(ts, "0123456789") != tl) return -6;
+  t = strtoll(ts, &end, 10);
+  if (!EVP_DigestInit_ex(sha_ctx, sha_md, NULL) ||
+      !EVP_DigestUpdate(sha_ctx, ts, tl) || !EVP_DigestUpdate(sha_ctx, "\n", 1) ||
+      !EVP_DigestUpdate(sha_ctx, nonce, strlen(nonce)) || !EVP_DigestUpdate(sha_ctx, "\n", 1) ||
+      !EVP_DigestUpdate(sha_ctx, body, len) || !EVP_DigestUpdate(sha_ctx, "\n", 1) ||
+      !EVP_DigestFinal_ex(sha_ctx, digest, &dl) || dl != 32)
+    return -3;
+  if (bench_standin_verify(serial, digest, sig, (size_t)n) != 1) return -3;
+  now = q3_now();
+  if (t - now > 300 || now - t > 300) return -6;
+  *json = cJSON_ParseWithLength(body, len);
+  if (!*json || !cJSON_IsObject(*json)) return -5;
+  o->combine_appid = str_of(*json, "combine_appid");
+  o->combine_mchid = str_of(*json, "combine_mchid");
+  o->combine_out_trade_no = str_of(*json, "combine_out_trade_no");
+  if (!o->combine_appid || !o->combine_mchid || !o->combine_out_trade_no) return -5;
+  if (strcmp(o->combine_mchid, BENCH_Q3_MCHID) || strcmp(o->combine_out_trade_no, BENCH_Q3_OTN) ||
+      strcmp(o->combine_appid, BENCH_Q3_APPID))
+    return -4;
+  scene = cJSON_GetObjectItemCaseSensitive(*json, "scene_info");
+  payer = cJSON_GetObjectItemCaseSensitive(*json, "combine_payer_info");
+  o->device_info = scene ? str_of(scene, "device_id") : "";
+  o->combine_openid = payer ? str_of(payer, "openid") : "";
+  if (!o->device_info || !o->combine_openid) return -5;
+  o->trade_state = "";
+  o->state = 0;
+  if (conv_list_read(cJSON_GetObjectItemCaseSensitive(*json, "sub_orders"), 1, o)) return -5;
+  return 0;
+}
+
+static int query_run(int op, const char *body, size_t len, conv_order *o) {
+  conv_doc d;
+  cJSON *json;
+  int r;
+  if (op == OP_QUERY_V2) {
+    r = conv_query_v2(body, len, &d, &json, o);
+    bench_sink += r ? 0u : (unsigned)o->subs[2].total_amount;
+    cJSON_Delete(json);
+    if (d.doc) conv_doc_free(&d);
+  } else {
+    r = conv_query_v3(body, len, BENCH_Q3_TS, BENCH_Q3_NONCE, bench_query_v3_sig,
+                      BENCH_Q3_SERIAL, &json, o);
+    bench_sink += r ? 0u : (unsigned)o->subs[2].total_amount;
+    cJSON_Delete(json);
+  }
+  return r;
+}
+
+/* The known answer, checked while the tree is alive. */
+static int query_check(int op, char *msg, size_t cap) {
+  conv_doc d;
+  cJSON *json;
+  conv_order o;
+  const char *body = op == OP_QUERY_V2 ? bench_query_v2 : bench_query_v3;
+  size_t len = op == OP_QUERY_V2 ? bench_query_v2_len : bench_query_v3_len, i;
+  int r, bad = 0;
+  d.doc = NULL;
+  r = op == OP_QUERY_V2 ? conv_query_v2(body, len, &d, &json, &o)
+                        : conv_query_v3(body, len, BENCH_Q3_TS, BENCH_Q3_NONCE,
+                                        bench_query_v3_sig, BENCH_Q3_SERIAL, &json, &o);
+  if (r || o.count != BENCH_QUERY_SUBS) {
+    snprintf(msg, cap, "the signed query answer was not read (%d)", r);
+    bad = 1;
+  }
+  for (i = 0; !bad && i < BENCH_QUERY_SUBS; i++) {
+    const conv_sub *q = &o.subs[i];
+    if (strcmp(q->mchid, bench_query_mchid[i]) || strcmp(q->out_trade_no, bench_query_otn[i]) ||
+        strcmp(q->transaction_id, bench_query_txid[i]) ||
+        q->total_amount != bench_query_total[i] ||
+        strcmp(q->trade_state, op == OP_QUERY_V3 ? bench_query_v3_state[i] : "SUCCESS")) {
+      snprintf(msg, cap, "sub-order %lu differs from the known answer", (unsigned long)i);
+      bad = 1;
+    }
+  }
+  cJSON_Delete(json);
+  if (d.doc) conv_doc_free(&d);
+  if (bad) return 1;
+  body = op == OP_QUERY_V2 ? bench_query_v2_tampered : bench_query_v3_tampered;
+  r = query_run(op, body, strlen(body), &o);
+  if (r != -3) {
+    snprintf(msg, cap, "a tampered query answer was not refused (%d)", r);
+    return 1;
+  }
+  return 0;
 }
 
 static int parse_is(const char *body, size_t len, int want) {
@@ -289,6 +568,14 @@ static int run(int op, long n) {
         bench_sink += (unsigned char)out[len - 9];
         if (parse_is(bench_resp_ok, bench_resp_ok_len, OUT_CLOSED)) return 1;
         break;
+      case OP_QUERY_V2: case OP_QUERY_V3: {
+        conv_order o;
+        if (query_run(op, op == OP_QUERY_V2 ? bench_query_v2 : bench_query_v3,
+                      op == OP_QUERY_V2 ? bench_query_v2_len : bench_query_v3_len, &o) ||
+            o.count != BENCH_QUERY_SUBS)
+          return 1;
+        break;
+      }
       default:
         return 1;
     }
@@ -299,6 +586,7 @@ static int run(int op, long n) {
 static int check(int op, char *msg, size_t cap) {
   size_t len;
   int verified, r;
+  if (op == OP_QUERY_V2 || op == OP_QUERY_V3) return query_check(op, msg, cap);
   if (op == OP_BUILD1 || op == OP_BUILD10 || op == OP_EXCHANGE) {
     if (conv_build(op == OP_BUILD10 ? &req10 : &req1, out, sizeof out, &len) ||
         strcmp(out, op == OP_BUILD10 ? bench_body10 : bench_body1)) {

@@ -42,7 +42,7 @@ static int setup(const char **why) {
 
 static const char *info(void) { return OpenSSL_version(OPENSSL_VERSION); }
 
-static int sup_reuse(int op) { return op >= OP_H_BUILD1 && op < OP_COUNT; }
+static int sup_reuse(int op) { return op >= OP_H_BUILD1 && op <= OP_SHA_16K; }
 static int sup_oneshot(int op) { return op >= OP_H_BUILD1 && op <= OP_H_EXCHANGE; }
 
 static int mac_reuse(int which, unsigned char m[32]) {

@@ -40,6 +40,24 @@ static wxpay_close_req req1, req10;
 static wxpay_hmac_ctx keyed; /* after the key blocks: copied per MAC */
 static char out[8192];
 static char in[4096];
+/* the query (issue 13): the v2 answer is verified with cli_init's key; the
+   v3 one with cli_v3, whose platform check is the stand-in of bench.h */
+static wxpay_client cli_v3;
+static wxpay_query_req qreq2;
+static wxpay_v3_query_req qreq3;
+static wxpay_v3_resp_headers qhead3;
+static wxpay_query_sub_order qsubs[4];
+
+static long long q3_clock(void *user) {
+  (void)user;
+  return BENCH_Q3_NOW;
+}
+
+static int q3_verify(void *user, const char *serial, const unsigned char digest[32],
+                     const unsigned char *sig, size_t sig_len) {
+  (void)user;
+  return bench_standin_verify(serial, digest, sig, sig_len);
+}
 
 static int setup(const char **why) {
   size_t i;
@@ -66,6 +84,21 @@ static int setup(const char **why) {
     return 1;
   }
   wxpay_hmac_init(&keyed, BENCH_KEY, 32);
+  memset(&qreq2, 0, sizeof qreq2);
+  qreq2.combine_appid = BENCH_APPID;
+  qreq2.combine_mch_id = BENCH_MCHID;
+  qreq2.combine_out_trade_no = BENCH_OTN;
+  memset(&cli_v3, 0, sizeof cli_v3);
+  cli_v3.mchid = BENCH_Q3_MCHID;
+  cli_v3.v3_verify = q3_verify;
+  cli_v3.clock = q3_clock;
+  memset(&qreq3, 0, sizeof qreq3);
+  qreq3.combine_out_trade_no = BENCH_Q3_OTN;
+  qreq3.combine_appid = BENCH_Q3_APPID;
+  qhead3.timestamp = BENCH_Q3_TS;
+  qhead3.nonce = BENCH_Q3_NONCE;
+  qhead3.signature = bench_query_v3_sig;
+  qhead3.serial = BENCH_Q3_SERIAL;
   done = 1;
   return 0;
 }
@@ -91,6 +124,43 @@ static int parse(const wxpay_client *c, const char *body, size_t len,
   if (wxpay_close_parse(c, &req1, in, len, &resp) != WXPAY_OK) return 1;
   bench_sink += (unsigned)resp.fields.count;
   return resp.outcome != want || !resp.verified;
+}
+
+/* One query answer parsed: copied into the writable buffer first (the
+   reader decodes in place: the copy is its cost), as for the close. */
+static wxpay_err query_v2(const char *body, size_t len, wxpay_query_resp *r) {
+  memcpy(in, body, len);
+  r->order.sub_orders = qsubs;
+  r->order.sub_order_cap = sizeof qsubs / sizeof qsubs[0];
+  return wxpay_query_parse(&cli_init, &qreq2, in, len, r);
+}
+
+static wxpay_err query_v3(const char *body, size_t len, wxpay_v3_query_resp *r) {
+  memcpy(in, body, len);
+  r->order.sub_orders = qsubs;
+  r->order.sub_order_cap = sizeof qsubs / sizeof qsubs[0];
+  return wxpay_v3_query_parse(&cli_v3, &qreq3, 200, &qhead3, in, len, r);
+}
+
+/* the known answer, field by field */
+static int query_subs_right(const wxpay_order *o, int v3, char *msg, size_t cap) {
+  size_t i;
+  if (o->sub_order_count != BENCH_QUERY_SUBS) {
+    snprintf(msg, cap, "%lu sub-orders, not %d", (unsigned long)o->sub_order_count,
+             BENCH_QUERY_SUBS);
+    return 1;
+  }
+  for (i = 0; i < BENCH_QUERY_SUBS; i++) {
+    const wxpay_query_sub_order *q = &o->sub_orders[i];
+    if (strcmp(q->mchid, bench_query_mchid[i]) || strcmp(q->out_trade_no, bench_query_otn[i]) ||
+        strcmp(q->transaction_id, bench_query_txid[i]) ||
+        q->total_amount != bench_query_total[i] ||
+        strcmp(q->trade_state, v3 ? bench_query_v3_state[i] : "SUCCESS")) {
+      snprintf(msg, cap, "sub-order %lu differs from the known answer", (unsigned long)i);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static void mac(int cached, int which, unsigned char m[32]) {
@@ -145,6 +215,22 @@ static int run_with(int cached, int op, long n) {
         wxpay_sha256(bench_sha_data, bench_sha_len(op), m);
         bench_sink += m[0];
         break;
+      case OP_QUERY_V2: {
+        wxpay_query_resp r;
+        if (query_v2(bench_query_v2, bench_query_v2_len, &r) != WXPAY_OK || !r.found ||
+            r.order.sub_order_count != BENCH_QUERY_SUBS)
+          return 1;
+        bench_sink += (unsigned)qsubs[2].total_amount;
+        break;
+      }
+      case OP_QUERY_V3: {
+        wxpay_v3_query_resp r;
+        if (query_v3(bench_query_v3, bench_query_v3_len, &r) != WXPAY_OK || !r.found ||
+            r.order.sub_order_count != BENCH_QUERY_SUBS)
+          return 1;
+        bench_sink += (unsigned)qsubs[2].total_amount;
+        break;
+      }
       default:
         return 1;
     }
@@ -198,6 +284,37 @@ static int check_with(int cached, int op, char *msg, size_t cap) {
         return 1;
       }
       return 0;
+    case OP_QUERY_V2: {
+      wxpay_query_resp r;
+      e = query_v2(bench_query_v2, bench_query_v2_len, &r);
+      if (e != WXPAY_OK || !r.found || !r.answer.verified ||
+          r.order.state != WXPAY_TRADE_SUCCESS) {
+        snprintf(msg, cap, "the signed query answer was not read (%s)", wxpay_err_name(e));
+        return 1;
+      }
+      if (query_subs_right(&r.order, 0, msg, cap)) return 1;
+      e = query_v2(bench_query_v2_tampered, strlen(bench_query_v2_tampered), &r);
+      if (e != WXPAY_ERR_SIGNATURE) {
+        snprintf(msg, cap, "a tampered query answer was not refused (%s)", wxpay_err_name(e));
+        return 1;
+      }
+      return 0;
+    }
+    case OP_QUERY_V3: {
+      wxpay_v3_query_resp r;
+      e = query_v3(bench_query_v3, bench_query_v3_len, &r);
+      if (e != WXPAY_OK || !r.found || !r.answer.verified) {
+        snprintf(msg, cap, "the signed query answer was not read (%s)", wxpay_err_name(e));
+        return 1;
+      }
+      if (query_subs_right(&r.order, 1, msg, cap)) return 1;
+      e = query_v3(bench_query_v3_tampered, strlen(bench_query_v3_tampered), &r);
+      if (e != WXPAY_ERR_SIGNATURE) {
+        snprintf(msg, cap, "a tampered query answer was not refused (%s)", wxpay_err_name(e));
+        return 1;
+      }
+      return 0;
+    }
     default:
       snprintf(msg, cap, "unsupported op");
       return 1;

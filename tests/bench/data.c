@@ -10,7 +10,7 @@
 const char *const op_names[OP_COUNT] = {
     "build1", "build10", "parse_ok", "parse_fail", "exchange",
     "hmac_build1", "hmac_build10", "hmac_parse_ok", "hmac_parse_fail", "hmac_exchange",
-    "sha_64", "sha_1k", "sha_16k"};
+    "sha_64", "sha_1k", "sha_16k", "query_v2", "query_v3"};
 
 volatile unsigned bench_sink;
 
@@ -76,6 +76,108 @@ const char *bench_sign_string[4] = {
 size_t bench_sign_string_len[4];
 unsigned char bench_expected_mac[4][32];
 
+/* The query's answers, written for this benchmark after the fields of the
+   APIv2 page (wechatpay-im/website openapi/v2/pay/querycombinedorder.md)
+   and the APIv3 definition (TheNorthMemory/wechatpay-openapi
+   docs/v3/combine-transactions/out-trade-no/{combine_out_trade_no}.yaml).
+   The APIv2 sign is Python's hmac.new(BENCH_KEY, sorted non-empty
+   "name=value" joined by '&' + "&key=" BENCH_KEY, sha256), upper-case hex;
+   the APIv3 stand-in signature is Base64 of hashlib.sha256(BENCH_Q3_TS "\n"
+   BENCH_Q3_NONCE "\n" body "\n") repeated to 256 bytes, XOR 0x5A. */
+#define BENCH_QUERY_V2_XML \
+    "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_ms" \
+    "g><combine_appid><![CDATA[wx8888888888888888]]></combine_appid><combine_mch_id><![CDATA[" \
+    "1900000109]]></combine_mch_id><nonce_str><![CDATA[5K8264ILTKCH16CQ2502SI8ZNMTM67VS]]></n" \
+    "once_str><device_info><![CDATA[WEB]]></device_info><combine_openid><![CDATA[oUpF8uMuAJO_" \
+    "M2pxb1Q9zNjWeS6o]]></combine_openid><combine_out_trade_no><![CDATA[121775250120140703323" \
+    "3368018]]></combine_out_trade_no><result_code><![CDATA[SUCCESS]]></result_code><trade_st" \
+    "ate><![CDATA[SUCCESS]]></trade_state><trade_state_desc><![CDATA[\346\224\257\344\273\230" \
+    "\346\210\220\345\212\237]]></trade_state_desc><sub_order_list><![CDATA[{\"order_num\":3," \
+    "\"order_list\":[{\"mchid\":\"1900009001\",\"trade_type\":\"JSAPI\",\"attach\":\"\346\267" \
+    "\261\345\234\263\345\210\206\345\272\227\",\"amount\":{\"total_amount\":10,\"currency\":" \
+    "\"CNY\"},\"transaction_id\":\"4200000001201708030000000001\",\"out_trade_no\":\"OD201708" \
+    "030001\",\"goods_tag\":\"WXG\",\"description\":\"\350\205\276\350\256\257\345\205\205" \
+    "\345\200\274\344\270\255\345\277\203-QQ\344\274\232\345\221\230\345\205\205\345\200\274" \
+    "\",\"promotion_detail\":{\"promotion_id\":\"109519\",\"name\":\"\345\215\225\345\223\201" \
+    "\346\203\240-6\",\"scope\":\"SINGLE\",\"type\":\"DISCOUNT\",\"amount\":5,\"activity_id\"" \
+    ":\"931386\",\"wxpay_contribute\":0,\"merchant_contribute\":0,\"other_contribute\":5,\"go" \
+    "ods_detail\":[{\"goods_id\":\"M1006\",\"quantity\":1,\"unit_price\":100,\"discount_amoun" \
+    "t\":1,\"goods_remark\":\"\345\225\206\345\223\201\345\244\207\346\263\250\344\277\241" \
+    "\346\201\257\"}]}},{\"mchid\":\"1900009002\",\"trade_type\":\"JSAPI\",\"amount\":{\"tota" \
+    "l_amount\":2000,\"currency\":\"CNY\"},\"transaction_id\":\"4200000001201708030000000002" \
+    "\",\"out_trade_no\":\"OD201708030002\",\"description\":\"\350\205\276\350\256\257\345" \
+    "\205\205\345\200\274\344\270\255\345\277\203-QQ\344\274\232\345\221\230\345\205\205\345" \
+    "\200\274\"},{\"mchid\":\"1900009003\",\"trade_type\":\"JSAPI\",\"attach\":\"\345\245\227" \
+    "\351\244\220A\",\"amount\":{\"total_amount\":35900,\"currency\":\"CNY\"},\"transaction_i" \
+    "d\":\"4200000001201708030000000003\",\"out_trade_no\":\"OD201708030003\",\"goods_tag\":" \
+    "\"\",\"description\":\"Image\345\275\242\350\261\241\345\272\227-\346\267\261\345\234" \
+    "\263\350\205\276\345\244\247-QQ\345\205\254\344\273\224\"}]}]]></sub_order_list><sign><!" \
+    "[CDATA[7C3641A34B23909232121066539D3BAF52E8720900DB32B253E133F35A2BDD08]]></sign></xml>"
+
+#define BENCH_QUERY_V3_JSON \
+    "{\"combine_appid\":\"wxd678efh567hg6787\",\"combine_mchid\":\"1900000100\",\"combine_out" \
+    "_trade_no\":\"P20150806125346\",\"scene_info\":{\"device_id\":\"POS1:1\"},\"sub_orders\"" \
+    ":[{\"mchid\":\"1900009001\",\"trade_type\":\"JSAPI\",\"trade_state\":\"SUCCESS\",\"bank_" \
+    "type\":\"CMC\",\"attach\":\"\346\267\261\345\234\263\345\210\206\345\272\227\",\"success" \
+    "_time\":\"2015-05-20T13:29:35+08:00\",\"transaction_id\":\"4200000001201708030000000001" \
+    "\",\"out_trade_no\":\"OD201708030001\",\"sub_mchid\":\"1900000109\",\"amount\":{\"total_" \
+    "amount\":10,\"currency\":\"CNY\",\"payer_amount\":5,\"payer_currency\":\"CNY\"},\"promot" \
+    "ion_detail\":[{\"coupon_id\":\"109519\",\"name\":\"\345\215\225\345\223\201\346\203\240-" \
+    "6\",\"scope\":\"SINGLE\",\"type\":\"DISCOUNT\",\"amount\":5,\"stock_id\":\"931386\",\"we" \
+    "chatpay_contribute\":0,\"merchant_contribute\":0,\"other_contribute\":5,\"currency\":\"C" \
+    "NY\",\"goods_detail\":[{\"goods_id\":\"M1006\",\"quantity\":1,\"unit_price\":100,\"disco" \
+    "unt_amount\":1,\"goods_remark\":\"\345\225\206\345\223\201\345\244\207\346\263\250\344" \
+    "\277\241\346\201\257\"}]}]},{\"mchid\":\"1900009002\",\"trade_type\":\"JSAPI\",\"trade_s" \
+    "tate\":\"SUCCESS\",\"bank_type\":\"CMC\",\"attach\":\"\",\"success_time\":\"2015-05-20T1" \
+    "3:29:35+08:00\",\"transaction_id\":\"4200000001201708030000000002\",\"out_trade_no\":\"O" \
+    "D201708030002\",\"sub_mchid\":\"1900000109\",\"amount\":{\"total_amount\":2000,\"currenc" \
+    "y\":\"CNY\",\"payer_amount\":2000,\"payer_currency\":\"CNY\"}},{\"mchid\":\"1900009003\"" \
+    ",\"trade_type\":\"JSAPI\",\"trade_state\":\"REFUND\",\"bank_type\":\"CMC\",\"attach\":\"" \
+    "\345\245\227\351\244\220A\",\"success_time\":\"2015-05-20T13:29:35+08:00\",\"transaction" \
+    "_id\":\"4200000001201708030000000003\",\"out_trade_no\":\"OD201708030003\",\"sub_mchid\"" \
+    ":\"1900000109\",\"amount\":{\"total_amount\":35900,\"currency\":\"CNY\",\"payer_amount\"" \
+    ":35900,\"payer_currency\":\"CNY\"}}],\"combine_payer_info\":{\"openid\":\"oUpF8uMuAJO_M2" \
+    "pxb1Q9zNjWeS6o\"}}"
+
+#define BENCH_QUERY_V3_SIG \
+    "VsgREN3vgKjCwa4kjOczQyq2uv39QODDdGmCgeWbiYdWyBEQ3e+AqMLBriSM5zNDKra6/f1A4MN0aYKB5ZuJh1bI" \
+    "ERDd74CowsGuJIznM0Mqtrr9/UDgw3RpgoHlm4mHVsgREN3vgKjCwa4kjOczQyq2uv39QODDdGmCgeWbiYdWyBEQ" \
+    "3e+AqMLBriSM5zNDKra6/f1A4MN0aYKB5ZuJh1bIERDd74CowsGuJIznM0Mqtrr9/UDgw3RpgoHlm4mHVsgREN3v" \
+    "gKjCwa4kjOczQyq2uv39QODDdGmCgeWbiYdWyBEQ3e+AqMLBriSM5zNDKra6/f1A4MN0aYKB5ZuJhw=="
+
+const char *bench_query_v2 = BENCH_QUERY_V2_XML;
+const char *bench_query_v3 = BENCH_QUERY_V3_JSON;
+const char *bench_query_v3_sig = BENCH_QUERY_V3_SIG;
+size_t bench_query_v2_len, bench_query_v3_len;
+char bench_query_v2_tampered[4096], bench_query_v3_tampered[4096];
+const char *const bench_query_mchid[BENCH_QUERY_SUBS] = {"1900009001", "1900009002",
+                                                         "1900009003"};
+const char *const bench_query_otn[BENCH_QUERY_SUBS] = {"OD201708030001", "OD201708030002",
+                                                       "OD201708030003"};
+const char *const bench_query_txid[BENCH_QUERY_SUBS] = {
+    "4200000001201708030000000001", "4200000001201708030000000002",
+    "4200000001201708030000000003"};
+const long long bench_query_total[BENCH_QUERY_SUBS] = {10, 2000, 35900};
+const char *const bench_query_v3_state[BENCH_QUERY_SUBS] = {"SUCCESS", "SUCCESS", "REFUND"};
+
+int bench_standin_verify(const char *serial, const unsigned char digest[32],
+                         const unsigned char *sig, size_t sig_len) {
+  size_t i;
+  unsigned char diff = 0;
+  if (strcmp(serial, BENCH_Q3_SERIAL) != 0) return -1;
+  if (sig_len != 256) return 0;
+  for (i = 0; i < 256; i++) diff |= (unsigned char)(sig[i] ^ digest[i % 32] ^ 0x5A);
+  return diff == 0;
+}
+
+/* a copy of s with its first "35900" made "35901" */
+static void tamper(const char *s, char *out, size_t cap) {
+  char *p;
+  snprintf(out, cap, "%s", s);
+  p = strstr(out, "35900");
+  if (p) p[4] = '1';
+}
+
 unsigned char bench_sha_data[16384];
 unsigned char bench_sha_expected[3][32];
 
@@ -131,6 +233,10 @@ void bench_data_init(void) {
   for (i = 0; i < sizeof bench_sha_data; i++)
     bench_sha_data[i] = (unsigned char)((i * 7 + 3) & 0xFF);
   for (i = 0; i < 3; i++) unhex(sha_hex[i], bench_sha_expected[i]);
+  bench_query_v2_len = strlen(bench_query_v2);
+  bench_query_v3_len = strlen(bench_query_v3);
+  tamper(bench_query_v2, bench_query_v2_tampered, sizeof bench_query_v2_tampered);
+  tamper(bench_query_v3, bench_query_v3_tampered, sizeof bench_query_v3_tampered);
 }
 
 /* The loop and the known-answer check every hash-only contender (OpenSSL,

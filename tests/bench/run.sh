@@ -9,6 +9,14 @@
 #               HMAC for the hash part alone; the Node SDK
 #               wechatpay-axios-plugin@0.9.6 (installed into build/bench/node
 #               at run time)
+#   the query   (issue 13) parse + verify of a signed APIv2 query answer
+#               (XML, HMAC, sub_order_list's JSON, 3 sub-orders) and of an
+#               APIv3 one (SHA-256 of the signed message, a stand-in for the
+#               RSA check, the JSON body): ours against the conventional
+#               stack doing the same (libxml2 + OpenSSL HMAC + cJSON; OpenSSL
+#               SHA-256 + cJSON), timed and counted with callgrind; the
+#               target "fewer instructions than the conventional stack" is
+#               printed MET / NOT MET
 #   knobs       CC; BENCH_CFLAGS (default -O2 -g -gdwarf-4: valgrind 3.19
 #               cannot read clang's DWARF 5); BENCH_HW_CFLAGS (extra flags for
 #               ours-hw; default: what this CPU and compiler need);
@@ -208,7 +216,8 @@ elif ! command -v valgrind > /dev/null 2>&1; then
 else
   say "counting instructions with callgrind"
   for spec in ours:exchange ours-noinit:exchange ours-hw:exchange conv:exchange \
-              ours:hmac_exchange ours-hw:hmac_exchange openssl:hmac_exchange mbedtls:hmac_exchange; do
+              ours:hmac_exchange ours-hw:hmac_exchange openssl:hmac_exchange mbedtls:hmac_exchange \
+              ours:query_v2 ours-hw:query_v2 conv:query_v2 ours:query_v3 ours-hw:query_v3 conv:query_v3; do
     name=${spec%%:*}
     op=${spec#*:}
     grep -q "^contender	$name	" "$RES" || continue
@@ -235,6 +244,13 @@ else
         > "$OUT/profile.$name.exclusive.txt" 2>&1
       callgrind_annotate --inclusive=yes "$OUT/callgrind.$name.exchange.out" \
         > "$OUT/profile.$name.inclusive.txt" 2>&1
+    done
+    for name in ours conv; do
+      for op in query_v2 query_v3; do
+        [ -f "$OUT/callgrind.$name.$op.out" ] || continue
+        callgrind_annotate --inclusive=no "$OUT/callgrind.$name.$op.out" \
+          > "$OUT/profile.$name.$op.exclusive.txt" 2>&1
+      done
     done
   fi
 fi
