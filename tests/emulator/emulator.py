@@ -1243,7 +1243,8 @@ class Emulator:
             st = order["state"]
             subs = self._query_subs(order)
             extra = [(k, order[k]) for k in ("device_info",) if k in order]
-            if st in PAID_STATES + ("paying",):
+            if st in PAID_STATES:
+                # "支付成功后返回" (the v3 query page, of combine_payer_info)
                 extra.append(("combine_openid", order.get("combine_openid", DEFAULT_OPENID)))
         items = []
         for d in subs:
@@ -1840,8 +1841,8 @@ class Emulator:
                    "combine_mchid": mch, "combine_out_trade_no": no}
             if "device_info" in order:
                 doc["scene_info"] = {"device_id": order["device_info"]}
-            payer = order.get("combine_openid", DEFAULT_OPENID) \
-                if st in PAID_STATES + ("paying",) else None
+            # combine_payer_info: "支付成功后返回" (returned once paid)
+            payer = order.get("combine_openid", DEFAULT_OPENID) if st in PAID_STATES else None
         trade_state = TRADE_STATE[st][0]
         doc["sub_orders"] = []
         for d in subs:

@@ -1251,6 +1251,7 @@ def query_paying_order_is_userpaying_every_time():
         o = query_order("DEMO_PAYING_0001")
         eq(o["trade_state"], "USERPAYING", "trade_state")
         check("transaction_id" not in o["sub_orders"][0], "a paying sub-order has a transaction_id")
+        eq(o["combine_openid"], "", "combine_openid before payment")
 
 
 @test

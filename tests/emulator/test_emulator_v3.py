@@ -1483,6 +1483,7 @@ def v3_query_closed_refunded_and_paying_orders():
         sub = v3_order("V3_PAYING_0001")["sub_orders"][0]
         eq(sub["trade_state"], "USERPAYING", "paying")
         check("transaction_id" not in sub, "a paying sub-order has a transaction_id")
+    check("combine_payer_info" not in v3_order("V3_PAYING_0001"), "a payer before payment")
 
 
 @test(openssl_too=True)
