@@ -194,7 +194,7 @@ for cpu in $TARGETS; do
 done
 
 {
-  echo "| target | error strings | close build+parse | + v2 query build+parse | the query's share | settle | stack query build | stack query parse | stack query | stack settle |"
+  echo "| target | error strings | close build+parse | close + v2 query build+parse | the query's share | wxpay_settle | stack query build | stack query parse | stack query | stack settle |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 } > "$md.qtable"
 for cpu in $TARGETS; do
