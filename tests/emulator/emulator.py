@@ -1196,7 +1196,8 @@ class Emulator:
     def transaction_id(combine_no, out_trade_no):
         """A deterministic 28-digit 微信支付订单号 of a paid sub-order: 4200000
         and 21 digits of a hash of the two numbers (real ones are 28 digits
-        starting 42000, e.g. 4200000123202012051234567890 in public examples)."""
+        starting 42000, e.g. 4200000913202101152566792388 in wechatpay-im/website
+        openapi/v3/marketing/busifavor/subsidy/pay-receipts.md)."""
         h = hashlib.sha256(("%s/%s" % (combine_no, out_trade_no)).encode("utf-8")).hexdigest()
         return "4200000" + "%021d" % (int(h, 16) % 10 ** 21)
 
