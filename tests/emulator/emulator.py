@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A local emulator of WeChat Pay's APIv2 POST /pay/closecombinedorder and
 of its APIv3 successor
-POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close.
+POST /v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close,
+and of the queries of the same orders, APIv2 POST /pay/querycombinedorder
+and APIv3 GET /v3/combine-transactions/out-trade-no/{combine_out_trade_no}.
 
 Written from WeChat Pay's public pages, the official SDKs and the OpenAPI
 definitions (each behaviour's source is named in tests/emulator/README.md)

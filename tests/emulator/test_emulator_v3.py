@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The emulator's APIv3 path (合单关闭订单, its sources in README.md), driven
+"""The emulator's APIv3 paths (合单关闭订单 and 合单查询订单, their sources in README.md), driven
 over real HTTP(S) by an independent client (wxpay_v3_ref.py), and the APIv3
 keys of mkcerts.sh.
 
