@@ -91,7 +91,7 @@ matrix() {
   # the fuzz targets' properties over the seed and regression corpora
   bad=""
   nfiles=0
-  for t in xml parse build v3; do
+  for t in xml parse build v3 query v3query; do
     # shellcheck disable=SC2086
     if ! $cc $WARN $cflags -I. "tests/fuzz/fuzz_$t.c" tests/fuzz/standalone.c -o "$dir/fuzz_$t" 2> "$dir/fuzz_$t.err"; then
       bad="$bad $t(compile)"

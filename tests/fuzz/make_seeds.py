@@ -124,3 +124,95 @@ write("build", "random_fails", build_seed(16, 1, 400, 0, 0, [APPID, MCHID, "o"] 
 # then the body. A validly signed ORDER_PAID body relabelled as 204 (issue 11
 # item 3): STATUS_BODY, never CLOSED.
 write("v3", "signed_204_with_body", b"\x00\x01" + b'{"code":"ORDER_PAID","message":"paid"}')
+
+# ---- the queries (fuzz_query, fuzz_v3query), from the query pages' fields ----
+# fuzz_query: byte 0 = trade_state index | XML style << 3 | room index << 5,
+# byte 1 bit 0 = raw body (else the rest is sub_order_list, wrapped and
+# signed by the target), bit 1 = unknown fields, bit 2 = client_init.
+import json  # noqa: E402
+
+PAID_SUB = {"mchid": "1900009001", "trade_type": "JSAPI", "attach": "深圳分店",
+            "amount": {"total_amount": 10, "currency": "CNY"},
+            "transaction_id": "4200000123201708030000000001", "out_trade_no": "OD201708030001",
+            "goods_tag": "", "description": "腾讯充值中心-QQ会员充值",
+            "promotion_detail": {"coupon_id": "109519", "amount": 5,
+                                 "goods_detail": [{"goods_id": "M1006", "quantity": 1,
+                                                   "unit_price": 100, "discount_amount": 1}]}}
+
+
+def v2_list(subs, num=None):
+    return json.dumps({"order_num": len(subs) if num is None else num, "order_list": subs},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def q(b0, b1, text):
+    return bytes([b0, b1]) + (text.encode() if isinstance(text, str) else text)
+
+
+query_seeds = {
+    "paid_one": q(0, 0, v2_list([PAID_SUB])),
+    "paid_two_cdata_unknown_fields": q(1 << 3, 2, v2_list([PAID_SUB, dict(PAID_SUB, out_trade_no="OD2",
+                                                                          mchid="1900009002")])),
+    "refund_pieces_style": q(1 | 2 << 3, 4, v2_list([PAID_SUB])),
+    "notpay_noise_style": q(2 | 3 << 3, 0, v2_list([{"mchid": "1900009001", "out_trade_no": "OD1",
+                                                     "amount": {"total_amount": 10}}])),
+    "own_trade_state_and_nulls": q(4, 0, v2_list([{"mchid": "1", "out_trade_no": "O1", "trade_state": "SUCCESS",
+                                                   "transaction_id": None, "amount": None}])),
+    "escapes_and_cjk": q(0, 0, '{"order_num":1,"order_list":[{"mchid":"19\\u0030","out_trade_no":"O\\/1",'
+                               '"attach":"\\ud83d\\ude00 \\u4e2d\\t\\"x\\"","amount":{"currency":"CNY",'
+                               '"total_amount":9223372036854775807}}]}'),
+    "order_num_mismatch": q(0, 0, v2_list([PAID_SUB], num=2)),
+    "duplicate_member": q(0, 0, '{"order_num":1,"order_list":[{"mchid":"1","mchid":"2","out_trade_no":"O"}]}'),
+    "amount_overflow": q(0, 0, '{"order_num":1,"order_list":[{"mchid":"1","out_trade_no":"O",'
+                               '"amount":{"total_amount":9223372036854775808}}]}'),
+    "amount_negative_float": q(0, 0, '{"order_num":1,"order_list":[{"mchid":"1","out_trade_no":"O",'
+                                     '"amount":{"total_amount":-1,"payer_amount":1.5}}]}'),
+    "deep_16_unknown": q(0, 0, '{"order_num":0,"order_list":[],"x":' + "[" * 15 + "]" * 15 + "}"),
+    "deep_17_refused": q(0, 0, '{"order_num":0,"order_list":[],"x":' + "[" * 16 + "]" * 16 + "}"),
+    "more_than_room": q(6 << 5, 0, v2_list([{"mchid": "1", "out_trade_no": "O%d" % i} for i in range(3)])),
+    "truncated": q(0, 0, v2_list([PAID_SUB])[:-7]),
+    "wrong_kind": q(0, 0, '{"order_num":"1","order_list":[{"mchid":1,"out_trade_no":"O"}]}'),
+}
+# raw: a whole answer, signed here
+raw_fields = base(combine_out_trade_no="OD1", trade_state="SUCCESS", trade_state_desc="支付成功",
+                  sub_order_list=v2_list([PAID_SUB]))
+query_seeds["raw_signed_answer"] = q(0, 1, xml(signed(raw_fields)))
+query_seeds["raw_orderNotExist"] = q(0, 1, xml(signed(base("FAIL", err_code="ORDERNOTEXIST",
+                                                           err_code_des="订单不存在"))))
+for name, data in query_seeds.items():
+    write("query", name, data)
+
+# fuzz_v3query: byte 0 = status index (0-4: 200, 5: 404, 6: 500, 7: 202)
+# | room index << 3 | 0x40 when the request names its combine_appid.
+V3_SUB = {"mchid": "1900000109", "trade_type": "JSAPI", "trade_state": "SUCCESS", "bank_type": "CMC",
+          "attach": "深圳分店", "success_time": "2015-05-20T13:29:35.120+08:00",
+          "transaction_id": "1009660380201506130728806387", "out_trade_no": "20150806125346",
+          "sub_mchid": "1230000109",
+          "amount": {"total_amount": 100, "currency": "CNY", "payer_amount": 100, "payer_currency": "CNY"}}
+
+
+def v3_doc(subs, **extra):
+    d = {"combine_appid": APPID, "combine_mchid": MCHID, "combine_out_trade_no": "OD1",
+         "scene_info": {"device_id": "POS1:1"}, "combine_payer_info": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+         "sub_orders": subs}
+    d.update(extra)
+    return json.dumps(d, ensure_ascii=False)
+
+
+v3_seeds = {
+    "paid": bytes([0x40]) + v3_doc([V3_SUB]).encode(),
+    "two_subs_notpay": bytes([0]) + v3_doc([V3_SUB, {"mchid": "1900000109", "trade_state": "NOTPAY",
+                                                    "out_trade_no": "O2", "amount": {"total_amount": 5}}]).encode(),
+    "unknown_members_nested": bytes([0]) + v3_doc([dict(V3_SUB, promotion_detail=[{"a": [1, {"b": None}]}])],
+                                                  new_member={"x": [True, False, 1e5]}).encode(),
+    "scene_null": bytes([0]) + v3_doc([V3_SUB], scene_info=None).encode(),
+    "missing_trade_state": bytes([0]) + v3_doc([{"mchid": "1", "out_trade_no": "O"}]).encode(),
+    "other_order": bytes([0]) + v3_doc([V3_SUB], combine_out_trade_no="OD2").encode(),
+    "room_of_one": bytes([4 << 3]) + v3_doc([V3_SUB, V3_SUB]).encode(),
+    "not_found_404": bytes([5]) + b'{"code":"ORDER_NOT_EXIST","message":"\xe8\xae\xa2\xe5\x8d\x95\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8"}',
+    "system_error_500": bytes([6]) + b'{"code":"SYSTEM_ERROR","message":"busy"}',
+    "accepted_202": bytes([7]),
+    "escaped_names": bytes([0]) + v3_doc([V3_SUB]).replace('"combine_appid"', '"combine\\u005fappid"').encode(),
+}
+for name, data in v3_seeds.items():
+    write("v3query", name, data)

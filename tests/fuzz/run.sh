@@ -3,7 +3,7 @@
 # for FUZZ_SECONDS (default 60).
 #
 #   FUZZ_SECONDS=600 make fuzz          longer runs
-#   FUZZ_TARGETS="parse xml" make fuzz  a subset (default: xml parse build v3)
+#   FUZZ_TARGETS="parse xml" make fuzz  a subset (default: xml parse build v3 query v3query)
 #   FUZZ_PARALLEL=1 make fuzz           all targets at once (one core each)
 #   FUZZ_ARGS="-max_len=65536" ...      extra libFuzzer flags
 #   FUZZ_OPT=-Os make fuzz              the -Os code paths (default -O1)
@@ -18,7 +18,7 @@
 # Prints PASS/FAIL lines and the exec count of each target.
 cd "$(dirname "$0")/../.." || exit 2
 SECS=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"xml parse build v3"}
+TARGETS=${FUZZ_TARGETS:-"xml parse build v3 query v3query"}
 CC_FUZZ=${CC_FUZZ:-clang}
 # -Os builds take the header's __OPTIMIZE_SIZE__ paths (own string loops, no
 # SWAR text scan, rolled SHA-256): FUZZ_OPT=-Os fuzzes what a Cortex-M runs

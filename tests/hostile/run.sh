@@ -56,7 +56,7 @@ else
   fails=$((fails + 1))
 fi
 
-for t in xml parse build v3; do
+for t in xml parse build v3 query v3query; do
   if ! build "$OUT/replay_$t" "tests/fuzz/fuzz_$t.c" tests/fuzz/standalone.c; then
     echo "FAIL fuzz_${t}_replayer_builds: see $OUT/replay_$t.log"
     fails=$((fails + 1))
