@@ -13,6 +13,13 @@
    F  key name value [name value]...    -> err  sign
    P  key reqappid reqmchid body        -> err  outcome  verified  [name value]...
         (reqappid and reqmchid "-": parse without a request)
+   Q  key appid mchid otn nonce         -> err  bodyhex   (wxpay_query_build)
+   R  key appid mchid otn body          -> err  found  verified  outcome
+        appid mchid otn openid device_info trade_state trade_state_desc
+        state count  then per sub-order: mchid sub_mchid out_trade_no
+        trade_state transaction_id trade_type currency success_time attach
+        state total_amount payer_amount   (wxpay_query_parse; strings hex,
+        states and amounts decimal)
 
    Digests are lowercase hex; the sign is what the library wrote. Error names
    come from wxpay_err_name(), outcomes from wxpay_outcome_name(). A line the
@@ -240,6 +247,104 @@ static void op_parse(field *t, size_t nt) {
   free(body);
 }
 
+/* The order a query read: found, then the order's strings and each
+   sub-order's, strings as hex, amounts in decimal. */
+static void put_order(const wxpay_order *o) {
+  size_t i;
+  const char *top[7];
+  top[0] = o->combine_appid;
+  top[1] = o->combine_mchid;
+  top[2] = o->combine_out_trade_no;
+  top[3] = o->combine_openid;
+  top[4] = o->device_info;
+  top[5] = o->trade_state;
+  top[6] = o->trade_state_desc;
+  for (i = 0; i < 7; i++) {
+    putchar('\t');
+    put_hex(top[i], strlen(top[i]));
+  }
+  printf("\t%d\t%lu", (int)o->state, (unsigned long)o->sub_order_count);
+  for (i = 0; i < o->sub_order_count && i < o->sub_order_cap; i++) {
+    const wxpay_query_sub_order *s = &o->sub_orders[i];
+    const char *v[9];
+    size_t k;
+    v[0] = s->mchid;
+    v[1] = s->sub_mchid;
+    v[2] = s->out_trade_no;
+    v[3] = s->trade_state;
+    v[4] = s->transaction_id;
+    v[5] = s->trade_type;
+    v[6] = s->currency;
+    v[7] = s->success_time;
+    v[8] = s->attach;
+    for (k = 0; k < 9; k++) {
+      putchar('\t');
+      put_hex(v[k], strlen(v[k]));
+    }
+    printf("\t%d\t%lld\t%lld", (int)s->state, (long long)s->total_amount,
+           (long long)s->payer_amount);
+  }
+}
+
+/* Q  key appid mchid otn nonce  -> err  bodyhex  (the query request; cap 0
+   first: it must say how much it needs, then fit in exactly that) */
+static void op_query_build(field *t, size_t nt) {
+  wxpay_client cli;
+  wxpay_query_req req;
+  size_t need = 0, len = 0;
+  char probe = 'x', *out;
+  wxpay_err e;
+  if (nt != 5) { fputs("BADLINE", stdout); return; }
+  memset(&cli, 0, sizeof cli);
+  memset(&req, 0, sizeof req);
+  cli.api_key = str(&t[0]);
+  req.combine_appid = str(&t[1]);
+  req.combine_mch_id = str(&t[2]);
+  req.combine_out_trade_no = str(&t[3]);
+  req.nonce_str = str(&t[4]);
+  e = wxpay_query_build(&cli, &req, &probe, 0, &need);
+  if (e != WXPAY_ERR_BUFFER) { fputs(wxpay_err_name(e), stdout); return; }
+  out = (char *)xmalloc(need);
+  e = wxpay_query_build(&cli, &req, out, need, &len);
+  if (e != WXPAY_OK) {
+    fputs(wxpay_err_name(e), stdout);
+  } else if (len + 1 != need || strlen(out) != len) {
+    fputs("LEN_CONTRACT", stdout);
+  } else {
+    fputs("OK\t", stdout);
+    put_hex(out, len);
+  }
+  free(out);
+}
+
+/* R  key appid mchid otn body  -> err  found  verified  outcome  order...
+   (room for WXPAY_MAX_SUB_ORDERS sub-orders) */
+static void op_query_parse(field *t, size_t nt) {
+  wxpay_client cli;
+  wxpay_query_req req;
+  wxpay_query_resp resp;
+  wxpay_query_sub_order subs[WXPAY_MAX_SUB_ORDERS];
+  char *body;
+  wxpay_err e;
+  if (nt != 5) { fputs("BADLINE", stdout); return; }
+  memset(&cli, 0, sizeof cli);
+  memset(&req, 0, sizeof req);
+  cli.api_key = str(&t[0]);
+  req.combine_appid = str(&t[1]);
+  req.combine_mch_id = str(&t[2]);
+  req.combine_out_trade_no = str(&t[3]);
+  memset(&resp, 0, sizeof resp);
+  resp.order.sub_orders = subs;
+  resp.order.sub_order_cap = WXPAY_MAX_SUB_ORDERS;
+  body = (char *)xmalloc(t[4].len); /* exact size: an overrun is the sanitizer's */
+  memcpy(body, t[4].data, t[4].len);
+  e = wxpay_query_parse(&cli, &req, body, t[4].len, &resp);
+  printf("%s\t%d\t%d\t%s", wxpay_err_name(e), resp.found, resp.answer.verified,
+         wxpay_outcome_name(resp.answer.outcome));
+  put_order(&resp.order);
+  free(body);
+}
+
 int main(void) {
   char *line = NULL, *tokens[MAX_TOKENS];
   field fields[MAX_TOKENS];
@@ -266,6 +371,8 @@ int main(void) {
         case 'B': op_build(fields, nt - 1); break;
         case 'F': op_sign_fields(fields, nt - 1); break;
         case 'P': op_parse(fields, nt - 1); break;
+        case 'Q': op_query_build(fields, nt - 1); break;
+        case 'R': op_query_parse(fields, nt - 1); break;
         default: fputs("BADLINE", stdout); break;
       }
     }

@@ -16,9 +16,16 @@
 //   {"op":"parse","body":STR}                -> {"fields": Transformer.toObject(body)}
 //   {"op":"resign","key":HEX,"body":STR}
 //        -> {"fields": toObject(body), "sign": Hash.sign of those fields}
+//   {"op":"qbuild","key":HEX,"appid","mchid","otn","nonce"}
+//        -> {"body": the query request through the same pipeline, fields in
+//            the order combine_appid, combine_mch_id, sign_type,
+//            combine_out_trade_no, nonce_str}
+//   {"op":"v2answer","key":HEX,"fields":[[k,v]...]}
+//        -> {"sign": Hash.sign('HMAC-SHA256', fields, key),
+//            "body": Transformer.toXml of the fields with that sign}
 // APIv3 (lib/formatter.js, lib/rsa.js; key files are read once):
-//   {"op":"v3req","path","ts","nonce","body","mchid","serial","sig","keyfile","obj","base"}
-//        -> {"message": Formatter.request('POST', path, ts, nonce, body),
+//   {"op":"v3req","method"?,"path","ts","nonce","body","mchid","serial","sig","keyfile","obj","base"}
+//        -> {"message": Formatter.request(method or 'POST', path, ts, nonce, body),
 //            "authorization": Formatter.authorization(mchid, nonce, sig, ts, serial),
 //            "signature": Rsa.sign(message, private key of keyfile),
 //            "json": JSON.stringify(obj), "pathname": new URL(path, base).pathname}
@@ -73,6 +80,23 @@ function build(req) {
   return Transformer.toXml.call(config, signed);
 }
 
+// The query (pay/querycombinedorder): the same pipeline, the fields in the
+// order of the SDK's documented example, nonce_str after them.
+function queryBuild(req) {
+  const key = Buffer.from(req.key, 'hex');
+  const data = {
+    combine_appid: req.appid,
+    combine_mch_id: req.mchid,
+    sign_type: HMAC,
+    combine_out_trade_no: req.otn,
+    nonce_str: req.nonce,
+  };
+  const transformer = new Transformer(req.mchid, key);
+  const config = { url: '/v2/pay/querycombinedorder', method: 'POST' };
+  const signed = transformer.signer.call(config, data);
+  return Transformer.toXml.call(config, signed);
+}
+
 const keys = new Map();
 function privateKey(file) {
   if (!keys.has(file)) keys.set(file, Rsa.from(`file://${file}`, Rsa.KEY_TYPE_PRIVATE));
@@ -93,8 +117,16 @@ function answer(req) {
       const fields = Transformer.toObject.call({}, req.body);
       return { fields, sign: Hash.sign(HMAC, fields, Buffer.from(req.key, 'hex')) };
     }
+    case 'qbuild':
+      return { body: queryBuild(req) };
+    case 'v2answer': {
+      const key = Buffer.from(req.key, 'hex');
+      const fields = objectOf(req.fields);
+      const sign = Hash.sign(HMAC, fields, key);
+      return { sign, body: Transformer.toXml.call({}, { ...fields, sign }) };
+    }
     case 'v3req': {
-      const message = Formatter.request('POST', req.path, req.ts, req.nonce, req.body);
+      const message = Formatter.request(req.method || 'POST', req.path, req.ts, req.nonce, req.body);
       return {
         message,
         authorization: Formatter.authorization(req.mchid, req.nonce, req.sig, req.ts, req.serial),

@@ -3,7 +3,8 @@
 # (a Python reference written from the public pages, tests/emulator/wxpay_ref.py,
 # hashlib/hmac, the openssl command line, and the WeChat Pay Node SDK).
 # APIv2: check.py with driver.c. APIv3: check_v3.py with v3driver.c (the
-# header and the OpenSSL adapter; keys made with the openssl command).
+# header and the OpenSSL adapter; keys made with the openssl command). The
+# combined-order queries of both APIs: check_query.py with both drivers.
 #
 #   sh tests/crosscheck/run.sh
 #
@@ -80,7 +81,7 @@ if [ -n "$node_skip" ]; then
 else
   set -- "$@" --node-modules "$PWD/$node_modules"
 fi
-rm -f "$out/failures.txt" "$out/failures-v3.txt"
+rm -f "$out/failures.txt" "$out/failures-v3.txt" "$out/failures-query.txt"
 python3 tests/crosscheck/check.py "$@" | tee "$out/results.txt"
 
 # ---- APIv3: the C driver links the OpenSSL adapter ----
@@ -112,4 +113,19 @@ elif [ -x "$out/v3driver" ]; then
   python3 tests/crosscheck/check_v3.py --driver "$out/v3driver" --keys "$out/v3keys" \
     --failures "$out/failures-v3.txt" "$@" | tee -a "$out/results.txt"
 fi
+# ---- the queries (issue 13): APIv2 with driver.c, APIv3 with v3driver.c ----
+set -- --driver "$out/driver" --failures "$out/failures-query.txt"
+if [ -n "$node_skip" ]; then
+  set -- "$@" --node-skip "$node_skip"
+else
+  set -- "$@" --node-modules "$PWD/$node_modules"
+fi
+if [ -n "$v3_skip" ]; then
+  set -- "$@" --v3-skip "$v3_skip"
+elif [ -x "$out/v3driver" ]; then
+  set -- "$@" --v3driver "$out/v3driver" --keys "$out/v3keys"
+else
+  set -- "$@" --v3-skip "the APIv3 driver did not build (see crosscheck_v3_driver_builds)"
+fi
+python3 tests/crosscheck/check_query.py "$@" | tee -a "$out/results.txt"
 ! grep -q '^FAIL ' "$out/results.txt"

@@ -18,6 +18,16 @@
         status and now are decimal; the four header fields may be "-"
         (the header is absent)
         -> err  outcome  verified  code  message  detail
+   G  keyidx mchid serial otn nonce timestamp host    (the query's GET)
+        -> err  path  message  authorization
+   Q  status timestamp nonce signature serial body now mchid otn appid
+        (the query's answer; mchid the client's, otn and appid the
+        request's, appid may be "-")
+        -> err  found  verified  outcome  appid mchid otn openid device_info
+        trade_state trade_state_desc state count, then per sub-order mchid
+        sub_mchid out_trade_no trade_state transaction_id trade_type
+        currency success_time attach state total_amount payer_amount
+        (states and amounts decimal)
 
    Strings out are hex; error names come from wxpay_err_name(), outcomes
    from wxpay_outcome_name(). A line the driver cannot understand is
@@ -237,6 +247,133 @@ static void op_parse(field *t, size_t nt) {
   free(body);
 }
 
+/* G  keyidx mchid serial otn nonce timestamp host  -> err path message
+   authorization (wxpay_v3_query_build; cap 0 first, then exactly that) */
+static void op_query_build(field *t, size_t nt) {
+  wxpay_client cli;
+  wxpay_v3_query_req req;
+  wxpay_v3_request b;
+  char *out;
+  size_t need;
+  long long idx, ts;
+  wxpay_err e;
+  if (nt != 7 || !number(&t[0], &idx) || idx < 0 || (size_t)idx >= g_nmerchant ||
+      !number(&t[5], &ts)) {
+    fputs("BADLINE", stdout);
+    return;
+  }
+  memset(&cli, 0, sizeof cli);
+  memset(&req, 0, sizeof req);
+  cli.mchid = t[1].data;
+  cli.serial_no = t[2].data;
+  cli.v3_sign = wxpay_openssl_sign;
+  cli.v3_sign_user = &g_merchant[idx];
+  cli.v3_verify = wxpay_openssl_verify;
+  cli.v3_verify_user = &g_platform;
+  cli.v3_host = t[6].data;
+  req.combine_out_trade_no = t[3].data;
+  req.nonce_str = t[4].data;
+  req.timestamp = ts;
+  e = wxpay_v3_query_build(&cli, &req, NULL, 0, &b);
+  if (e != WXPAY_ERR_BUFFER) {
+    fputs(wxpay_err_name(e), stdout);
+    return;
+  }
+  need = b.used;
+  out = (char *)xmalloc(need);
+  e = wxpay_v3_query_build(&cli, &req, out, need, &b);
+  if (e != WXPAY_OK) {
+    fputs(wxpay_err_name(e), stdout);
+  } else if (b.used > need || strlen(b.message) != b.message_len || b.body_len != 0) {
+    fputs("LAYOUT", stdout);
+  } else {
+    fputs("OK\t", stdout);
+    put_str(b.path);
+    putchar('\t');
+    put_hex(b.message, b.message_len);
+    putchar('\t');
+    put_str(b.authorization);
+  }
+  free(out);
+}
+
+/* Q  status timestamp nonce signature serial body now mchid otn appid
+   -> err found verified outcome, then the order as tests/crosscheck/driver.c
+   prints it (room for WXPAY_V3_MAX_SUB_ORDERS) */
+static void op_query_parse(field *t, size_t nt) {
+  wxpay_client cli;
+  wxpay_v3_resp_headers h;
+  wxpay_v3_query_req req;
+  wxpay_v3_query_resp resp;
+  static wxpay_query_sub_order subs[WXPAY_V3_MAX_SUB_ORDERS];
+  const wxpay_order *o = &resp.order;
+  long long status, now;
+  char *body;
+  size_t i;
+  wxpay_err e;
+  if (nt != 10 || !number(&t[0], &status) || !number(&t[6], &now) || !t[5].data) {
+    fputs("BADLINE", stdout);
+    return;
+  }
+  memset(&cli, 0, sizeof cli);
+  cli.v3_verify = wxpay_openssl_verify;
+  cli.v3_verify_user = &g_platform;
+  cli.clock = fixed_clock;
+  cli.mchid = t[7].data;
+  g_now = now;
+  memset(&req, 0, sizeof req);
+  req.combine_out_trade_no = t[8].data;
+  req.combine_appid = t[9].data;
+  h.timestamp = t[1].data;
+  h.nonce = t[2].data;
+  h.signature = t[3].data;
+  h.serial = t[4].data;
+  memset(&resp, 0, sizeof resp);
+  resp.order.sub_orders = subs;
+  resp.order.sub_order_cap = WXPAY_V3_MAX_SUB_ORDERS;
+  body = (char *)xmalloc(t[5].len); /* exact size, read in place */
+  memcpy(body, t[5].data, t[5].len);
+  e = wxpay_v3_query_parse(&cli, &req, (int)status, &h, body, t[5].len, &resp);
+  printf("%s\t%d\t%d\t%s", wxpay_err_name(e), resp.found, resp.answer.verified,
+         wxpay_outcome_name(resp.answer.outcome));
+  {
+    const char *top[7];
+    top[0] = o->combine_appid;
+    top[1] = o->combine_mchid;
+    top[2] = o->combine_out_trade_no;
+    top[3] = o->combine_openid;
+    top[4] = o->device_info;
+    top[5] = o->trade_state;
+    top[6] = o->trade_state_desc;
+    for (i = 0; i < 7; i++) {
+      putchar('\t');
+      put_str(top[i]);
+    }
+  }
+  printf("\t%d\t%lu", (int)o->state, (unsigned long)o->sub_order_count);
+  for (i = 0; i < o->sub_order_count && i < o->sub_order_cap; i++) {
+    const wxpay_query_sub_order *s = &o->sub_orders[i];
+    const char *v[9];
+    size_t k;
+    v[0] = s->mchid;
+    v[1] = s->sub_mchid;
+    v[2] = s->out_trade_no;
+    v[3] = s->trade_state;
+    v[4] = s->transaction_id;
+    v[5] = s->trade_type;
+    v[6] = s->currency;
+    v[7] = s->success_time;
+    v[8] = s->attach;
+    for (k = 0; k < 9; k++) {
+      putchar('\t');
+      put_str(v[k]);
+    }
+    printf("\t%d\t%lld\t%lld", (int)s->state, (long long)s->total_amount,
+           (long long)s->payer_amount);
+  }
+  free(body);
+}
+
 static void load(int argc, char **argv) {
   int i = 1, part = 0, rc;
   wxpay_openssl_rsa_init(&g_platform);
@@ -288,6 +425,10 @@ int main(int argc, char **argv) {
       op_build(fields, nt - 1);
     } else if (tokens[0][0] == 'P') {
       op_parse(fields, nt - 1);
+    } else if (tokens[0][0] == 'G') {
+      op_query_build(fields, nt - 1);
+    } else if (tokens[0][0] == 'Q') {
+      op_query_parse(fields, nt - 1);
     } else {
       fputs("BADLINE", stdout);
     }
