@@ -4,8 +4,10 @@
 # order through wxpay-close (a real HTTP exchange: signed request, verified
 # answer), show a second close, a paid order and two too-early closes, then
 # the same over APIv3 when the tool has an RSA signer and the openssl command
-# is there to make throw-away keys (else it says why it skips that part), and
-# stop the emulator again. Needs only what `make` built, and python3.
+# is there to make throw-away keys (else it says why it skips that part),
+# and end with a paid combined order settled (the close answers ORDERPAID,
+# a query names the paid sub-orders, transaction ids and amounts); stop the
+# emulator again. Needs only what `make` built, and python3.
 #
 # WXPAY_CLI=path/to/wxpay-close picks another build of the tool (the tests
 # use a socket-only build to play a machine without libcurl and mbedTLS).
@@ -160,6 +162,9 @@ else
   echo
   echo "== APIv3 part skipped: $v3_skip"
 fi
+step "10. A paid two-sub-order combined order, settled: the close answers ORDERPAID, a query names what was paid" 3 \
+  --order DEMO_QUERY_PAID_0001 --sub 1900009001:OD_QUERY_PAID_0001_A \
+  --sub 1900009002:OD_QUERY_PAID_0001_B --endpoint "$endpoint"
 
 stop_emulator
 echo

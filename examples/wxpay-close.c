@@ -1034,8 +1034,41 @@ static const char *log_text(wxpay_log_id id) {
   }
 }
 
+/* What the log tells of a settle: whether the attempt under way is a
+   query, and the error that made a close's answer untrustworthy (settle
+   keeps the close's answer, not its error). */
+typedef struct cli_logstate {
+  int verbose;                /* print each event on stderr */
+  int v3;
+  const char *close_url;      /* v2: a close's URLs (the rest are queries) */
+  const char *close_backup;
+  int in_query;
+  wxpay_err close_err;        /* WXPAY_OK: none logged */
+} cli_logstate;
+static cli_logstate g_log;
+
+static int is_close_url(const char *url) {
+  size_t n = strlen(url);
+  if (g_log.v3) return n >= 6 && !strcmp(url + n - 6, "/close");
+  return (g_log.close_url && !strcmp(url, g_log.close_url)) ||
+         (g_log.close_backup && !strcmp(url, g_log.close_backup));
+}
+
+static wxpay_err err_by_name(const char *name) {
+  int k;
+  for (k = 1; k < (int)WXPAY_ERR_COUNT; k++)
+    if (!strcmp(wxpay_err_name((wxpay_err)k), name)) return (wxpay_err)k;
+  return WXPAY_ERR_RESPONSE;
+}
+
 static void cli_log(void *user, wxpay_log_id id, int attempt, const char *detail) {
   (void)user;
+  if (id == WXPAY_LOG_ATTEMPT) {
+    g_log.in_query = !is_close_url(detail);
+    if (!g_log.in_query && attempt == 1) g_log.close_err = WXPAY_OK; /* a close begins */
+  }
+  if (id == WXPAY_LOG_UNTRUSTED && !g_log.in_query) g_log.close_err = err_by_name(detail);
+  if (!g_log.verbose) return;
   fprintf(stderr, PROG ": attempt %d: %s ", attempt, log_text(id));
   put_safe(stderr, detail);
   fputc('\n', stderr);
@@ -1210,6 +1243,8 @@ static void json_field(int *first, const char *name, const char *value) {
 typedef struct cli_settle {
   wxpay_settlement settlement;
   wxpay_err err;              /* what wxpay_settle() returned */
+  wxpay_err close_err;        /* why the last close's answer is not one
+                                 (close_error()), or WXPAY_OK */
   int closes, queries, found;
   const wxpay_order *order;   /* the last query's order, when found */
 } cli_settle;
@@ -1362,6 +1397,17 @@ static void json_settlement(const cli_settle *st) {
   putchar('}');
 }
 
+/* Why a close's answer (outcome, http_status, net) is not one, after a
+   settle, which keeps the answer but returns the query's error: what the
+   log said (an untrustworthy answer), else an HTTP status, else the
+   transport. WXPAY_OK when it is an answer. */
+static wxpay_err close_error(wxpay_outcome outcome, int http_status, wxpay_net net) {
+  if (outcome != WXPAY_OUTCOME_NONE) return WXPAY_OK;
+  if (g_log.close_err != WXPAY_OK) return g_log.close_err;
+  if (net == WXPAY_NET_OK && http_status) return WXPAY_ERR_HTTP_STATUS;
+  return WXPAY_ERR_TRANSPORT;
+}
+
 /* The conclusion of a close that was followed by queries (st->queries >
    0), in res. cs: the last close's summary (its outcome NONE when it got
    no trustworthy answer); qs: the last query's, for a query that failed or
@@ -1371,8 +1417,8 @@ static void json_settlement(const cli_settle *st) {
    queries settled the order; a close without a trustworthy answer takes
    the query's: a failed query is never made into a state. */
 static void settle_conclude(const cli_opts *o, const cli_settle *st, const cli_summary *cs,
-                            const cli_summary *qs, const char *qurl, const char *qbackup,
-                            cli_result *res) {
+                            const char *url, const char *backup, const cli_summary *qs,
+                            const char *qurl, const char *qbackup, cli_result *res) {
   char list[700], note[600];
   int close_answered = cs->outcome != WXPAY_OUTCOME_NONE;
   if (st->err == WXPAY_OK && st->settlement == WXPAY_SETTLE_PAID) {
@@ -1391,9 +1437,10 @@ static void settle_conclude(const cli_opts *o, const cli_settle *st, const cli_s
     return;
   }
   if (st->err == WXPAY_OK && st->settlement == WXPAY_SETTLE_PAYING) {
-    set_result(res, EXIT_RETRY, "paying", "paying: the customer was still paying after %d "
-               "queries and a second close — do not reissue; close again later with the same "
-               "order", st->queries);
+    set_result(res, EXIT_RETRY, "paying", "paying: the customer is paying for this order right "
+               "now (%s) — do not reissue; still paying after %d queries and a second close: "
+               "close again later with the same order", *cs->code ? cs->code : "USERPAYING",
+               st->queries);
     res->error = NULL;
     return;
   }
@@ -1420,12 +1467,14 @@ static void settle_conclude(const cli_opts *o, const cli_settle *st, const cli_s
     return;
   }
   {
-    /* nothing trustworthy from the close: the query's answer or error decides */
-    cli_result q;
+    /* nothing trustworthy from the close: the query's answer or error
+       decides the status; the sentence says both */
+    cli_result q, c;
     memset(&q, 0, sizeof q);
+    memset(&c, 0, sizeof c);
     conclude(o, st->err, qs, qurl, qbackup, &q);
-    set_result(res, q.exit_code, q.outcome, "%s (the query after a close that got no "
-               "trustworthy answer)", q.message);
+    conclude(o, st->close_err, cs, url, backup, &c);
+    set_result(res, q.exit_code, q.outcome, "%s; then the query: %s", c.message, q.message);
     res->error = q.error;
   }
 }
@@ -1553,8 +1602,9 @@ static int report_v2(const cli_opts *o, wxpay_err e, const wxpay_close_resp *r, 
   char why[600];
   int queried = sq && sq->st && sq->st->queries;
   /* after queries, e is theirs: the close is judged by its answer alone */
-  summarize_v2(queried ? WXPAY_OK : e, r, &s, why, sizeof why);
-  if (queried) settle_conclude(o, sq->st, &s, &sq->query, sq->url, sq->backup, res);
+  summarize_v2(queried ? sq->st->close_err : e, r, &s, why, sizeof why);
+  if (queried)
+    settle_conclude(o, sq->st, &s, url, backup, &sq->query, sq->url, sq->backup, res);
   else conclude(o, e, &s, url, backup, res);
   if (o->json) {
     const char *cur = NULL, *name, *value;
@@ -1788,25 +1838,32 @@ static void client_defaults(const cli_opts *o, wxpay_client *cli) {
     cli->connect_timeout_ms = o->timeout_ms < 6000 ? o->timeout_ms : 6000;
   }
   cli->user_agent = "wxpay-close/" WXPAY_VERSION " (wxpay_close.h)";
-  if (o->verbose) cli->log = cli_log;
+  memset(&g_log, 0, sizeof g_log);
+  g_log.verbose = o->verbose;
+  g_log.v3 = o->v3;
+  cli->log = cli_log;
 }
 
 /* >>close */
 
 static const char *query_url(const cli_opts *o, const char *close_url);
 
-/* v2: the query's URL is --query-endpoint, or --endpoint's with its
-   "closecombinedorder" made "querycombinedorder": an --endpoint of another
-   shape needs --query-endpoint (a close settles, so it may query). */
+/* 1 when a v2 query has a URL: --query-endpoint, or --endpoint's with its
+   "closecombinedorder" made "querycombinedorder" (or the default). */
+static int v2_queryable(const cli_opts *o) {
+  size_t n = o->endpoint ? strlen(o->endpoint) : 0;
+  return o->query_endpoint || !o->endpoint ||
+         (n >= 18 && strcmp(o->endpoint + n - 18, "closecombinedorder") == 0);
+}
+
+/* v2: the URLs given; `query` needs a query URL (an --endpoint of another
+   shape needs --query-endpoint; a close without one does not settle). */
 static int check_v2_endpoints(const cli_opts *o) {
   int rc;
-  size_t n;
   if (o->endpoint && (rc = check_url("--endpoint", o->endpoint)) != 0) return rc;
   if (o->backup && (rc = check_url("--backup-endpoint", o->backup)) != 0) return rc;
   if (o->query_endpoint) return check_url("--query-endpoint", o->query_endpoint);
-  n = o->endpoint ? strlen(o->endpoint) : 0;
-  if (o->endpoint && (n < 18 || strcmp(o->endpoint + n - 18, "closecombinedorder") != 0) &&
-      !o->dry_run) {
+  if (o->query && !v2_queryable(o) && !o->dry_run) {
     char msg[700];
     snprintf(msg, sizeof msg, "--endpoint '%.500s' does not end in closecombinedorder: give "
              "--query-endpoint URL too (where the order is queried)", o->endpoint);
@@ -1888,18 +1945,32 @@ static int run_close(const cli_opts *o) {
     wxpay_client_wipe(&cli);
     return rc;
   }
+  g_log.close_url = primary;
+  g_log.close_backup = backup;
 
   /* the close settles: after PAID, PAYING or no trustworthy answer it
-     queries the order (>>settle in the header) */
+     queries the order (>>settle in the header); with no URL to query
+     (an --endpoint of another shape, no --query-endpoint) it only closes,
+     and "settlement" says QUERY_ENDPOINT where a query was wanted */
   {
     static wxpay_settle_result sres; /* the answers, about 10 KB */
     cli_settle st;
     cli_queried sq;
     char qwhy[600];
+    int settles = v2_queryable(o);
     memset(&sres, 0, sizeof sres);
     sres.query.order.sub_orders = g_states;
-    sres.query.order.sub_order_cap = WXPAY_MAX_SUB_ORDERS;
-    e = wxpay_settle(&cli, &req, &sres, g_work, sizeof g_work);
+    sres.query.order.sub_order_cap = CLI_MAX_SUBS;
+    if (settles) {
+      e = wxpay_settle(&cli, &req, &sres, g_work, sizeof g_work);
+    } else {
+      e = wxpay_close(&cli, &req, &sres.close, g_work, sizeof g_work);
+      sres.closes = 1;
+      sres.settlement = e == WXPAY_OK && (sres.close.outcome == WXPAY_OUTCOME_CLOSED ||
+                                          sres.close.outcome == WXPAY_OUTCOME_ALREADY_CLOSED)
+                            ? WXPAY_SETTLE_CLOSED
+                            : WXPAY_SETTLE_UNSETTLED;
+    }
     wxpay_client_wipe(&cli);
     if (o->verbose && sres.close.fields.count) {
       fprintf(stderr, PROG ": HTTP %d, %s; fields received:\n", sres.close.http_status,
@@ -1913,6 +1984,11 @@ static int run_close(const cli_opts *o) {
     memset(&st, 0, sizeof st);
     st.settlement = sres.settlement;
     st.err = e;
+    if (!settles && (e == WXPAY_OK ? sres.close.outcome == WXPAY_OUTCOME_PAID ||
+                                         sres.close.outcome == WXPAY_OUTCOME_PAYING
+                                   : sres.close.attempts > 0))
+      st.err = WXPAY_ERR_QUERY_ENDPOINT; /* a query was wanted, and had no URL */
+    st.close_err = close_error(sres.close.outcome, sres.close.http_status, sres.close.net);
     st.closes = sres.closes;
     st.queries = sres.queries;
     st.found = sres.query.found;
@@ -2304,8 +2380,9 @@ static int report_v3(const cli_opts *o, wxpay_err e, const wxpay_v3_close_resp *
   char why[700];
   int queried = sq && sq->st && sq->st->queries;
   /* after queries, e is theirs: the close is judged by its answer alone */
-  summarize_v3(queried ? WXPAY_OK : e, r, &s, why, sizeof why);
-  if (queried) settle_conclude(o, sq->st, &s, &sq->query, sq->url, sq->backup, res);
+  summarize_v3(queried ? sq->st->close_err : e, r, &s, why, sizeof why);
+  if (queried)
+    settle_conclude(o, sq->st, &s, url, backup, &sq->query, sq->url, sq->backup, res);
   else conclude(o, e, &s, url, backup, res);
   if (!o->json) {
     put_safe(stdout, res->message);
@@ -2413,6 +2490,7 @@ static int run_close_v3(const cli_opts *o) {
     memset(&st, 0, sizeof st);
     st.settlement = sres.settlement;
     st.err = e;
+    st.close_err = close_error(sres.close.outcome, sres.close.http_status, sres.close.net);
     st.closes = sres.closes;
     st.queries = sres.queries;
     st.found = sres.query.found;

@@ -17,6 +17,9 @@
         /proc shows of it while it waits, then SIGQUIT (see below)
   helpers.py v3dry FILE EXPECT                            check a --api v3 --dry-run (see below)
   helpers.py pem-middle FILE                              a line from the middle of a PEM body
+  helpers.py json-expect FILE EXPR...                     one JSON object d, each EXPR true
+  helpers.py drop-proxy PORTFILE PORT N SECONDS           drop the first N requests unanswered,
+        relay the rest to 127.0.0.1:PORT
 
 The request builder here is written from the seed page (wechatpay-im/website openapi/v2/pay/closecombinedorder.md) and the v2 signature page (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3) alone and is
 a second opinion next to tests/emulator/wxpay_ref.py: `body` prints our
@@ -498,6 +501,92 @@ def cmd_json_fields(args):
     return 0
 
 
+def cmd_json_expect(args):
+    """json-expect FILE EXPR...: FILE holds the CLI's stdout, one line of
+    safe UTF-8 holding one JSON object, read with the json module into d;
+    each EXPR is a Python expression over d that must be true."""
+    raw = open(args[0], "rb").read()
+    why = unsafe_text(raw)
+    if why:
+        print("JSON line unsafe: %s" % why)
+        return 1
+    try:
+        lines = [l for l in raw.decode("utf-8").split("\n") if l.strip()]
+        if len(lines) != 1:
+            print("expected one line of JSON, got %d" % len(lines))
+            return 1
+        d = json.loads(lines[0])
+    except (UnicodeDecodeError, ValueError) as e:
+        print("not valid JSON: %s" % e)
+        return 1
+    for expr in args[1:]:
+        try:
+            ok = eval(expr, {"d": d})
+        except Exception as e:  # a missing member is a failed expectation
+            ok, why = False, "%s: %s" % (type(e).__name__, e)
+        else:
+            why = "false"
+        if not ok:
+            print("%s (%s) in %s" % (expr, why, lines[0][:600]))
+            return 1
+    return 0
+
+
+def cmd_drop_proxy(args):
+    """drop-proxy PORTFILE TARGET_PORT N LIFETIME_S: listens on 127.0.0.1;
+    the first N connections are read until their request head has come and
+    then dropped unanswered (the request went out, no answer came back);
+    later ones are relayed to 127.0.0.1:TARGET_PORT. Writes its port to
+    PORTFILE; exits after LIFETIME_S seconds."""
+    import threading
+    port_file, target, drops, lifetime = args[0], int(args[1]), int(args[2]), float(args[3])
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(srv.getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
+    timer = threading.Timer(lifetime, lambda: os._exit(0))
+    timer.daemon = True
+    timer.start()
+
+    def pipe(a, b):
+        try:
+            while True:
+                chunk = a.recv(65536)
+                if not chunk:
+                    break
+                b.sendall(chunk)
+        except OSError:
+            pass
+        for s_ in (a, b):
+            try:
+                s_.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    seen = 0
+    while True:
+        conn, _ = srv.accept()
+        seen += 1
+        if seen <= drops:
+            conn.settimeout(5)
+            got = b""
+            try:
+                while b"\r\n\r\n" not in got:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+            except OSError:
+                pass
+            conn.close()
+            continue
+        up = socket.create_connection(("127.0.0.1", target), 5)
+        for a, b in ((conn, up), (up, conn)):
+            threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+
 # ------------------------------------------- APIv3 (the combined-close page) --
 
 V3_SCHEME = "WECHATPAY2-SHA256-RSA2048"
@@ -653,7 +742,8 @@ def main(argv):
     cmds = {"body": cmd_body, "drycheck": cmd_drycheck, "responses": cmd_responses, "signstring": cmd_signstring, "response": cmd_response,
             "emu": cmd_emu, "freeport": cmd_freeport, "json-fields": cmd_json_fields,
             "v3dry": cmd_v3dry, "pem-middle": cmd_pem_middle, "safe-text": cmd_safe_text,
-            "closed-pipe": cmd_closed_pipe, "probe": cmd_probe}
+            "closed-pipe": cmd_closed_pipe, "probe": cmd_probe,
+            "json-expect": cmd_json_expect, "drop-proxy": cmd_drop_proxy}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2

@@ -413,11 +413,12 @@ check close_again_says_already_closed_exit_0 0 "^already closed"
 x paid "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAID_0001 --sub 1900009001:OD_PAID_0001 --endpoint "$E"
 check close_paid_order_says_paid_do_not_reissue_exit_3 3 "order is PAID — do not reissue, treat as paid"
 # what the live service sends (the emulator's README names each source)
+# (a paying order is settled: queried, polled --poll-ms apart, closed again)
 x paying "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAYING_0001 --sub 1900009001:OD_PAYING_0001 \
-  --endpoint "$E"
-check close_paying_order_says_the_customer_is_paying_exit_4 4 "^paying: the customer is paying for this order right now (USERPAYING) — do not reissue; query the order in about 5 s"
+  --endpoint "$E" --poll-ms 10
+check close_paying_order_says_the_customer_is_paying_exit_4 4 "^paying: the customer is paying for this order right now (USERPAYING) — do not reissue; still paying after 5 queries and a second close"
 x payingj "$CLI" --appid $APPID --mchid $MCHID --order DEMO_PAYING_0001 --sub 1900009001:OD_PAYING_0001 \
-  --endpoint "$E" --json
+  --endpoint "$E" --json --poll-ms 10
 jcheck close_paying_order_json_outcome_is_paying '{"outcome": "paying", "exit": 4, "error": null, "verified": true}'
 neworder NE1
 x noecho "$CLI" $(W NE1) --endpoint "$BASE/systemerror-noecho/pay/closecombinedorder" --attempts 1
@@ -872,10 +873,10 @@ else
     jcheck "v3_signtest_probe_then_closes_again_exit_0$s" "{\"outcome\": \"already_closed\", \"exit\": 0, \"verified\": true, \"attempts\": $((sysn + 1))}"
     # what the live service sends besides (the emulator's README names each source)
     x "v3paying$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAYING_0001 \
-      --sub-order 1900009001:OD_V3_PAYING_0001 --endpoint "$BASE" --json
+      --sub-order 1900009001:OD_V3_PAYING_0001 --endpoint "$BASE" --json --poll-ms 10
     jcheck "v3_signed_202_userpaying_says_paying_exit_4$s" '{"outcome": "paying", "exit": 4, "verified": true, "http_status": 202}'
     x "v3paying2$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAYING_0001 \
-      --sub-order 1900009001:OD_V3_PAYING_0001 --endpoint "$BASE/v3user_paying"
+      --sub-order 1900009001:OD_V3_PAYING_0001 --endpoint "$BASE/v3user_paying" --poll-ms 10
     check "v3_signed_202_user_paying_says_the_customer_is_paying_exit_4$s" 4 "^paying: the customer is paying for this order right now (USER_PAYING)"
     x "v3relabel$s" "$cli" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3_PAID_0001 \
       --sub-order 1900009001:OD_V3_PAID_0001 --endpoint "$BASE/v3relabel204" --attempts 1
@@ -1338,6 +1339,298 @@ else
   pass key_never_appears_in_any_output
 fi
 
+# ======================================================= query and settle
+# `wxpay-close query` in each trade state the emulator serves (v2 and v3),
+# and the close settling (wxpay_settle, wxpay_v3_settle) end to end: closed;
+# paid, with transaction ids and amounts; paying, then paid after polls;
+# paying to the end, then closed again; no answer to the close (a dropped
+# connection), then queried; a query that cannot be trusted never becomes
+# a state. --poll-ms keeps the polls short. --json is read with Python's
+# json module (helpers.py json-expect: each expression over d must hold).
+
+# addorder NO STATE [MEMBERS] [SUBS]: an order of merchant 1900000109;
+# MEMBERS: more JSON members of the order; SUBS: its sub-orders (default
+# one, 1900009001:NO_A, 100 fen)
+addorder() {
+  $H emu "$BASE" add "{\"orders\":[{\"combine_out_trade_no\":\"$1\",\"combine_mch_id\":\"$MCHID\",\"state\":\"$2\",\"age\":3600${3:+,$3},\"sub_orders\":${4:-[{\"mchid\":\"1900009001\",\"out_trade_no\":\"$1_A\",\"total_amount\":100}]}}]}" >/dev/null
+}
+Q() { echo "--appid $APPID --mchid $MCHID --order $1"; }
+# jexpect TEST WANT_STATUS EXPR... -- after x
+jexpect() {
+  j_t=$1
+  j_want=$2
+  shift 2
+  if [ "$rc" -ne "$j_want" ]; then
+    fail "$j_t" "exit $rc, want $j_want; stdout: $(peek "$B/$n.out") stderr: $(peek "$B/$n.err")"
+  elif why=$($H json-expect "$B/$n.out" "$@"); then
+    pass "$j_t"
+  else
+    fail "$j_t" "$why"
+  fi
+}
+# has TEST LINE... -- after x: stdout holds each LINE as a whole line
+has() {
+  h_t=$1
+  shift
+  for h_l in "$@"; do
+    if ! grep -qxF -- "$h_l" "$B/$n.out"; then
+      fail "$h_t" "exit $rc; no line '$h_l' in: $(peek "$B/$n.out")"
+      return
+    fi
+  done
+  pass "$h_t"
+}
+# dropproxy: a proxy to the emulator that drops its first connection
+# unanswered (the request went out, no answer came); its port in $PP
+dropproxy() {
+  rm -f "$B/proxy.port"
+  $PY tests/cli/helpers.py drop-proxy "$B/proxy.port" "$HTTP" 1 60 &
+  PROXY=$!
+  i=0
+  while [ ! -s "$B/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  PP=$(cat "$B/proxy.port" 2>/dev/null)
+}
+stopproxy() { kill "$PROXY" 2>/dev/null; wait "$PROXY" 2>/dev/null; }
+TX1=4200000001202612050000000101
+TX2=4200000001202612050000000102
+PAIDSUBS="[{\"mchid\":\"1900009001\",\"out_trade_no\":\"@_A\",\"transaction_id\":\"$TX1\",\"total_amount\":1234},{\"mchid\":\"1900009002\",\"out_trade_no\":\"@_B\",\"transaction_id\":\"$TX2\",\"total_amount\":5}]"
+paidsubs() { echo "$PAIDSUBS" | sed "s/@/$1/g"; }
+EQ=$BASE/pay/querycombinedorder
+
+# ------------------------------------------------------------- v2 query
+addorder QP1 paid "" "$(paidsubs QP1)"
+x q_paid "$CLI" query $(Q QP1) --endpoint "$E"
+has query_v2_paid_lists_each_sub_order_with_transaction_id_and_amount \
+  "  1900009001 QP1_A: SUCCESS (paid), transaction_id $TX1, 1234 fen = 12.34 yuan" \
+  "  1900009002 QP1_B: SUCCESS (paid), transaction_id $TX2, 5 fen = 0.05 yuan"
+check query_v2_paid_sentence_exit_0 0 "^found: combined order QP1 is paid (trade_state SUCCESS) (2 sub-orders); paid: 1900009001 QP1_A (SUCCESS, transaction_id $TX1, 1234 fen = 12.34 yuan)"
+x q_paid_j "$CLI" query $(Q QP1) --endpoint "$E" --json
+jexpect query_v2_paid_json 0 'd["outcome"] == "found" and d["exit"] == 0 and d["error"] is None' \
+  'd["state"] == "paid" and d["verified"] is True' \
+  'd["combined"]["trade_state"] == "SUCCESS" and d["combined"]["combine_out_trade_no"] == "QP1"' \
+  "[(s['mchid'], s['out_trade_no'], s['trade_state'], s['paid'], s['transaction_id'], s['total_amount']) for s in d['sub_orders']] == [('1900009001', 'QP1_A', 'SUCCESS', True, '$TX1', 1234), ('1900009002', 'QP1_B', 'SUCCESS', True, '$TX2', 5)]" \
+  '"sub_order_list" not in d["fields"] and d["fields"]["trade_state"] == "SUCCESS"'
+for st in open:NOTPAY:unpaid closed:CLOSED:closed refund:REFUND:paid paying:USERPAYING:paying; do
+  s=${st%%:*}; ts=${st#*:}; ts=${ts%%:*}; word=${st##*:}
+  addorder "QS_$ts" "$s"
+  x "q_$ts" "$CLI" query $(Q "QS_$ts") --endpoint "$E" --json
+  if [ "$ts" = REFUND ]; then tx='s["transaction_id"] != ""'; else tx='s["transaction_id"] == ""'; fi
+  jexpect "query_v2_${ts}_json" 0 "d['state'] == '$word' and d['combined']['trade_state'] == '$ts'" \
+    "len(d['sub_orders']) == 1 and d['sub_orders'][0]['trade_state'] == '$ts'" \
+    "[s for s in d['sub_orders'] if $tx and s['total_amount'] == 100] != []"
+  x "q_${ts}_h" "$CLI" query $(Q "QS_$ts") --endpoint "$E"
+  check "query_v2_${ts}_human" 0 "^  1900009001 QS_${ts}_A: $ts ("
+done
+x q_none "$CLI" query $(Q QNONE) --endpoint "$E" --json
+jexpect query_v2_unknown_order_exit_5 5 'd["outcome"] == "not_found" and d["sub_orders"] is None' \
+  '"ORDERNOTEXIST" in d["message"]'
+x q_sys "$CLI" query $(Q QP1) --endpoint "$E" --query-endpoint "$BASE/systemerror/pay/querycombinedorder" \
+  --attempts 2 --retry-delay 10
+check query_v2_goes_to_query_endpoint_systemerror_exit_4 4 "^retry later: SYSTEMERROR.* — query again (2 attempts made)"
+x q_qep "$CLI" query $(Q QP1) --endpoint "$BASE/gateway/close" --query-endpoint "$EQ"
+check query_v2_query_endpoint_for_an_endpoint_of_another_shape 0 "^found: combined order QP1 is paid"
+for t in dupmember cutlist badordernum; do
+  x "q_$t" "$CLI" query $(Q QP1) --endpoint "$BASE/$t/pay/closecombinedorder" --json
+  jexpect "query_v2_${t}_answer_untrustworthy_exit_6" 6 'd["outcome"] == "untrusted" and d["state"] is None and d["sub_orders"] is None'
+done
+# every string of the answer comes from the server: escaped in human output
+ATTACH='\u001b[2J\u202eevil\u0007'
+addorder QSAFE paid "" "[{\"mchid\":\"1900009001\",\"out_trade_no\":\"QSAFE_A\",\"transaction_id\":\"$TX1\",\"total_amount\":1,\"attach\":\"$ATTACH\"}]"
+x q_safe "$CLI" query $(Q QSAFE) --endpoint "$E"
+safe query_v2_output_with_hostile_attach_is_safe_utf8 "$B/q_safe.out" "$B/q_safe.err"
+x q_safe_j "$CLI" query $(Q QSAFE) --endpoint "$E" --json
+jexpect query_v2_json_carries_the_attach_exactly 0 'd["sub_orders"][0]["attach"] == "\x1b[2J\u202eevil\x07"'
+before=$(reqs)
+x q_dry "$CLI" query $(Q QD1) --dry-run --nonce 5K8264ILTKCH16CQ2502SI8ZNMTM67VS
+if [ $rc -eq 0 ] && [ "$(reqs)" = "$before" ] &&
+  why=$($PY -c 'import re, sys
+sys.path.insert(0, "tests/cli")
+import helpers
+body = open(sys.argv[1]).read()
+f = re.findall(r"<(\w+)>([^<]*)</\1>", body)
+names = [k for k, v in f]
+want = ["combine_appid", "combine_mch_id", "sign_type", "combine_out_trade_no", "nonce_str", "sign"]
+if names != want or body != "<xml>" + "".join("<%s>%s</%s>" % (k, v, k) for k, v in f) + "</xml>":
+    sys.exit("fields %r" % names)
+if dict(f)["sign"] != helpers.hmac_sign(f, sys.argv[2]):
+    sys.exit("signature differs")' "$B/q_dry.out" "$KEY" 2>&1); then
+  pass query_v2_dry_run_body_in_sdk_order_signed_and_nothing_sent
+else
+  fail query_v2_dry_run_body_in_sdk_order_signed_and_nothing_sent "exit $rc: $why $(peek "$B/q_dry.out")"
+fi
+
+# usage errors: nothing sent
+before=$(reqs)
+x qu_sub "$CLI" query $(Q QU1) --sub 1900009001:A --endpoint "$E"
+usage query_usage_sub_orders_refused "query takes no sub-orders"
+x qu_order "$CLI" query --appid $APPID --mchid $MCHID --endpoint "$E"
+usage query_usage_missing_order_is_named "missing --order"
+x qu_poll "$CLI" query $(Q QU1) --poll-ms 10 --endpoint "$E"
+usage query_usage_poll_ms_refused "--poll-ms is for the close"
+x qu_pos "$CLI" $(Q QU1) query --endpoint "$E"
+usage query_usage_must_come_first "'query' must come first"
+x qu_shape "$CLI" query $(Q QU1) --endpoint "$BASE/gateway/close"
+usage query_usage_endpoint_of_another_shape_needs_query_endpoint "give --query-endpoint URL"
+x qu_shape2 "$CLI" $(W QU1) --endpoint "$BASE/gateway/close"
+usage close_usage_endpoint_of_another_shape_needs_query_endpoint "give --query-endpoint URL"
+x qu_qurl "$CLI" query $(Q QU1) --endpoint "$E" --query-endpoint "ftp://x/y"
+usage query_usage_bad_query_endpoint_is_named "--query-endpoint wants an http:// or https:// URL"
+x qu_pollv "$CLI" $(W QU1) --endpoint "$E" --poll-ms soon
+usage close_usage_poll_ms_not_a_number "--poll-ms wants milliseconds"
+if [ "$(reqs)" = "$before" ]; then pass query_usage_errors_send_nothing
+else fail query_usage_errors_send_nothing "the emulator saw $(($(reqs) - before)) request(s)"; fi
+
+# ------------------------------------------------------------ v2 settle
+neworder SC1
+x s_closed "$CLI" $(W SC1) --endpoint "$E" --json
+jexpect settle_v2_open_order_closed_without_a_query 0 'd["outcome"] == "closed"' \
+  'd["settlement"]["state"] == "closed" and d["settlement"]["closes"] == 1 and d["settlement"]["queries"] == 0 and d["settlement"]["sub_orders"] is None'
+addorder SP1 paid "" "$(paidsubs SP1)"
+x s_paid "$CLI" --appid $APPID --mchid $MCHID --order SP1 --sub 1900009001:SP1_A --sub 1900009002:SP1_B --endpoint "$E"
+check settle_v2_paid_sentence_names_the_paid_sub_orders 3 "^order is PAID — do not reissue, treat as paid (ORDERPAID); paid: 1900009001 SP1_A (SUCCESS, transaction_id $TX1, 1234 fen = 12.34 yuan); 1900009002 SP1_B (SUCCESS, transaction_id $TX2, 5 fen = 0.05 yuan)$"
+x s_paid_j "$CLI" --appid $APPID --mchid $MCHID --order SP1 --sub 1900009001:SP1_A --sub 1900009002:SP1_B --endpoint "$E" --json
+jexpect settle_v2_paid_json_keeps_the_close_members_and_adds_settlement 3 \
+  'd["outcome"] == "paid" and d["exit"] == 3 and d["verified"] is True and d["fields"]["err_code"] == "ORDERPAID"' \
+  'd["settlement"]["state"] == "paid" and d["settlement"]["closes"] == 1 and d["settlement"]["queries"] == 1' \
+  "[(s['out_trade_no'], s['transaction_id'], s['total_amount']) for s in d['settlement']['sub_orders']] == [('SP1_A', '$TX1', 1234), ('SP1_B', '$TX2', 5)]"
+addorder SPT1 paying '"paying_until":0.6,"paying_then":"paid"'
+x s_paying_paid "$CLI" $(W SPT1) --endpoint "$E" --poll-ms 300 --json
+jexpect settle_v2_paying_then_paid_after_polls 3 'd["outcome"] == "paid"' \
+  'd["settlement"]["state"] == "paid" and d["settlement"]["closes"] == 1 and d["settlement"]["queries"] >= 2' \
+  'd["settlement"]["sub_orders"][0]["trade_state"] == "SUCCESS" and d["settlement"]["sub_orders"][0]["transaction_id"] != ""'
+addorder SPO1 paying '"paying_until":0.6,"paying_then":"open"'
+x s_paying_open "$CLI" $(W SPO1) --endpoint "$E" --poll-ms 300 --json
+jexpect settle_v2_paying_then_unpaid_closed_again 0 'd["outcome"] == "closed"' \
+  'd["settlement"]["state"] == "closed" and d["settlement"]["closes"] == 2'
+addorder SPF1 paying
+t0=$($PY -c 'import time; print(int(time.time() * 1000))')
+x s_paying_forever "$CLI" $(W SPF1) --endpoint "$E" --poll-ms 200 --json
+t1=$($PY -c 'import time; print(int(time.time() * 1000))')
+jexpect settle_v2_paying_to_the_end_is_paying_after_polls_and_a_second_close 4 \
+  'd["outcome"] == "paying"' \
+  'd["settlement"]["state"] == "paying" and d["settlement"]["closes"] == 2 and d["settlement"]["queries"] == 5' \
+  'd["settlement"]["sub_orders"][0]["trade_state"] == "USERPAYING"'
+if [ $((t1 - t0)) -ge 600 ] && [ $((t1 - t0)) -lt 4000 ]; then
+  pass settle_v2_poll_ms_sets_the_pause_between_polls
+else
+  fail settle_v2_poll_ms_sets_the_pause_between_polls "three polls of 200 ms took $((t1 - t0)) ms"
+fi
+dropproxy
+neworder SD1
+x s_drop "$CLI" $(W SD1) --endpoint "http://127.0.0.1:$PP/pay/closecombinedorder" --attempts 1 --json
+stopproxy
+jexpect settle_v2_dropped_close_queried_then_closed_again 0 'd["outcome"] == "closed"' \
+  'd["settlement"]["state"] == "closed" and d["settlement"]["closes"] == 2 and d["settlement"]["queries"] == 1' \
+  'd["settlement"]["sub_orders"][0]["trade_state"] == "NOTPAY"'
+dropproxy
+addorder SD2 paid "" "$(paidsubs SD2)"
+x s_drop_paid "$CLI" --appid $APPID --mchid $MCHID --order SD2 --sub 1900009001:SD2_A --sub 1900009002:SD2_B \
+  --endpoint "http://127.0.0.1:$PP/pay/closecombinedorder" --attempts 1
+stopproxy
+check settle_v2_dropped_close_of_a_paid_order_is_paid_by_the_query 3 "^order is PAID — do not reissue, treat as paid (the query found it paid); paid: 1900009001 SD2_A (SUCCESS, transaction_id $TX1"
+neworder SD3
+x s_drop_q "$CLI" $(W SD3) --endpoint "$BASE/drop/pay/closecombinedorder" --query-endpoint "$EQ" --attempts 1 --json
+jexpect settle_v2_close_answer_lost_query_endpoint_finds_it_closed 0 \
+  'd["outcome"] == "closed" and d["verified"] is False and d["net"] == "IO"' \
+  'd["settlement"]["state"] == "closed" and d["settlement"]["closes"] == 1 and d["settlement"]["sub_orders"][0]["trade_state"] == "CLOSED"'
+neworder SU1
+x s_untrusted "$CLI" $(W SU1) --endpoint "$BASE/drop/pay/closecombinedorder" \
+  --query-endpoint "$BASE/badsign/pay/querycombinedorder" --attempts 1 --json
+jexpect settle_v2_untrustworthy_query_never_becomes_a_state 6 'd["outcome"] == "untrusted" and d["error"] == "SIGNATURE"' \
+  'd["settlement"]["state"] == "unsettled" and d["settlement"]["error"] == "SIGNATURE" and d["settlement"]["sub_orders"] is None'
+addorder SU2 paid "" "$(paidsubs SU2)"
+x s_untrusted_paid "$CLI" --appid $APPID --mchid $MCHID --order SU2 --sub 1900009001:SU2_A --sub 1900009002:SU2_B \
+  --endpoint "$E" --query-endpoint "$BASE/cutlist/pay/querycombinedorder" --json
+jexpect settle_v2_paid_close_stands_when_its_query_cannot_be_trusted 3 'd["outcome"] == "paid" and d["error"] is None' \
+  'd["settlement"]["state"] == "unsettled" and d["settlement"]["error"] is not None and d["settlement"]["sub_orders"] is None' \
+  '"the query that followed failed" in d["message"]'
+before=$(reqs)
+x s_dry "$CLI" $(W SP1) --endpoint "$E" --dry-run --nonce abc
+if [ $rc -eq 0 ] && [ "$(reqs)" = "$before" ] && grep -q '^<xml><combine_appid>' "$B/s_dry.out"; then
+  pass settle_v2_dry_run_still_sends_nothing
+else
+  fail settle_v2_dry_run_still_sends_nothing "exit $rc: $(peek "$B/s_dry.out")"
+fi
+
+# ------------------------------------------------------- v3 query, settle
+if [ -n "$V3_OK" ]; then
+  V3Q() { echo "query $V3K $V3P --combine-out-trade-no $1"; }
+  addorder V3QP1 paid "" "$(paidsubs V3QP1)"
+  x v3q_paid "$CLI" $(V3Q V3QP1) --combine-appid $APPID --endpoint "$BASE" --json
+  jexpect v3_query_paid_json 0 'd["api"] == "v3" and d["outcome"] == "found" and d["state"] == "paid"' \
+    'd["combined"]["combine_mchid"] == "1900000109" and d["platform_serial"] is not None' \
+    "[(s['out_trade_no'], s['trade_state'], s['transaction_id'], s['total_amount']) for s in d['sub_orders']] == [('V3QP1_A', 'SUCCESS', '$TX1', 1234), ('V3QP1_B', 'SUCCESS', '$TX2', 5)]"
+  x v3q_paid_h "$CLI" $(V3Q V3QP1) --endpoint "$BASE"
+  has v3_query_paid_human_lines \
+    "  1900009001 V3QP1_A: SUCCESS (paid), transaction_id $TX1, 1234 fen = 12.34 yuan"
+  for st in open:NOTPAY:unpaid closed:CLOSED:closed refund:REFUND:paid paying:USERPAYING:paying; do
+    s=${st%%:*}; ts=${st#*:}; ts=${ts%%:*}; word=${st##*:}
+    addorder "V3QS_$ts" "$s"
+    x "v3q_$ts" "$CLI" $(V3Q "V3QS_$ts") --endpoint "$BASE" --json
+    jexpect "v3_query_${ts}_json" 0 "d['state'] == '$word' and d['sub_orders'][0]['trade_state'] == '$ts'" \
+      "d['sub_orders'][0]['total_amount'] == 100"
+  done
+  x v3q_none "$CLI" $(V3Q V3QNONE) --endpoint "$BASE" --json
+  jexpect v3_query_unknown_order_exit_5 5 'd["outcome"] == "not_found" and d["sub_orders"] is None'
+  x v3q_badsign "$CLI" $(V3Q V3QP1) --endpoint "$BASE/v3badsign" --json
+  jexpect v3_query_bad_signature_exit_6 6 'd["outcome"] == "untrusted" and d["sub_orders"] is None'
+  x v3q_dry "$CLI" $(V3Q V3QD1) --dry-run --nonce abc --timestamp 1700000000 --endpoint "$BASE"
+  if [ $rc -eq 0 ] && [ "$(head -1 "$B/v3q_dry.out")" = "GET $BASE/v3/combine-transactions/out-trade-no/V3QD1" ] &&
+    ! grep -qi '^content-type' "$B/v3q_dry.out" && grep -q '^Authorization: WECHATPAY2-SHA256-RSA2048 ' "$B/v3q_dry.out"; then
+    pass v3_query_dry_run_is_a_get_without_body_or_content_type
+  else
+    fail v3_query_dry_run_is_a_get_without_body_or_content_type "exit $rc: $(peek "$B/v3q_dry.out")"
+  fi
+  x v3qu_qep "$CLI" $(V3Q V3QU1) --endpoint "$BASE" --query-endpoint "$EQ"
+  usage v3_query_usage_query_endpoint_refused "--query-endpoint is for --api v2"
+
+  x v3s_paid "$CLI" $V3K $V3P --combine-appid $APPID --combine-out-trade-no V3QP1 \
+    --sub-order 1900009001:V3QP1_A --sub-order 1900009002:V3QP1_B --endpoint "$BASE" --json
+  jexpect v3_settle_paid_json_names_the_paid_sub_orders 3 'd["outcome"] == "paid" and "transaction_id '"$TX1"'" in d["message"]' \
+    'd["settlement"]["state"] == "paid" and d["settlement"]["closes"] == 1 and d["settlement"]["queries"] == 1' \
+    "[s['transaction_id'] for s in d['settlement']['sub_orders']] == ['$TX1', '$TX2']"
+  neworder V3SC1
+  x v3s_closed "$CLI" $(V3 V3SC1) --endpoint "$BASE" --json
+  jexpect v3_settle_open_order_closed_without_a_query 0 'd["outcome"] == "closed" and d["settlement"]["queries"] == 0'
+  addorder V3SPT1 paying '"paying_until":0.6,"paying_then":"paid"'
+  x v3s_paying_paid "$CLI" $(V3 V3SPT1) --endpoint "$BASE" --poll-ms 300 --json
+  jexpect v3_settle_paying_then_paid_after_polls 3 \
+    'd["settlement"]["state"] == "paid" and d["settlement"]["queries"] >= 2 and d["settlement"]["sub_orders"][0]["transaction_id"] != ""'
+  addorder V3SPF1 paying
+  x v3s_paying_forever "$CLI" $(V3 V3SPF1) --endpoint "$BASE" --poll-ms 50 --json
+  jexpect v3_settle_paying_to_the_end_is_paying_after_polls_and_a_second_close 4 \
+    'd["outcome"] == "paying" and d["settlement"]["state"] == "paying"' \
+    'd["settlement"]["closes"] == 2 and d["settlement"]["queries"] == 5'
+  addorder V3SPO1 paying '"paying_until":0.6,"paying_then":"open"'
+  x v3s_paying_open "$CLI" $(V3 V3SPO1) --endpoint "$BASE" --poll-ms 300 --json
+  jexpect v3_settle_paying_then_unpaid_closed_again 0 \
+    'd["outcome"] == "closed" and d["settlement"]["state"] == "closed" and d["settlement"]["closes"] == 2'
+  dropproxy
+  neworder V3SD1
+  x v3s_drop "$CLI" $(V3 V3SD1) --endpoint "http://127.0.0.1:$PP" --attempts 1 --json
+  stopproxy
+  jexpect v3_settle_dropped_close_queried_then_closed_again 0 'd["outcome"] == "closed" and d["net"] == "IO"' \
+    'd["settlement"]["state"] == "closed" and d["settlement"]["closes"] == 2 and d["settlement"]["queries"] == 1'
+  neworder V3SU1
+  x v3s_untrusted "$CLI" $(V3 V3SU1) --endpoint "$BASE/v3badsign" --attempts 1 --json
+  jexpect v3_settle_untrustworthy_query_never_becomes_a_state 6 'd["outcome"] == "untrusted"' \
+    'd["settlement"]["state"] == "unsettled" and d["settlement"]["queries"] == 1 and d["settlement"]["sub_orders"] is None'
+  for t in curl mbedtls; do
+    if ! has_transport $t || [ -z "$HTTPS" ]; then
+      skip "v3_settle_over_https_with_${t}" "$t not built in or no test certificates"
+      continue
+    fi
+    addorder "V3SH_$t" paid "" "$(paidsubs "V3SH_$t")"
+    x "v3sh_$t" "$CLI" $V3K $V3P --combine-appid $APPID --combine-out-trade-no "V3SH_$t" \
+      --sub-order "1900009001:V3SH_${t}_A" --sub-order "1900009002:V3SH_${t}_B" \
+      --endpoint "https://localhost:$HTTPS" --transport $t --cacert "$B/certs/ca.pem" --json
+    jexpect "v3_settle_over_https_with_${t}" 3 'd["settlement"]["state"] == "paid"' \
+      "[s['transaction_id'] for s in d['settlement']['sub_orders']] == ['$TX1', '$TX2']"
+  done
+else
+  skip v3_query_and_settle "$V3_WHY"
+fi
+
 # ================================================================ examples
 
 x emb "$B/embedded"
@@ -1480,6 +1773,9 @@ demo() { # TEST CLI TRANSPORT
     ! grep -q "^retry later: SYSTEMERROR" "$B/$1.out" || ! grep -q "^retry after 4[4-6] s" "$B/$1.out" ||
     ! grep -q "^Transport used: $3" "$B/$1.out"; then
     fail "$1" "unexpected output: $(peek "$B/$1.out")"
+  elif [ "$(grep '^== ' "$B/$1.out" | tail -1 | cut -c1-6)" != "== 10." ] ||
+    ! grep -qF "order is PAID — do not reissue, treat as paid (ORDERPAID); paid: 1900009001 OD_QUERY_PAID_0001_A (SUCCESS, transaction_id 4200000001202612050000000001, 1000 fen = 10.00 yuan); 1900009002 OD_QUERY_PAID_0001_B (SUCCESS, transaction_id 4200000002202612050000000002, 2550 fen = 25.50 yuan)" "$B/$1.out"; then
+    fail "$1" "the demo does not end with the paid order settled: $(grep -A3 '^== 10' "$B/$1.out" | tr '\n' ' ')"
   elif [ -z "$dport" ] || $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$dport" 2>/dev/null; then
     fail "$1" "the emulator still listens on $dport"
   else
