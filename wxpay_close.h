@@ -3495,7 +3495,10 @@ static int64_t wxpay__js_amount(const char *p, size_t len) {
   size_t k;
   for (k = 0; k < len; k++) {
     int d = p[k] - '0';
-    if (d < 0 || d > 9 || v > (INT64_MAX - d) / 10) return -1;
+    /* v * 10 + d <= INT64_MAX, with constants only: no 64-bit division,
+       which a 32-bit core would link from libgcc */
+    if (d < 0 || d > 9 || v > INT64_MAX / 10 || (v == INT64_MAX / 10 && d > INT64_MAX % 10))
+      return -1;
     v = v * 10 + d;
   }
   return len ? v : -1;
@@ -3576,16 +3579,22 @@ static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, si
       got[j.depth] = 0;
       continue;
     }
-    if (parent != WXPAY__JN_SKIP && t.type != 'n') /* null: as if absent */
-      for (k = 0; k < WXPAY__OM_COUNT; k++) {
-        const char *name = wxpay__nth(wxpay__order_names, k);
-        if (wxpay__order_members[k].node == parent && wxpay__len(name) == t.key_len &&
-            wxpay__same(name, t.key, t.key_len)) {
+    if (parent != WXPAY__JN_SKIP && t.type != 'n') { /* null: as if absent */
+      /* a name spelt with escapes is decoded to be compared: an escaped
+         spelling of a known member is that member, not an unknown one */
+      const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
+      const char *name = wxpay__order_names;
+      for (k = 0; k < WXPAY__OM_COUNT; k++, name += wxpay__len(name) + 1) {
+        const size_t len = wxpay__len(name);
+        if (wxpay__order_members[k].node == parent &&
+            (escaped ? wxpay__js_same_name(name, len, t.key, t.key_len)
+                     : len == t.key_len && wxpay__same(name, t.key, t.key_len))) {
           m = &wxpay__order_members[k];
           got[level] |= (uint32_t)1 << k;
           break;
         }
       }
+    }
     if (t.type == '{' || t.type == '[') {
       node[j.depth] = WXPAY__JN_SKIP;
       got[j.depth] = 0;
