@@ -124,8 +124,9 @@ def run_suites(tree):
             return "%s: timed out after %d s" % (name, limit), time.time() - start
         text = out.decode("utf-8", "replace")
         fails = [l for l in text.splitlines() if l.startswith("FAIL ")]
-        if fails:
-            return "%s: %s" % (name, fails[0][:160]), time.time() - start
+        if fails:  # control bytes and non-ASCII shown as '?': one line each
+            return "%s: %s" % (name, re.sub(r"[^\x20-\x7e]", "?", fails[0][:160])), \
+                time.time() - start
         if p.returncode != 0:
             return "%s: exit status %d" % (name, p.returncode), time.time() - start
     return None, time.time() - start
