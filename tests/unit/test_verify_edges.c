@@ -507,6 +507,30 @@ static void utf8_refuses_surrogates_and_nonchars_at_their_edges(void) {
   }
 }
 
+/* mutant 56: a character reference may not name a control character but
+   TAB, LF and CR (XML 1.0 section 2.2, "Char") */
+static void xml_refuses_references_to_control_characters(void) {
+  static const char *const bad[] = {"&#1;", "&#x1;", "&#8;", "&#11;", "&#x1F;", "&#31;", "&#0;"};
+  static const struct { const char *ref, *text; } good[] = {
+      {"&#9;", "\t"}, {"&#10;", "\n"}, {"&#xD;", "\r"}, {"&#32;", " "}, {"&#x7E;", "~"}};
+  char doc[64];
+  wxpay_fields f;
+  size_t i, off;
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(doc, sizeof doc, "<xml><a>x%sy</a></xml>", bad[i]);
+    if (wxpay_xml_read(doc, strlen(doc), &f, &off) != WXPAY_ERR_XML) {
+      if (!t_failed)
+        printf("FAIL xml_refuses_references_to_control_characters: %s read\n", bad[i]);
+      t_failed = 1;
+    }
+  }
+  for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+    snprintf(doc, sizeof doc, "<xml><a>%s</a></xml>", good[i].ref);
+    CHECK_ERR(wxpay_xml_read(doc, strlen(doc), &f, &off), WXPAY_OK);
+    CHECK(strcmp(wxpay_fields_get(&f, "a"), good[i].text) == 0);
+  }
+}
+
 /* ---- attempts and what a transport reports ---- */
 
 /* A transport that answers with body (NULL: fails with net), claiming
@@ -701,6 +725,7 @@ int main(void) {
   RUN(base64_decode_refuses_misplaced_padding_and_leftover_bits);
   RUN(base64_decode_never_writes_past_cap);
   RUN(utf8_refuses_surrogates_and_nonchars_at_their_edges);
+  RUN(xml_refuses_references_to_control_characters);
   RUN(close_attempts_default_3_and_are_capped_at_10);
   RUN(close_refuses_body_len_one_past_the_buffer);
   RUN(v3_close_does_not_retry_an_unsigned_html_4xx);
