@@ -1,8 +1,9 @@
 /* >>verify edges: the limits of every check that decides whether an answer
    is trusted, one step inside and one step outside each (a sign one digit
    off, a nonce one character too long, a timestamp one second too old).
-   Each test here kills a mutant of tests/mutate/mutants.txt that the other
-   suites let through; the mutant's id is named above the test. */
+   The tests were written against the mutants of tests/mutate/mutants.txt
+   that the other suites let through: the ids of the mutants each one
+   fails on are named above it (`make mutate` runs them). */
 #define WXPAY_CLOSE_IMPLEMENTATION
 #include "common.h"
 #include "fixtures.h"
@@ -103,6 +104,7 @@ static void parse_refuses_sign_with_any_one_digit_changed(void) {
     }
 }
 
+/* mutants 1, 2 and 3: a digit short, a byte short, a digit too many */
 static void parse_refuses_sign_of_63_and_65_digits(void) {
   char sign[66];
   memcpy(sign, CLOSED_SIGN, 63); /* the right digits, the last one missing */
@@ -283,7 +285,7 @@ static void v3_parse_refuses_nonce_of_65_characters(void) {
 /* mutants 28 and 29: no space, no control character, not empty; each
    correctly signed, so only the header check can refuse them */
 static void v3_parse_refuses_nonce_empty_or_with_spaces(void) {
-  static const char *const bad[] = {"", " ", "a b", "ab ", "a\tb", "\x7f" "ab", "a\xc3\xa9"};
+  static const char *const bad[] = {"", " ", "a b", "ab ", "a\tb", "\177ab", "a\xc3\xa9"};
   size_t i;
   answer a;
   verify_answer = 1;
@@ -470,7 +472,7 @@ static void base64_decode_never_writes_past_cap(void) {
 
 /* ---- UTF-8 in answers: the edges of the ranges refused ---- */
 
-/* mutant 49 (and its neighbours): surrogates U+D800-DFFF, U+FFFE, U+FFFF
+/* mutants 47, 49 and 50: surrogates U+D800-DFFF, U+FFFE, U+FFFF
    and past U+10FFFF are refused in XML and JSON text; the code points
    next to them are read */
 static void utf8_refuses_surrogates_and_nonchars_at_their_edges(void) {
