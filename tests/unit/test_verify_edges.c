@@ -141,7 +141,8 @@ static const char *signed_v2(const char *const *kv, size_t pairs) {
   return body;
 }
 
-/* mutant 14: "SUCCESS" in err_code is no success when result_code is FAIL */
+/* mutant 59 (and 14, before issue 11): "SUCCESS" in err_code is no success
+   when result_code is FAIL */
 static void parse_fail_result_with_err_code_success_is_rejected(void) {
   static const char *const kv[] = {
       "combine_appid", "wx8888888888888888", "combine_mch_id", "1900000109",
@@ -671,9 +672,11 @@ static wxpay_net scripted3(void *user, const wxpay_http_req *req, wxpay_http_res
 static char work3[WXPAY_V3_WORK_SIZE];
 
 static wxpay_err close_v3(const step3 *steps, int n, script3 *sc) {
-  static const wxpay_v3_sub_order subs[] = {{"1900009001", "OD201708030001", NULL, NULL}};
+  static wxpay_v3_sub_order subs[1]; /* zeroed: the optional fields unset */
   wxpay_client c = v3_client();
   wxpay_v3_close_req r;
+  subs[0].mchid = "1900009001";
+  subs[0].out_trade_no = "OD201708030001";
   memset(&r, 0, sizeof r);
   r.combine_appid = "wxd678efh567hg6787";
   r.combine_out_trade_no = "P20150806125346";
