@@ -5,7 +5,7 @@ WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion \
            -Wshadow -Wstrict-prototypes -Werror
 BUILD   := build
 
-.PHONY: all help test demo check fuzz size bench install clean
+.PHONY: all help test demo check fuzz size bench mutate install clean
 
 all:            ## build the command-line tool and the examples
 	@$(MAKE) --no-print-directory -f examples/examples.mk all
@@ -30,6 +30,9 @@ size:           ## flash and stack table for Cortex-M0+/M4 builds
 
 bench:          ## speed and allocation figures against OpenSSL/libxml2/cJSON, mbedTLS, Node SDK
 	@sh tests/bench/run.sh
+
+mutate:         ## mutation testing: each mutant of tests/mutate/mutants.txt against the fast suites
+	@sh tests/mutate/run.sh $(MUTANTS)
 
 PREFIX ?= /usr/local
 install: all    ## install the header, adapters and a pkg-config file under PREFIX
