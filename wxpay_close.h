@@ -1032,8 +1032,12 @@ extern "C" {
    pointers become direct calls the stack analysis can follow. */
 #if defined(__GNUC__) || defined(__clang__)
 #define WXPAY__SHARED static WXPAY__INLINE __attribute__((always_inline))
+/* A rarely called helper with a large frame, kept out of its callers' so
+   that the deepest path adds the two only when it is taken. */
+#define WXPAY__OWN_FRAME static __attribute__((noinline))
 #else
 #define WXPAY__SHARED static WXPAY__INLINE
+#define WXPAY__OWN_FRAME static
 #endif
 
 /* Wipes memory the compiler may not optimise away: memset, then a barrier
@@ -3290,7 +3294,7 @@ static int wxpay__js_next(wxpay__js *j, wxpay__js_tok *t) {
 
 /* 1 when two member names (as received) are the same string: compared as
    received unless one holds an escape, else decoded first. */
-static int wxpay__js_same_name(const char *a, size_t an, const char *b, size_t bn) {
+WXPAY__OWN_FRAME int wxpay__js_same_name(const char *a, size_t an, const char *b, size_t bn) {
   char x[2][WXPAY__JS_NAME_MAX + 2];
   const char *d[2];
   int k;
@@ -3317,13 +3321,13 @@ static int wxpay__js_same_name(const char *a, size_t an, const char *b, size_t b
 
 /* Steps over one value of any kind, checking its syntax, its depth and
    that no object in it names a member twice. Each object's names are
-   sketched in 64 bits by (first byte, length): only a name whose bit is
+   sketched in 32 bits by (first byte, length): only a name whose bit is
    already set makes the object be walked again from its start, comparing
    names (a name with an escape is always compared, and sets every bit:
    its bytes are not its string). Returns 0 when bad, j->i at the bad byte (a duplicate: its name). */
 static int wxpay__js_skip(wxpay__js *j) {
   size_t open_at[WXPAY__JS_DEPTH];
-  uint64_t seen[WXPAY__JS_DEPTH];
+  uint32_t seen[WXPAY__JS_DEPTH];
   wxpay__js_tok t, u;
   j->kinds = 0;
   j->depth = 0;
@@ -3333,7 +3337,7 @@ static int wxpay__js_skip(wxpay__js *j) {
     if (t.key) {
       const int entered = t.type == '{' || t.type == '[';
       const unsigned level = j->depth - 1u - (unsigned)entered; /* the object's */
-      const unsigned bit = ((unsigned char)t.key[0] * 31u + (unsigned)t.key_len) & 63u;
+      const unsigned bit = ((unsigned char)t.key[0] * 31u + (unsigned)t.key_len) & 31u;
       const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
       if ((seen[level] >> bit & 1u) || escaped) {
         wxpay__js r; /* the object again, from its first member to this one */
@@ -3350,7 +3354,7 @@ static int wxpay__js_skip(wxpay__js *j) {
             return 0;
           }
       }
-      seen[level] |= escaped ? ~(uint64_t)0 : (uint64_t)1 << bit;
+      seen[level] |= escaped ? ~(uint32_t)0 : (uint32_t)1 << bit;
     }
     if (t.type == '{') {
       open_at[j->depth - 1] = j->i;
