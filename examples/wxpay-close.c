@@ -1043,7 +1043,8 @@ typedef struct cli_logstate {
   const char *close_url;      /* v2: a close's URLs (the rest are queries) */
   const char *close_backup;
   int in_query;
-  wxpay_err close_err;        /* WXPAY_OK: none logged */
+  wxpay_err close_err;        /* how the last close ended: WXPAY_OK with a
+                                 verified answer (or none was made) */
 } cli_logstate;
 static cli_logstate g_log;
 
@@ -1063,11 +1064,20 @@ static wxpay_err err_by_name(const char *name) {
 
 static void cli_log(void *user, wxpay_log_id id, int attempt, const char *detail) {
   (void)user;
-  if (id == WXPAY_LOG_ATTEMPT) {
-    g_log.in_query = !is_close_url(detail);
-    if (!g_log.in_query && attempt == 1) g_log.close_err = WXPAY_OK; /* a close begins */
+  if (id == WXPAY_LOG_ATTEMPT) g_log.in_query = !is_close_url(detail);
+  if (!g_log.in_query) { /* how the close's last attempt ended */
+    switch (id) {
+    case WXPAY_LOG_ATTEMPT: g_log.close_err = WXPAY_ERR_TRANSPORT; break; /* until it says */
+    case WXPAY_LOG_NET_FAIL:
+      g_log.close_err = strcmp(detail, "TOO_LARGE") ? WXPAY_ERR_TRANSPORT : WXPAY_ERR_TOO_LARGE;
+      break;
+    case WXPAY_LOG_HTTP_STATUS: g_log.close_err = WXPAY_ERR_HTTP_STATUS; break;
+    case WXPAY_LOG_UNTRUSTED: g_log.close_err = err_by_name(detail); break;
+    case WXPAY_LOG_RETRY:
+    case WXPAY_LOG_RESULT: g_log.close_err = WXPAY_OK; break;
+    default: break;
+    }
   }
-  if (id == WXPAY_LOG_UNTRUSTED && !g_log.in_query) g_log.close_err = err_by_name(detail);
   if (!g_log.verbose) return;
   fprintf(stderr, PROG ": attempt %d: %s ", attempt, log_text(id));
   put_safe(stderr, detail);
@@ -1244,7 +1254,7 @@ typedef struct cli_settle {
   wxpay_settlement settlement;
   wxpay_err err;              /* what wxpay_settle() returned */
   wxpay_err close_err;        /* why the last close's answer is not one
-                                 (close_error()), or WXPAY_OK */
+                                 (from the log), or WXPAY_OK */
   int closes, queries, found;
   const wxpay_order *order;   /* the last query's order, when found */
 } cli_settle;
@@ -1397,17 +1407,6 @@ static void json_settlement(const cli_settle *st) {
   putchar('}');
 }
 
-/* Why a close's answer (outcome, http_status, net) is not one, after a
-   settle, which keeps the answer but returns the query's error: what the
-   log said (an untrustworthy answer), else an HTTP status, else the
-   transport. WXPAY_OK when it is an answer. */
-static wxpay_err close_error(wxpay_outcome outcome, int http_status, wxpay_net net) {
-  if (outcome != WXPAY_OUTCOME_NONE) return WXPAY_OK;
-  if (g_log.close_err != WXPAY_OK) return g_log.close_err;
-  if (net == WXPAY_NET_OK && http_status) return WXPAY_ERR_HTTP_STATUS;
-  return WXPAY_ERR_TRANSPORT;
-}
-
 /* The conclusion of a close that was followed by queries (st->queries >
    0), in res. cs: the last close's summary (its outcome NONE when it got
    no trustworthy answer); qs: the last query's, for a query that failed or
@@ -1420,7 +1419,7 @@ static void settle_conclude(const cli_opts *o, const cli_settle *st, const cli_s
                             const char *url, const char *backup, const cli_summary *qs,
                             const char *qurl, const char *qbackup, cli_result *res) {
   char list[700], note[600];
-  int close_answered = cs->outcome != WXPAY_OUTCOME_NONE;
+  int close_answered = st->close_err == WXPAY_OK && cs->outcome != WXPAY_OUTCOME_NONE;
   if (st->err == WXPAY_OK && st->settlement == WXPAY_SETTLE_PAID) {
     paid_list(st->order, list, sizeof list);
     set_result(res, EXIT_PAID, "paid", "order is PAID — do not reissue, treat as paid (%s); "
@@ -1988,7 +1987,7 @@ static int run_close(const cli_opts *o) {
                                          sres.close.outcome == WXPAY_OUTCOME_PAYING
                                    : sres.close.attempts > 0))
       st.err = WXPAY_ERR_QUERY_ENDPOINT; /* a query was wanted, and had no URL */
-    st.close_err = close_error(sres.close.outcome, sres.close.http_status, sres.close.net);
+    st.close_err = g_log.close_err; /* settle keeps the close's answer, not its error */
     st.closes = sres.closes;
     st.queries = sres.queries;
     st.found = sres.query.found;
@@ -2490,7 +2489,7 @@ static int run_close_v3(const cli_opts *o) {
     memset(&st, 0, sizeof st);
     st.settlement = sres.settlement;
     st.err = e;
-    st.close_err = close_error(sres.close.outcome, sres.close.http_status, sres.close.net);
+    st.close_err = g_log.close_err; /* settle keeps the close's answer, not its error */
     st.closes = sres.closes;
     st.queries = sres.queries;
     st.found = sres.query.found;
