@@ -3171,7 +3171,10 @@ static char *wxpay__js_string(wxpay__js *j, int decode) {
       j->i += 6;
       cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
     }
-    if (cp == 0) return NULL; /* a NUL would cut the string short */
+    /* a NUL would cut the string short; U+FFFE and U+FFFF are refused as
+       they are when they come as UTF-8 (wxpay__utf8_len): one rule for a
+       character however it is written */
+    if (cp == 0 || (cp | 1) == 0xFFFF) return NULL;
     if (!decode) continue; /* only checked */
     if (cp < 0x80) {
       j->b[w++] = (char)cp;
