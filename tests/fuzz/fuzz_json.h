@@ -23,7 +23,8 @@ struct fj_node {
   size_t count;       /* 'o' / 'a': members or elements */
   char **names;       /* 'o': decoded member names */
   size_t *name_lens;
-  int escaped_name;   /* 'o': some member name is spelled with an escape */
+  int escaped_name;   /* 'o': some member name is spelled with an escape (1),
+                         one of them in more than 64 bytes (2) */
   fj_node **kids;
 };
 
@@ -212,7 +213,10 @@ static inline fj_node *fj_value(fj_reader *r, int depth) {
       if (c == '{') {
         const size_t from = r->i;
         if (r->i >= r->n || r->p[r->i] != '"' || !(name = fj_string(r, &name_len))) break;
-        if (memchr(r->p + from, '\\', r->i - from)) x->escaped_name = 1;
+        if (memchr(r->p + from, '\\', r->i - from)) {
+          if (r->i - from - 2 > 64) x->escaped_name = 2;
+          else if (!x->escaped_name) x->escaped_name = 1;
+        }
         fj_ws(r);
         if (r->i >= r->n || r->p[r->i] != ':') { free(name); break; }
         r->i++;
@@ -323,12 +327,13 @@ static inline int fj_has_duplicate(const fj_node *x) {
   return 0;
 }
 
-/* 1 when some member name in the tree is spelled with an escape. */
-static inline int fj_has_escaped_name(const fj_node *x) {
+/* 1 when some member name in the tree is spelled with an escape in more
+   than 64 bytes (the reader documents that it refuses such a name). */
+static inline int fj_has_long_escaped_name(const fj_node *x) {
   size_t k;
-  if (x->escaped_name) return 1;
+  if (x->escaped_name == 2) return 1;
   for (k = 0; k < x->count; k++)
-    if (fj_has_escaped_name(x->kids[k])) return 1;
+    if (fj_has_long_escaped_name(x->kids[k])) return 1;
   return 0;
 }
 
@@ -351,7 +356,8 @@ static inline int fj_inside(const char *s, const char *lo, size_t n) {
 }
 
 /* A string the library kept: "" when the tree has none (absent or null),
-   else the tree's decoded string, kept inside the caller's buffer. */
+   else the tree's decoded string, kept inside the caller's buffer (an
+   empty one may be the library's own ""). */
 static inline void fj_check_str(const char *got, const fj_node *want, const char *lo, size_t n,
                          const char *what) {
   FZ_CHECK(got != NULL, what);
@@ -360,7 +366,7 @@ static inline void fj_check_str(const char *got, const fj_node *want, const char
     return;
   }
   FZ_CHECK(want->type == 's', what);
-  FZ_CHECK(fj_inside(got, lo, n), what);
+  if (want->len) FZ_CHECK(fj_inside(got, lo, n), what); /* "" may be any "" */
   FZ_CHECK(strlen(got) == want->len && memcmp(got, want->str, want->len) == 0, what);
 }
 
@@ -402,9 +408,6 @@ static inline void fj_check_order(const wxpay_order *o, const fj_node *doc, int 
                            size_t n) {
   const fj_node *list, *x;
   size_t k;
-#ifdef FZ_TOLERATE_FINDINGS /* F3 (FINDINGS.md): escaped names of known members */
-  if (fj_has_escaped_name(doc)) return;
-#endif
   FZ_CHECK(doc->type == 'o', "the document is an object");
   FZ_CHECK(fj_depth(doc) <= 16, "an accepted document nests 16 levels at most");
   FZ_CHECK(!fj_has_duplicate(doc), "an accepted document names no member twice");
@@ -469,6 +472,90 @@ static inline void fj_check_cleared(const wxpay_order *o, wxpay_err e) {
            "an error leaves the order cleared");
   if (e != WXPAY_ERR_BUFFER) FZ_CHECK(o->sub_order_count == 0, "an error lists no sub-order");
   else FZ_CHECK(o->sub_order_count > o->sub_order_cap, "BUFFER says how much room is needed");
+}
+
+/* ---- the other way: what the reader must accept (the README's rules) ---- */
+
+/* A string member: a string, or null/absent. */
+static inline int fj_str_or_absent(const fj_node *x, const char *name) {
+  const fj_node *m = fj_get(x, name);
+  return !m || m->type == 's';
+}
+
+/* An amount: digits only (no sign, fraction or exponent), at most 2^63 - 1. */
+static inline int fj_amount_ok(const fj_node *m) {
+  size_t k;
+  if (m->type != 'n' || m->len > 19) return 0;
+  for (k = 0; k < m->len; k++)
+    if (m->str[k] < '0' || m->str[k] > '9') return 0;
+  return m->len < 19 || strcmp(m->str, "9223372036854775807") <= 0;
+}
+
+static inline int fj_amount_or_absent(const fj_node *x, const char *name) {
+  const fj_node *m = fj_get(x, name);
+  return !m || fj_amount_ok(m);
+}
+
+/* An object member: an object, or null/absent. */
+static inline int fj_obj_or_absent(const fj_node *x, const char *name) {
+  const fj_node *m = fj_get(x, name);
+  return !m || m->type == 'o';
+}
+
+/* 1 when the README's rules say the reader accepts doc (v3: an APIv3
+   answer; else APIv2's sub_order_list): an object, at most 16 levels, no
+   member named twice, no name with an escape longer than 64 bytes, the
+   known members of their kind, the
+   required ones there, amounts whole fen, v2's order_num the list's
+   length, and no more sub-orders than cap. */
+/* 1 when the text holds U+FFFE or U+FFFF as UTF-8 bytes (F4, FINDINGS.md). */
+static inline int fj_raw_nonchar(const void *p, size_t n) {
+  const unsigned char *b = (const unsigned char *)p;
+  size_t k;
+  for (k = 0; k + 2 < n; k++)
+    if (b[k] == 0xEF && b[k + 1] == 0xBF && (b[k + 2] | 1) == 0xBF) return 1;
+  return 0;
+}
+
+static inline int fj_must_accept(const fj_node *doc, int v3, size_t cap) {
+  static const char *const strs[] = {"sub_mchid", "trade_state", "transaction_id", "trade_type",
+                                     "success_time", "attach"};
+  const fj_node *list;
+  size_t k, m;
+  if (!doc || doc->type != 'o' || fj_depth(doc) > 16 || fj_has_duplicate(doc) ||
+      fj_has_long_escaped_name(doc))
+    return 0;
+  list = fj_get(doc, v3 ? "sub_orders" : "order_list");
+  if (!list || list->type != 'a' || list->count > cap) return 0;
+  if (v3) {
+    if (!fj_get(doc, "combine_appid") || !fj_get(doc, "combine_mchid") ||
+        !fj_get(doc, "combine_out_trade_no") || !fj_str_or_absent(doc, "combine_appid") ||
+        !fj_str_or_absent(doc, "combine_mchid") || !fj_str_or_absent(doc, "combine_out_trade_no") ||
+        !fj_obj_or_absent(doc, "scene_info") || !fj_obj_or_absent(doc, "combine_payer_info") ||
+        !fj_str_or_absent(fj_get(doc, "scene_info"), "device_id") ||
+        !fj_str_or_absent(fj_get(doc, "combine_payer_info"), "openid"))
+      return 0;
+  } else {
+    const fj_node *num = fj_get(doc, "order_num");
+    char text[24];
+    if (!num || !fj_amount_ok(num)) return 0;
+    snprintf(text, sizeof text, "%lu", (unsigned long)list->count);
+    if (strcmp(text, num->str) != 0) return 0;
+  }
+  for (k = 0; k < list->count; k++) {
+    const fj_node *sub = list->kids[k], *amount;
+    if (sub->type != 'o' || !fj_get(sub, "mchid") || !fj_get(sub, "out_trade_no") ||
+        !fj_str_or_absent(sub, "mchid") || !fj_str_or_absent(sub, "out_trade_no") ||
+        (v3 && !fj_get(sub, "trade_state")) || !fj_obj_or_absent(sub, "amount"))
+      return 0;
+    for (m = 0; m < sizeof strs / sizeof strs[0]; m++)
+      if (!fj_str_or_absent(sub, strs[m])) return 0;
+    amount = fj_get(sub, "amount");
+    if (!fj_amount_or_absent(amount, "total_amount") || !fj_amount_or_absent(amount, "payer_amount") ||
+        !fj_str_or_absent(amount, "currency"))
+      return 0;
+  }
+  return 1;
 }
 
 #endif

@@ -19,6 +19,8 @@
        has the order's; amounts are the integers in the text; the order's
        fields are the XML's;
      - a signed SUCCESS wrapper never answers OK without the order;
+     - the other way: text JSON (no CR, no '&') that the README's rules
+       accept (fj_must_accept) in that wrapper is the order;
      - an error: found 0, verified 0, outcome NONE, the order cleared
        (BUFFER: sub_order_count is the list's length, over the room). */
 #define WXPAY_CLOSE_IMPLEMENTATION
@@ -106,6 +108,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FZ_CHECK((unsigned)e < (unsigned)WXPAY_ERR_COUNT, "a known error code");
   FZ_CHECK(resp.order.sub_orders == subs && resp.order.sub_order_cap == cap,
            "the caller's room is kept");
+  if (!raw && fz_text_ok(json) && !strchr(json, '\r') && !strchr(json, '&')) {
+    /* the other way: JSON the rules accept, in a signed SUCCESS answer, is
+       the order ('&' could make the answer ambiguous, a CR is made LF by
+       XML before the signature is checked: both are rules of their own) */
+    fj_node *doc = fj_parse(json, n);
+    int rules_accept = fj_must_accept(doc, 0, cap);
+#ifdef FZ_TOLERATE_FINDINGS /* F4 (FINDINGS.md): raw U+FFFE/U+FFFF refused */
+    if (fj_raw_nonchar(json, n)) rules_accept = 0;
+#endif
+    if (rules_accept)
+      FZ_CHECK(e == WXPAY_OK && resp.found == 1, "a sub_order_list the rules accept is accepted");
+    fj_free(doc);
+  }
   if (e == WXPAY_OK && resp.found) {
     const wxpay_order *o = &resp.order;
     FZ_CHECK(resp.answer.verified == 1 && resp.answer.outcome == WXPAY_OUTCOME_NONE,

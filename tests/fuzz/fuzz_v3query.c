@@ -18,6 +18,9 @@
        the integer the text spells (WXPAY_AMOUNT_ABSENT when absent);
        sub_order_count is the list's length; combine_mchid and
        combine_out_trade_no are the client's and the request's;
+     - the other way: a 200 whose JSON the README's rules accept
+       (fj_must_accept: kinds, required members, amounts, depth, no
+       duplicates, the room) and that is about our order is accepted;
      - an error: found 0, verified 0, outcome NONE (RETRY only for a 5xx
        or 429 status), the order cleared; BUFFER says how many sub-orders
        the list holds, and that list is well-formed and longer than the room. */
@@ -92,6 +95,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FZ_CHECK((unsigned)e < (unsigned)WXPAY_ERR_COUNT, "a known error code");
   FZ_CHECK(resp.order.sub_orders == subs && resp.order.sub_order_cap == cap,
            "the caller's room is kept");
+  if (status == 200) { /* the other way: what the rules accept is accepted */
+    fj_node *doc = fj_parse(data, n);
+    const fj_node *mchid = fj_get(doc, "combine_mchid"), *otn = fj_get(doc, "combine_out_trade_no"),
+                  *appid = fj_get(doc, "combine_appid");
+    int rules_accept = fj_must_accept(doc, 1, cap);
+#ifdef FZ_TOLERATE_FINDINGS /* F4 (FINDINGS.md): raw U+FFFE/U+FFFF refused */
+    if (fj_raw_nonchar(data, n)) rules_accept = 0;
+#endif
+    if (rules_accept && strcmp(mchid->str, FZ_MCHID) == 0 &&
+        strcmp(otn->str, FZ_OTN) == 0 && (!req.combine_appid || strcmp(appid->str, FZ_APPID) == 0))
+      FZ_CHECK(e == WXPAY_OK, "an answer the rules accept is accepted");
+    fj_free(doc);
+  }
   if (e == WXPAY_OK && status == 200) {
     fj_node *doc = fj_parse(data, n);
     FZ_CHECK(resp.found == 1 && resp.answer.verified == 1, "a signed 200 is found");
