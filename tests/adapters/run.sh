@@ -2,7 +2,8 @@
 # tests/adapters/run.sh -- the transports in adapters/ (plain sockets, libcurl,
 # mbedTLS) for real: each closes orders through wxpay_close() against the
 # local emulator (tests/emulator/), over HTTPS with a throw-away test CA (the
-# socket adapter over plain HTTP), plus the HTTP client alone over an
+# socket adapter over plain HTTP), and sends a GET without a body (the APIv3
+# query) as a plain GET (no Content-Length, no Content-Type), plus the HTTP client alone over an
 # in-memory stream and a compiler matrix; and the APIv3 RSA signers and
 # verifiers (wxpay_openssl.h, wxpay_mbedtls.h) against keys and signatures of
 # the openssl command (rsa_test.c, keys from mkrsa.sh); and certificates for
