@@ -25,12 +25,15 @@ struct fj_node {
   size_t *name_lens;
   int escaped_name;   /* 'o': some member name is spelled with an escape (1),
                          one of them in more than 64 bytes (2) */
+  int nonchar;        /* the document's root: some string holds U+FFFE or
+                         U+FFFF (the header refuses them, F4) */
   fj_node **kids;
 };
 
 typedef struct fj_reader {
   const unsigned char *p;
   size_t n, i;
+  int nonchar;  /* a string held U+FFFE or U+FFFF, raw or escaped */
 } fj_reader;
 
 static inline void fj_free(fj_node *x) {
@@ -138,6 +141,7 @@ static inline char *fj_string(fj_reader *r, size_t *len) {
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
         if (cp == 0) break;
+        if (cp == 0xFFFE || cp == 0xFFFF) r->nonchar = 1;
         fj_put_cp(out, &w, cp);
         continue;
       }
@@ -157,6 +161,8 @@ static inline char *fj_string(fj_reader *r, size_t *len) {
     {
       size_t k = fj_utf8(r), m;
       if (!k) break;
+      if (k == 3 && r->p[r->i] == 0xEF && r->p[r->i + 1] == 0xBF && (r->p[r->i + 2] | 1) == 0xBF)
+        r->nonchar = 1;
       for (m = 0; m < k; m++) out[w++] = (char)r->p[r->i + m];
       r->i += k;
     }
@@ -291,8 +297,10 @@ static inline fj_node *fj_parse(const void *p, size_t n) {
   r.p = (const unsigned char *)p;
   r.n = n;
   r.i = 0;
+  r.nonchar = 0;
   x = fj_value(&r, 0);
   if (!x) return NULL;
+  x->nonchar = r.nonchar;
   fj_ws(&r);
   if (r.i != n) {
     fj_free(x);
@@ -504,25 +512,17 @@ static inline int fj_obj_or_absent(const fj_node *x, const char *name) {
 
 /* 1 when the README's rules say the reader accepts doc (v3: an APIv3
    answer; else APIv2's sub_order_list): an object, at most 16 levels, no
-   member named twice, no name with an escape longer than 64 bytes, the
+   member named twice, no name with an escape longer than 64 bytes, no
+   U+FFFE or U+FFFF however written (refused since F4), the
    known members of their kind, the
    required ones there, amounts whole fen, v2's order_num the list's
    length, and no more sub-orders than cap. */
-/* 1 when the text holds U+FFFE or U+FFFF as UTF-8 bytes (F4, FINDINGS.md). */
-static inline int fj_raw_nonchar(const void *p, size_t n) {
-  const unsigned char *b = (const unsigned char *)p;
-  size_t k;
-  for (k = 0; k + 2 < n; k++)
-    if (b[k] == 0xEF && b[k + 1] == 0xBF && (b[k + 2] | 1) == 0xBF) return 1;
-  return 0;
-}
-
 static inline int fj_must_accept(const fj_node *doc, int v3, size_t cap) {
   static const char *const strs[] = {"sub_mchid", "trade_state", "transaction_id", "trade_type",
                                      "success_time", "attach"};
   const fj_node *list;
   size_t k, m;
-  if (!doc || doc->type != 'o' || fj_depth(doc) > 16 || fj_has_duplicate(doc) ||
+  if (!doc || doc->type != 'o' || doc->nonchar || fj_depth(doc) > 16 || fj_has_duplicate(doc) ||
       fj_has_long_escaped_name(doc))
     return 0;
   list = fj_get(doc, v3 ? "sub_orders" : "order_list");

@@ -114,9 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
        XML before the signature is checked: both are rules of their own) */
     fj_node *doc = fj_parse(json, n);
     int rules_accept = fj_must_accept(doc, 0, cap);
-#ifdef FZ_TOLERATE_FINDINGS /* F4 (FINDINGS.md): raw U+FFFE/U+FFFF refused */
-    if (fj_raw_nonchar(json, n)) rules_accept = 0;
-#endif
     if (rules_accept)
       FZ_CHECK(e == WXPAY_OK && resp.found == 1, "a sub_order_list the rules accept is accepted");
     fj_free(doc);

@@ -100,9 +100,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const fj_node *mchid = fj_get(doc, "combine_mchid"), *otn = fj_get(doc, "combine_out_trade_no"),
                   *appid = fj_get(doc, "combine_appid");
     int rules_accept = fj_must_accept(doc, 1, cap);
-#ifdef FZ_TOLERATE_FINDINGS /* F4 (FINDINGS.md): raw U+FFFE/U+FFFF refused */
-    if (fj_raw_nonchar(data, n)) rules_accept = 0;
-#endif
     if (rules_accept && strcmp(mchid->str, FZ_MCHID) == 0 &&
         strcmp(otn->str, FZ_OTN) == 0 && (!req.combine_appid || strcmp(appid->str, FZ_APPID) == 0))
       FZ_CHECK(e == WXPAY_OK, "an answer the rules accept is accepted");

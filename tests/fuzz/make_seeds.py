@@ -213,6 +213,14 @@ v3_seeds = {
     "system_error_500": bytes([6]) + b'{"code":"SYSTEM_ERROR","message":"busy"}',
     "accepted_202": bytes([7]),
     "escaped_names": bytes([0]) + v3_doc([V3_SUB]).replace('"combine_appid"', '"combine\\u005fappid"').encode(),
+    # an empty trade_state: "" (the library may give its own "", not a pointer into the body)
+    "empty_trade_state": bytes([0]) + v3_doc([dict(V3_SUB, trade_state="")]).encode(),
+    # U+FFFE written as an escape: refused like its UTF-8 form (finding F4)
+    "escaped_uFFFE_refused": bytes([0]) + v3_doc([dict(V3_SUB, attach="x")]).replace(
+        '"attach": "x"', '"attach": "\\ufffe"').encode(),
+    # escaped spellings of optional names (finding F3: read as those members)
+    "escaped_optional_names": bytes([0]) + v3_doc([V3_SUB]).replace('"transaction_id"', '"transaction\\u005fid"')
+    .replace('"total_amount"', '"total\\u005famount"').encode(),
 }
 for name, data in v3_seeds.items():
     write("v3query", name, data)
