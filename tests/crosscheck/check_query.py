@@ -38,7 +38,8 @@ docs/v3/combine-transactions/out-trade-no/{combine_out_trade_no}.yaml):
     openssl command, and `openssl dgst -sha256 -verify` for a sample;
   * signed 200 answers (the Node SDK's Rsa.sign() over
     Formatter.response(), or `openssl dgst -sign` without Node) must be
-    accepted by wxpay_v3_query_parse() (op Q) with every member read back;
+    accepted by wxpay_v3_query_parse() (op Q) with every member read back,
+    also when member names are written with \\u escapes;
     copies with a member's value, a nested amount, a transaction_id or the
     Wechatpay-Signature changed must be refused with SIGNATURE.
 
@@ -470,11 +471,15 @@ def main():
             body = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) if r < 0.5 else
                     json.dumps(doc, ensure_ascii=True) if r < 0.8 else
                     json.dumps(doc, ensure_ascii=False, indent=rng.choice([1, 2, "\t"]))).encode()
+            escaped = rng.random() < 0.15  # names any JSON writer may escape (RFC 8259 section 7)
+            if escaped:
+                for name in (b"transaction_id", b"total_amount", b"out_trade_no", b"combine_appid"):
+                    body = body.replace(b'"' + name + b'"', b'"' + name.replace(b"_", b"\\u005f", 1) + b'"')
             ts = now0 + rng.randint(-10 ** 6, 10 ** 6)
             pubmode = rng.random() < 0.25
             order = [appid, mchid, otn, doc.get("combine_payer_info", {}).get("openid", ""),
                      doc.get("scene_info", {}).get("device_id", ""), "", "", 0, len(subs)]
-            v3_answers.append({"doc": doc, "body": body, "ts": str(ts), "now": ts + rng.randint(-300, 300),
+            v3_answers.append({"doc": doc, "body": body, "escaped": escaped, "ts": str(ts), "now": ts + rng.randint(-300, 300),
                                "nonce": "".join(rng.choice(ALNUM) for _ in range(32)),
                                "serial": check_v3.PUB_KEY_ID if pubmode else pserial,
                                "key": K("pubmode.key") if pubmode else K("platform.key"),
@@ -654,6 +659,8 @@ def main():
                 fam, want0 = "v3_query_parse_refuses_answers_nested_past_16", "JSON"
             else:
                 want0 = "OK"
+                if a["escaped"]:
+                    fam = "v3_query_parse_reads_escaped_member_names"
             cases.append((fam, a, h, a["body"], want0))
             doc = a["doc"]
 
