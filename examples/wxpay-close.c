@@ -1079,7 +1079,8 @@ static void cli_log(void *user, wxpay_log_id id, int attempt, const char *detail
     }
   }
   if (!g_log.verbose) return;
-  fprintf(stderr, PROG ": attempt %d: %s ", attempt, log_text(id));
+  fprintf(stderr, PROG ": attempt %d: %s ", attempt,
+          id == WXPAY_LOG_ATTEMPT && g_log.v3 && g_log.in_query ? "GET" : log_text(id));
   put_safe(stderr, detail);
   fputc('\n', stderr);
 }

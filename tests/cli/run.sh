@@ -1555,6 +1555,18 @@ x s_untrusted_paid "$CLI" --appid $APPID --mchid $MCHID --order SU2 --sub 190000
 jexpect settle_v2_paid_close_stands_when_its_query_cannot_be_trusted 3 'd["outcome"] == "paid" and d["error"] is None' \
   'd["settlement"]["state"] == "unsettled" and d["settlement"]["error"] is not None and d["settlement"]["sub_orders"] is None' \
   '"the query that followed failed" in d["message"]'
+for t in curl mbedtls; do
+  if ! has_transport $t || [ -z "$HTTPS" ]; then
+    skip "settle_v2_over_https_with_${t}" "$t not built in or no test certificates"
+    continue
+  fi
+  addorder "SH_$t" paid "" "$(paidsubs "SH_$t")"
+  x "sh_$t" "$CLI" --appid $APPID --mchid $MCHID --order "SH_$t" --sub "1900009001:SH_${t}_A" \
+    --sub "1900009002:SH_${t}_B" --endpoint "https://localhost:$HTTPS/pay/closecombinedorder" \
+    --transport $t --cacert "$B/certs/ca.pem" --json
+  jexpect "settle_v2_over_https_with_${t}" 3 'd["settlement"]["state"] == "paid" and d["transport"] == "'$t'"' \
+    "[s['transaction_id'] for s in d['settlement']['sub_orders']] == ['$TX1', '$TX2']"
+done
 before=$(reqs)
 x s_dry "$CLI" $(W SP1) --endpoint "$E" --dry-run --nonce abc
 if [ $rc -eq 0 ] && [ "$(reqs)" = "$before" ] && grep -q '^<xml><combine_appid>' "$B/s_dry.out"; then
@@ -1591,6 +1603,12 @@ if [ -n "$V3_OK" ]; then
     pass v3_query_dry_run_is_a_get_without_body_or_content_type
   else
     fail v3_query_dry_run_is_a_get_without_body_or_content_type "exit $rc: $(peek "$B/v3q_dry.out")"
+  fi
+  x v3q_verbose "$CLI" $(V3Q V3QP1) --endpoint "$BASE" --verbose
+  if [ $rc -eq 0 ] && grep -q "attempt 1: GET $BASE/v3/combine-transactions/out-trade-no/V3QP1\$" "$B/v3q_verbose.err"; then
+    pass v3_query_verbose_logs_a_get
+  else
+    fail v3_query_verbose_logs_a_get "exit $rc: $(peek "$B/v3q_verbose.err")"
   fi
   x v3qu_qep "$CLI" $(V3Q V3QU1) --endpoint "$BASE" --query-endpoint "$EQ"
   usage v3_query_usage_query_endpoint_refused "--query-endpoint is for --api v2"
