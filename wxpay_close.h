@@ -397,6 +397,8 @@ typedef struct wxpay_client {
                                      is unset; no backup when endpoint is set */
   int attempts;                   /* default 3 (at most 10) */
   unsigned retry_delay_ms;        /* default 1000, used when sleep is set */
+  unsigned settle_poll_ms;        /* settle's pause between queries while the
+                                     customer pays: default WXPAY_SETTLE_POLL_MS */
   unsigned connect_timeout_ms;    /* default 6000 */
   unsigned timeout_ms;            /* default 8000, whole exchange */
   const char *user_agent;         /* default "wxpay_close.h/" WXPAY_VERSION */
@@ -717,7 +719,9 @@ WXPAY_DEF wxpay_err wxpay_query_build(const wxpay_client *client,
    in place (unknown members skipped, duplicates, bad amounts, nesting
    deeper than 16 and an order_num other than the list's length refused)
    into resp->order. Set resp->order.sub_orders and sub_order_cap first;
-   req is required (the echo is checked against it). */
+   req is required (the echo is checked against it). The strings are
+   decoded in place, so afterwards resp->answer.fields' sub_order_list
+   value is no longer the text received (the signature was checked before). */
 WXPAY_DEF wxpay_err wxpay_query_parse(const wxpay_client *client,
                                       const wxpay_query_req *req, char *body,
                                       size_t len, wxpay_query_resp *resp);
@@ -808,7 +812,7 @@ typedef enum wxpay_settlement {
 #ifndef WXPAY_SETTLE_POLLS
 #define WXPAY_SETTLE_POLLS 3
 #endif
-#define WXPAY_SETTLE_POLL_MS 5000
+#define WXPAY_SETTLE_POLL_MS 5000 /* unless client.settle_poll_ms says otherwise */
 
 /* wxpay_settle()'s work buffer: the closes use its first
    WXPAY_CLOSE_WORK_SIZE bytes, the queries the rest. */
@@ -4634,7 +4638,9 @@ static wxpay_err wxpay__settle(const wxpay__settler *m) {
       step = WXPAY__SETTLE_QUERY;
     } else if (step == WXPAY__SETTLE_WAIT) {
       polls++;
-      if (m->c->sleep) m->c->sleep(m->c->sleep_user, WXPAY_SETTLE_POLL_MS);
+      if (m->c->sleep)
+        m->c->sleep(m->c->sleep_user,
+                    m->c->settle_poll_ms ? m->c->settle_poll_ms : WXPAY_SETTLE_POLL_MS);
       step = WXPAY__SETTLE_QUERY;
     } else {
       const wxpay_order *order;

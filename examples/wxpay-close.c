@@ -975,23 +975,10 @@ static int load_key(const cli_opts *o) {
 
 /* >>callbacks: clock, sleep, log */
 
-/* The library pauses through one callback for two reasons: between the
-   attempts of one call (client.retry_delay_ms) and between settle's
-   queries while the customer pays (WXPAY_SETTLE_POLL_MS, 5000, a constant).
-   The tool hands the library a retry delay of CLI_RETRY_MARK ms, which no
-   poll asks for, and pauses for what the user chose for each: --retry-delay
-   and --poll-ms (default WXPAY_SETTLE_POLL_MS). */
-#define CLI_RETRY_MARK 1u
-typedef struct cli_pauses {
-  unsigned retry_ms, poll_ms;
-} cli_pauses;
-static cli_pauses g_pauses;
-
-static unsigned pause_ms(void *user, unsigned ms) {
-  const cli_pauses *p = (const cli_pauses *)user;
-  if (!p) return ms;
-  return ms == WXPAY_SETTLE_POLL_MS ? p->poll_ms : p->retry_ms;
-}
+/* The library pauses through client.sleep for as long as it asks:
+   client.retry_delay_ms between the attempts of one call (--retry-delay),
+   client.settle_poll_ms between settle's queries while the customer pays
+   (--poll-ms). */
 
 #ifdef _WIN32 /* no clock_gettime/nanosleep without winpthreads */
 static long long cli_clock(void *user) {
@@ -1001,7 +988,8 @@ static long long cli_clock(void *user) {
 }
 
 static void cli_sleep(void *user, unsigned ms) {
-  Sleep(pause_ms(user, ms));
+  (void)user;
+  Sleep(ms);
 }
 #else
 static long long cli_clock(void *user) {
@@ -1013,7 +1001,7 @@ static long long cli_clock(void *user) {
 
 static void cli_sleep(void *user, unsigned ms) {
   struct timespec ts;
-  ms = pause_ms(user, ms);
+  (void)user;
   ts.tv_sec = (time_t)(ms / 1000u);
   ts.tv_nsec = (long)(ms % 1000u) * 1000000L;
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -1257,6 +1245,7 @@ typedef struct cli_settle {
   wxpay_err close_err;        /* why the last close's answer is not one
                                  (from the log), or WXPAY_OK */
   int closes, queries, found;
+  unsigned poll_ms;           /* the pause between polls (--poll-ms) */
   const wxpay_order *order;   /* the last query's order, when found */
 } cli_settle;
 
@@ -1396,7 +1385,7 @@ static void json_settlement(const cli_settle *st) {
   printf(",\"error\":");
   put_json_str_or_null(stdout, st->err == WXPAY_OK ? NULL : wxpay_err_name(st->err));
   printf(",\"closes\":%d,\"queries\":%d,\"poll_ms\":%u", st->closes, st->queries,
-         g_pauses.poll_ms);
+         st->poll_ms);
   if (st->found) {
     printf(",\"order_state\":\"%s\",\"combined\":", order_state(st->order));
     json_combined(st->order);
@@ -1828,10 +1817,8 @@ static void client_defaults(const cli_opts *o, wxpay_client *cli) {
   memset(cli, 0, sizeof *cli);
   cli->clock = cli_clock;
   cli->sleep = cli_sleep;
-  g_pauses.retry_ms = o->retry_delay_set ? o->retry_delay_ms : 1000;
-  g_pauses.poll_ms = o->poll_set ? o->poll_ms : WXPAY_SETTLE_POLL_MS;
-  cli->sleep_user = &g_pauses;
-  cli->retry_delay_ms = CLI_RETRY_MARK;
+  cli->retry_delay_ms = o->retry_delay_set ? o->retry_delay_ms : 1000;
+  cli->settle_poll_ms = o->poll_set ? o->poll_ms : WXPAY_SETTLE_POLL_MS;
   cli->attempts = o->attempts;
   if (o->timeout_set) {
     cli->timeout_ms = o->timeout_ms;
@@ -1991,6 +1978,7 @@ static int run_close(const cli_opts *o) {
     st.close_err = g_log.close_err; /* settle keeps the close's answer, not its error */
     st.closes = sres.closes;
     st.queries = sres.queries;
+    st.poll_ms = cli.settle_poll_ms;
     st.found = sres.query.found;
     st.order = &sres.query.order;
     memset(&sq, 0, sizeof sq);
@@ -2493,6 +2481,7 @@ static int run_close_v3(const cli_opts *o) {
     st.close_err = g_log.close_err; /* settle keeps the close's answer, not its error */
     st.closes = sres.closes;
     st.queries = sres.queries;
+    st.poll_ms = cli.settle_poll_ms;
     st.found = sres.query.found;
     st.order = &sres.query.order;
     memset(&sq, 0, sizeof sq);
