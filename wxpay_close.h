@@ -3108,6 +3108,8 @@ typedef struct wxpay__js {
   uint32_t kinds;   /* one bit per open level: object (1) or array (0) */
   unsigned depth;   /* levels open */
   int after;        /* a value ended at this level: ',' or its end is next */
+  int checked;      /* a first pass has checked the text: a string's end is
+                       all a later pass needs to find */
 } wxpay__js;
 
 static void wxpay__js_ws(wxpay__js *j) {
@@ -3133,10 +3135,27 @@ static int wxpay__js_hex4(const char *p) {
 static char *wxpay__js_string(wxpay__js *j, int decode) {
   char *start = j->b + j->i + 1;
   size_t w = ++j->i;
+  if (j->checked && !decode) { /* the closing quote: the one no backslash escapes */
+    while (j->i < j->n && j->b[j->i] != '"') j->i += j->b[j->i] == '\\' ? 2 : 1;
+    if (j->i >= j->n) return NULL; /* cannot be, once checked: the bound is no cost */
+    j->i++;
+    return start;
+  }
   while (j->i < j->n) {
     unsigned char c = (unsigned char)j->b[j->i];
     size_t k, len = 1;
     uint32_t cp;
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      /* a run of plain ASCII, most of any answer: stepped over in a tight
+         loop, and moved down only once an escape has shortened the text */
+      const size_t from = j->i;
+      do j->i++;
+      while (j->i < j->n && (c = (unsigned char)j->b[j->i]) >= 0x20 && c < 0x80 && c != '"' &&
+             c != '\\');
+      if (decode && w != from) memmove(j->b + w, j->b + from, j->i - from);
+      w += j->i - from;
+      continue;
+    }
     if (c == '"') {
       if (decode) j->b[w] = '\0';
       j->i++;
@@ -3328,7 +3347,7 @@ WXPAY__OWN_FRAME int wxpay__js_same_name(const char *a, size_t an, const char *b
 
 /* Steps over one value of any kind, checking its syntax, its depth and
    that no object in it names a member twice. Each object's names are
-   sketched in 32 bits by (first byte, length): only a name whose bit is
+   sketched in 32 bits by (first byte, last byte, length): only a name whose bit is
    already set makes the object be walked again from its start, comparing
    names (a name with an escape is always compared, and sets every bit:
    its bytes are not its string). Returns 0 when bad, j->i at the bad byte (a duplicate: its name). */
@@ -3344,7 +3363,11 @@ static int wxpay__js_skip(wxpay__js *j) {
     if (t.key) {
       const int entered = t.type == '{' || t.type == '[';
       const unsigned level = j->depth - 1u - (unsigned)entered; /* the object's */
-      const unsigned bit = ((unsigned char)t.key[0] * 31u + (unsigned)t.key_len) & 31u;
+      /* first byte, last byte and length: names that share a prefix
+         (sub_mchid, sub_appid) or a length still mostly fall apart */
+      const unsigned last = t.key_len ? (unsigned char)t.key[t.key_len - 1] : 0u;
+      const unsigned bit =
+          ((unsigned char)t.key[0] * 31u + last * 7u + (unsigned)t.key_len) & 31u;
       const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
       if ((seen[level] >> bit & 1u) || escaped) {
         wxpay__js r; /* the object again, from its first member to this one */
@@ -3479,10 +3502,11 @@ enum { WXPAY__JK_ORDER_STR, WXPAY__JK_SUB_STR, WXPAY__JK_SUB_AMOUNT, WXPAY__JK_C
   X(AMOUNT, currency,             SUB_STR,    WXPAY__SS(currency), 0)
 #define WXPAY__OM_NAME(node, name, kind, arg, req) #name "\0"
 #define WXPAY__OM_ROW(node, name, kind, arg, req) \
-  {WXPAY__JN_##node, WXPAY__JK_##kind, (unsigned char)(req), (unsigned short)(arg)},
+  {WXPAY__JN_##node, WXPAY__JK_##kind, (unsigned char)(req), \
+   (unsigned char)(sizeof #name - 1), (unsigned short)(arg)},
 static const char wxpay__order_names[] = WXPAY__ORDER_MEMBERS(WXPAY__OM_NAME);
 static const struct wxpay__order_member {
-  unsigned char node, kind, required;
+  unsigned char node, kind, required, name_len;
   unsigned short arg; /* an offset into wxpay_order or the sub-order, or a node */
 } wxpay__order_members[] = {WXPAY__ORDER_MEMBERS(WXPAY__OM_ROW)};
 enum { WXPAY__OM_COUNT = sizeof wxpay__order_members / sizeof wxpay__order_members[0] };
@@ -3558,6 +3582,7 @@ static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, si
   j.kinds = 0;
   j.depth = 0;
   j.after = 0;
+  j.checked = 1;
   node[0] = WXPAY__JN_SUBS + 1; /* the document: one object */
   do {
     unsigned level, parent, k;
@@ -3595,8 +3620,8 @@ static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, si
          spelling of a known member is that member, not an unknown one */
       const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
       const char *name = wxpay__order_names;
-      for (k = 0; k < WXPAY__OM_COUNT; k++, name += wxpay__len(name) + 1) {
-        const size_t len = wxpay__len(name);
+      for (k = 0; k < WXPAY__OM_COUNT; name += wxpay__order_members[k++].name_len + 1) {
+        const size_t len = wxpay__order_members[k].name_len;
         if (wxpay__order_members[k].node == parent &&
             (escaped ? wxpay__js_same_name(name, len, t.key, t.key_len)
                      : len == t.key_len && wxpay__same(name, t.key, t.key_len))) {
