@@ -116,7 +116,8 @@ OPTIONS (define before including; the same in every file that includes it)
    WXPAY_V3_QUERY_WORK_SIZE wxpay_v3_query()'s, default 4096 + 640 *
                            WXPAY_V3_MAX_SUB_ORDERS (36096)
    WXPAY_SETTLE_POLLS      queries settle makes while a customer pays,
-                           WXPAY_SETTLE_POLL_MS (5000) apart, default 3
+                           client.settle_poll_ms (default 5000) apart,
+                           default 3
 
 TRANSPORT
 
