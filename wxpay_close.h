@@ -3372,12 +3372,13 @@ static int wxpay__js_skip(wxpay__js *j) {
       const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
       if ((seen[level] >> bit & 1u) || escaped) {
         wxpay__js r; /* the object again, from its first member to this one */
+        memset(&r, 0, sizeof r);
         r.b = j->b;
         r.n = j->n;
         r.i = open_at[level];
         r.kinds = 1;
         r.depth = 1;
-        r.after = 0;
+        r.checked = j->checked;
         while (wxpay__js_next(&r, &u) && u.key != t.key)
           if (u.key && r.depth - (unsigned)(u.type == '{' || u.type == '[') == 1 &&
               wxpay__js_same_name(u.key, u.key_len, t.key, t.key_len)) {
