@@ -3108,9 +3108,10 @@ typedef struct wxpay__js {
   size_t n, i;
   uint32_t kinds;   /* one bit per open level: object (1) or array (0) */
   unsigned depth;   /* levels open */
-  int after;        /* a value ended at this level: ',' or its end is next */
-  int checked;      /* a first pass has checked the text: a string's end is
-                       all a later pass needs to find */
+  unsigned char after;   /* a value ended at this level: ',' or its end is next */
+  unsigned char checked; /* a first pass has checked the text: a string's end
+                            is all a later pass needs to find (two bytes, not
+                            two ints: the query's stack is within 1 KiB) */
 } wxpay__js;
 
 static void wxpay__js_ws(wxpay__js *j) {
