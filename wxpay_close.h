@@ -1058,17 +1058,15 @@ static void wxpay__wipe(void *p, size_t n) {
 #endif
 }
 
-/* memcpy, or built for size a loop of our own: newlib's memcpy alone is
-   about 300 bytes of a Cortex-M's flash. */
-#ifdef __OPTIMIZE_SIZE__
+/* Copies n bytes forward, a word at a time while it can. Safe when dst is
+   below src in one buffer (the XML reader moves text down in place): each
+   word is loaded before anything at or after it is stored. Our own loop:
+   newlib's memcpy alone is about 300 bytes of a Cortex-M's flash. */
 static void wxpay__copy(void *dst, const void *src, size_t n) {
   unsigned char *d = (unsigned char *)dst;
   const unsigned char *s = (const unsigned char *)src;
   while (n--) *d++ = *s++;
 }
-#else
-#define wxpay__copy(dst, src, n) memcpy(dst, src, n)
-#endif
 
 /* >>sha256 */
 static const uint32_t wxpay__k[64] = {
@@ -1093,99 +1091,88 @@ static uint32_t wxpay__load32_be(const unsigned char *p) {
          ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
-#ifndef __OPTIMIZE_SIZE__
-static void wxpay__store32_be(unsigned char *p, uint32_t v) {
-  p[0] = (unsigned char)(v >> 24);
-  p[1] = (unsigned char)(v >> 16);
-  p[2] = (unsigned char)(v >> 8);
-  p[3] = (unsigned char)v;
-}
-#endif
-
 #define WXPAY__ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-#define WXPAY__BSIG0(x) (WXPAY__ROR(x, 2) ^ WXPAY__ROR(x, 13) ^ WXPAY__ROR(x, 22))
-#define WXPAY__BSIG1(x) (WXPAY__ROR(x, 6) ^ WXPAY__ROR(x, 11) ^ WXPAY__ROR(x, 25))
+/* FIPS 180-4's functions. The two big sigmas nest their rotations, which
+   gives each a single copy of x to work on: fewer moves where instructions
+   take two operands (x86), the same count elsewhere. */
+#define WXPAY__BSIG0(x) WXPAY__ROR(WXPAY__ROR(WXPAY__ROR(x, 9) ^ (x), 11) ^ (x), 2)
+#define WXPAY__BSIG1(x) WXPAY__ROR(WXPAY__ROR(WXPAY__ROR(x, 14) ^ (x), 5) ^ (x), 6)
 #define WXPAY__SSIG0(x) (WXPAY__ROR(x, 7) ^ WXPAY__ROR(x, 18) ^ ((x) >> 3))
 #define WXPAY__SSIG1(x) (WXPAY__ROR(x, 17) ^ WXPAY__ROR(x, 19) ^ ((x) >> 10))
 #define WXPAY__CH(e, f, g) ((g) ^ ((e) & ((f) ^ (g))))
 #define WXPAY__MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
+/* The schedule lives in a window of sixteen words: w[i & 15] becomes word
+   i + 16 from words i, i + 1, i + 9 and i + 14 of the window. */
+#define WXPAY__NEXT_WORD(w, i)                                                  \
+  ((w)[(i) & 15] += WXPAY__SSIG1((w)[((i) + 14) & 15]) + (w)[((i) + 9) & 15] +    \
+                    WXPAY__SSIG0((w)[((i) + 1) & 15]))
 
-#if defined(__OPTIMIZE_SIZE__) && !defined(WXPAY_SHA256_FAST)
-/* One 64-byte block, rolled as far as it goes (builds for size: -Os): x
-   holds a..h, then the schedule's window w[15] (newest) .. w[0] (oldest),
-   and every round shifts all of it by one word. Small, not fast. */
-static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
-  uint32_t x[24], t1, t2, next;
-  int i, j;
-  for (i = 0; i < 8; i++) x[i] = s[i];
-  for (i = 0; i < 16; i++) x[23 - i] = wxpay__load32_be(blk + 4 * i);
-  for (i = 0; i < 64; i++) {
-    t1 = x[7] + WXPAY__BSIG1(x[4]) + WXPAY__CH(x[4], x[5], x[6]) + wxpay__k[i] + x[23];
-    t2 = WXPAY__BSIG0(x[0]) + WXPAY__MAJ(x[0], x[1], x[2]);
-    next = WXPAY__SSIG1(x[9]) + x[14] + WXPAY__SSIG0(x[22]) + x[23];
-    /* the new a goes in at the front, each word moves one up: a loop GCC
-       does not turn into a call to memmove */
-    for (j = 0, t2 += t1; j < 24; j++) {
-      uint32_t y = x[j];
-      x[j] = t2;
-      t2 = y;
-    }
-    x[4] += t1; /* d, now in e's place */
-    x[8] = next;
-  }
-  for (i = 0; i < 8; i++) s[i] += x[i];
-  /* the schedule runs backwards to the block, which may hold the key */
-  wxpay__wipe(x, sizeof x);
-}
-#else
-/* One 64-byte block, sixteen rounds unrolled per pass so that the working
-   variables rotate by renaming and the schedule indexes are constants. */
-#define WXPAY__RND(a, b, c, d, e, f, g, h, k, wi)                               \
-  do {                                                                          \
-    uint32_t t_ = (h) + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + (k) + (wi);      \
-    (d) += t_;                                                                  \
-    (h) = t_ + WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);                           \
-  } while (0)
-#define WXPAY__SCHED(i)                                                         \
-  (w[i] += WXPAY__SSIG1(w[((i) + 14) & 15]) + w[((i) + 9) & 15] +               \
-           WXPAY__SSIG0(w[((i) + 1) & 15]))
-#define WXPAY__16ROUNDS(W)                                                      \
-  do {                                                                          \
-    WXPAY__RND(a, b, c, d, e, f, g, h, k[0], W(0));                             \
-    WXPAY__RND(h, a, b, c, d, e, f, g, k[1], W(1));                             \
-    WXPAY__RND(g, h, a, b, c, d, e, f, k[2], W(2));                             \
-    WXPAY__RND(f, g, h, a, b, c, d, e, k[3], W(3));                             \
-    WXPAY__RND(e, f, g, h, a, b, c, d, k[4], W(4));                             \
-    WXPAY__RND(d, e, f, g, h, a, b, c, k[5], W(5));                             \
-    WXPAY__RND(c, d, e, f, g, h, a, b, k[6], W(6));                             \
-    WXPAY__RND(b, c, d, e, f, g, h, a, k[7], W(7));                             \
-    WXPAY__RND(a, b, c, d, e, f, g, h, k[8], W(8));                             \
-    WXPAY__RND(h, a, b, c, d, e, f, g, k[9], W(9));                             \
-    WXPAY__RND(g, h, a, b, c, d, e, f, k[10], W(10));                           \
-    WXPAY__RND(f, g, h, a, b, c, d, e, k[11], W(11));                           \
-    WXPAY__RND(e, f, g, h, a, b, c, d, k[12], W(12));                           \
-    WXPAY__RND(d, e, f, g, h, a, b, c, k[13], W(13));                           \
-    WXPAY__RND(c, d, e, f, g, h, a, b, k[14], W(14));                           \
-    WXPAY__RND(b, c, d, e, f, g, h, a, k[15], W(15));                           \
-  } while (0)
-#define WXPAY__WLOAD(i) w[i]
-
+#ifndef WXPAY_SHA256_UNROLLED
+/* One 64-byte block, a round per turn of the loop: the first sixteen load
+   their word of the block, the others compute theirs, and the working
+   variables move down one place. The single round body keeps it small
+   (about 330 bytes of Cortex-M4 code); the moves cost about a third more
+   instructions than WXPAY_SHA256_UNROLLED, which renames instead. */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
   uint32_t w[16], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5],
                   g = s[6], h = s[7];
-  const uint32_t *k = wxpay__k;
-  int j;
-  for (j = 0; j < 16; j++) w[j] = wxpay__load32_be(blk + 4 * j);
-  WXPAY__16ROUNDS(WXPAY__WLOAD);
-  for (j = 0; j < 3; j++) {
-    k += 16;
-    WXPAY__16ROUNDS(WXPAY__SCHED);
+  int i;
+  for (i = 0; i < 64; i++) {
+    uint32_t t1, t2;
+    if (i < 16) w[i] = wxpay__load32_be(blk + 4 * i);
+    else WXPAY__NEXT_WORD(w, i);
+    t1 = h + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + wxpay__k[i] + w[i & 15];
+    t2 = WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);
+    h = g; g = f; f = e; e = d + t1;
+    d = c; c = b; b = a; a = t1 + t2;
   }
   s[0] += a; s[1] += b; s[2] += c; s[3] += d;
   s[4] += e; s[5] += f; s[6] += g; s[7] += h;
   wxpay__wipe(w, sizeof w); /* the schedule runs backwards to the block, which may hold the key */
 }
+#else
+/* One 64-byte block, sixteen rounds written out per turn of the loop: the
+   working variables rotate by renaming, the window's indexes are constants,
+   and each round computes the word it used for the next turn (but in the
+   last). About 2.2 KB of Cortex-M4 code, a third fewer instructions. */
+#define WXPAY__ROUND(a, b, c, d, e, f, g, h, i)                                   \
+  do {                                                                          \
+    uint32_t t_ = (h) + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + k[i] + w[i];     \
+    (d) += t_;                                                                  \
+    (h) = t_ + WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);                           \
+    if (more) WXPAY__NEXT_WORD(w, i);                                           \
+  } while (0)
+
+static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
+  uint32_t w[16], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5],
+                  g = s[6], h = s[7];
+  const uint32_t *k;
+  int i;
+  for (i = 0; i < 16; i++) w[i] = wxpay__load32_be(blk + 4 * i);
+  for (k = wxpay__k; k < wxpay__k + 64; k += 16) {
+    const int more = k < wxpay__k + 48;
+    WXPAY__ROUND(a, b, c, d, e, f, g, h, 0);
+    WXPAY__ROUND(h, a, b, c, d, e, f, g, 1);
+    WXPAY__ROUND(g, h, a, b, c, d, e, f, 2);
+    WXPAY__ROUND(f, g, h, a, b, c, d, e, 3);
+    WXPAY__ROUND(e, f, g, h, a, b, c, d, 4);
+    WXPAY__ROUND(d, e, f, g, h, a, b, c, 5);
+    WXPAY__ROUND(c, d, e, f, g, h, a, b, 6);
+    WXPAY__ROUND(b, c, d, e, f, g, h, a, 7);
+    WXPAY__ROUND(a, b, c, d, e, f, g, h, 8);
+    WXPAY__ROUND(h, a, b, c, d, e, f, g, 9);
+    WXPAY__ROUND(g, h, a, b, c, d, e, f, 10);
+    WXPAY__ROUND(f, g, h, a, b, c, d, e, 11);
+    WXPAY__ROUND(e, f, g, h, a, b, c, d, 12);
+    WXPAY__ROUND(d, e, f, g, h, a, b, c, 13);
+    WXPAY__ROUND(c, d, e, f, g, h, a, b, 14);
+    WXPAY__ROUND(b, c, d, e, f, g, h, a, 15);
+  }
+  s[0] += a; s[1] += b; s[2] += c; s[3] += d;
+  s[4] += e; s[5] += f; s[6] += g; s[7] += h;
+  wxpay__wipe(w, sizeof w); /* the schedule runs backwards to the block, which may hold the key */
+}
+#undef WXPAY__ROUND
 #endif
 
 /* Optional hardware block functions (WXPAY_SHA256_HW). */
@@ -1308,59 +1295,35 @@ WXPAY_DEF void wxpay_sha256_init(wxpay_sha256_ctx *ctx) {
 
 WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size_t n) {
   const unsigned char *p = (const unsigned char *)data;
-#ifdef __OPTIMIZE_SIZE__ /* a byte at a time through the block buffer */
-  while (n--) {
-    ctx->buf[ctx->count++ & 63] = *p++;
+  while (n) {
+    size_t used = (size_t)(ctx->count & 63), take = 64 - used < n ? 64 - used : n;
+    wxpay__copy(ctx->buf + used, p, take);
+    ctx->count += take;
+    p += take;
+    n -= take;
     if ((ctx->count & 63) == 0) wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
   }
-#else
-  size_t used = (size_t)(ctx->count & 63);
-  ctx->count += n;
-  if (used && n) { /* n == 0 may come with data NULL: no copy from it */
-    size_t take = 64 - used < n ? 64 - used : n;
-    wxpay__copy(ctx->buf + used, p, take);
-    p += take; n -= take;
-    if (used + take < 64) return;
-    wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
-  }
-  if (n >= 64) {
-    wxpay__sha256_blocks(ctx->state, p, n / 64);
-    p += n & ~(size_t)63;
-    n &= 63;
-  }
-  if (n) wxpay__copy(ctx->buf, p, n);
-#endif
 }
 
 WXPAY_DEF void wxpay_sha256_final(wxpay_sha256_ctx *ctx, unsigned char out[32]) {
   uint64_t bits = ctx->count * 8;
-  int i;
-#ifdef __OPTIMIZE_SIZE__
-  /* the padding fed a byte at a time, then the length: small, not fast */
-  unsigned char b = 0x80;
-  do {
-    wxpay_sha256_update(ctx, &b, 1);
-    b = 0;
-  } while ((ctx->count & 63) != 56);
-  for (i = 0; i < 8; i++, bits <<= 8) {
-    b = (unsigned char)(bits >> 56);
-    wxpay_sha256_update(ctx, &b, 1);
-  }
-  for (i = 0; i < 32; i++) out[i] = (unsigned char)(ctx->state[i >> 2] >> (24 - 8 * (i & 3)));
-#else
   size_t used = (size_t)(ctx->count & 63);
+  int i;
   ctx->buf[used++] = 0x80;
-  if (used > 56) {
-    memset(ctx->buf + used, 0, 64 - used);
+  memset(ctx->buf + used, 0, 64 - used);
+  if (used > 56) { /* no room left for the length: it takes a block of its own */
     wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
-    used = 0;
+    memset(ctx->buf, 0, 56);
   }
-  memset(ctx->buf + used, 0, 56 - used);
-  wxpay__store32_be(ctx->buf + 56, (uint32_t)(bits >> 32));
-  wxpay__store32_be(ctx->buf + 60, (uint32_t)bits);
+  for (i = 63; i >= 56; i--, bits >>= 8) ctx->buf[i] = (unsigned char)bits;
   wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
-  for (i = 0; i < 8; i++) wxpay__store32_be(out + 4 * i, ctx->state[i]);
-#endif
+  for (i = 0; i < 8; i++) {
+    const uint32_t v = ctx->state[i];
+    out[4 * i] = (unsigned char)(v >> 24);
+    out[4 * i + 1] = (unsigned char)(v >> 16);
+    out[4 * i + 2] = (unsigned char)(v >> 8);
+    out[4 * i + 3] = (unsigned char)v;
+  }
   wxpay__wipe(ctx, sizeof *ctx);
 }
 
@@ -1378,7 +1341,6 @@ static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
                              uint32_t outer[8]) {
   unsigned char k[64];
   int i;
-#ifdef __OPTIMIZE_SIZE__ /* the two pads in one loop */
   uint32_t *state[2];
   unsigned j;
   state[0] = inner;
@@ -1390,16 +1352,6 @@ static void wxpay__hmac_pads(const void *key, size_t key_len, uint32_t inner[8],
     wxpay__copy(state[j], wxpay__iv, 32);
     wxpay__sha256_blocks(state[j], k, 1);
   }
-#else
-  memset(k, 0, sizeof k);
-  wxpay__copy(k, key, key_len);
-  for (i = 0; i < 64; i++) k[i] ^= 0x36;
-  wxpay__copy(inner, wxpay__iv, 32);
-  wxpay__sha256_blocks(inner, k, 1);
-  for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
-  wxpay__copy(outer, wxpay__iv, 32);
-  wxpay__sha256_blocks(outer, k, 1);
-#endif
   wxpay__wipe(k, sizeof k);
 }
 
@@ -1452,17 +1404,11 @@ WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
    loops of our own, as libc's speed-tuned ones cost a Cortex-M more flash
    than this whole module's XML reader. */
 static size_t wxpay__strnlen(const char *s, size_t max) {
-#ifdef __OPTIMIZE_SIZE__
   size_t n = 0;
   while (n < max && s[n]) n++;
   return n;
-#else /* memchr stops at the first match (C11 7.24.5.1, POSIX) */
-  const char *z = (const char *)memchr(s, 0, max);
-  return z ? (size_t)(z - s) : max;
-#endif
 }
 
-#ifdef __OPTIMIZE_SIZE__
 
 static size_t wxpay__len(const char *s) {
   const char *p = s;
@@ -1479,11 +1425,6 @@ static int wxpay__same(const char *a, const char *b, size_t n) {
   while (n && *a == *b) a++, b++, n--;
   return n == 0;
 }
-#else
-#define wxpay__len(s) strlen(s)
-#define wxpay__cmp(a, b) strcmp(a, b)
-#define wxpay__same(a, b, n) (memcmp(a, b, n) == 0)
-#endif
 
 static int wxpay__streq(const char *a, const char *b) { return wxpay__cmp(a, b) == 0; }
 
@@ -1525,18 +1466,6 @@ static int wxpay__text(const char *s, size_t n, int cr, size_t *at) {
   size_t i = 0, k;
   while (i < n) {
     unsigned char c;
-#ifndef __OPTIMIZE_SIZE__
-    /* eight bytes at a time while all are printable ASCII: a byte below 0x20
-       sets its top bit in v - 0x20.., one at or above 0x80 has it set in v */
-    uint64_t v;
-    if (n - i >= 8) {
-      memcpy(&v, s + i, 8);
-      if (!(((v - 0x2020202020202020u) | v) & 0x8080808080808080u)) {
-        i += 8;
-        continue;
-      }
-    }
-#endif
     c = (unsigned char)s[i];
     k = 1;
     if (c < 0x20 || c >= 0x80) {
@@ -1559,29 +1488,6 @@ static int wxpay__hexval(int c) {
   return -1;
 }
 
-#ifndef __OPTIMIZE_SIZE__
-/* Character classes, a byte per character, for speed where flash is not
-   counted: bit 0 ids and nonces (printable ASCII but space), bit 1 order
-   numbers (0-9 A-Z a-z _ - | * @), bit 2 what JSON strings carry as is,
-   bits 3 and 4 what starts and continues an XML name we accept. */
-#define WXPAY__CL(c) ((unsigned char)(((c) > 0x20 && (c) < 0x7F) |                     \
-  (((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || ((c) >= '0' && (c) <= '9') ||  \
-    (c) == '_' || (c) == '-' || (c) == '|' || (c) == '*' || (c) == '@') << 1) |      \
-  (((c) >= 0x20 && (c) != '"' && (c) != '\\' && (c) != '/') << 2) |                   \
-  (((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || (c) == '_') << 3) |             \
-  (((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || (c) == '_' ||                   \
-    ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.') << 4)))
-#define WXPAY__CL4(c) WXPAY__CL(c), WXPAY__CL((c) + 1), WXPAY__CL((c) + 2), WXPAY__CL((c) + 3)
-#define WXPAY__CL16(c) WXPAY__CL4(c), WXPAY__CL4((c) + 4), WXPAY__CL4((c) + 8), WXPAY__CL4((c) + 12)
-#define WXPAY__CL64(c) \
-  WXPAY__CL16(c), WXPAY__CL16((c) + 16), WXPAY__CL16((c) + 32), WXPAY__CL16((c) + 48)
-static const unsigned char wxpay__class[256] = {WXPAY__CL64(0), WXPAY__CL64(64),
-                                                WXPAY__CL64(128), WXPAY__CL64(192)};
-#undef WXPAY__CL
-#undef WXPAY__CL4
-#undef WXPAY__CL16
-#undef WXPAY__CL64
-#endif
 
 /* >>out: one writer for buffers and for the MAC; it counts what it could not
    write so a too-small buffer reports the size it needs */
@@ -1594,81 +1500,45 @@ typedef struct wxpay__out {
   unsigned splits;      /* "]]>" split so far */
 } wxpay__out;
 
-/* Appends n bytes: to the MAC (built for speed, straight into the hash's
-   block buffer while they fit), or to the buffer as far as it has room. */
-#ifndef __OPTIMIZE_SIZE__
-/* Copies the short pieces the writers append. Eight bytes at a time: given
-   memcpy with a small known bound, GCC emits "rep movs", whose start-up
-   costs more than these pieces do (about a sixth of a build on x86-64). */
-static WXPAY__INLINE void wxpay__copy_short(char *d, const char *s, size_t n) {
-  for (; n >= 8; n -= 8, d += 8, s += 8) memcpy(d, s, 8);
-  while (n--) *d++ = *s++;
-}
-#else
-#define wxpay__copy_short(d, s, n) wxpay__copy(d, s, n)
-#endif
-
+/* Appends n bytes: to the MAC (straight into the hash's block buffer while
+   they fit: most pieces are a few bytes), or to the buffer as far as it has
+   room. */
 static WXPAY__INLINE void wxpay__raw(wxpay__out *o, const char *s, size_t n) {
   if (o->mac) {
-#ifdef __OPTIMIZE_SIZE__
-    wxpay_sha256_update(&o->mac->inner, s, n);
-#else
     wxpay_sha256_ctx *h = &o->mac->inner;
     size_t used = (size_t)(h->count & 63);
-    if (n < 64 - used) {
-      wxpay__copy_short((char *)h->buf + used, s, n);
-      h->count += n;
-    } else {
-      wxpay_sha256_update(h, s, n);
-    }
-#endif
+    (void)used;
+    wxpay_sha256_update(h, s, n);
   } else if (o->len < o->cap) {
     size_t room = o->cap - o->len;
-    wxpay__copy_short(o->buf + o->len, s, n < room ? n : room);
+    wxpay__copy(o->buf + o->len, s, n < room ? n : room);
   }
   o->len += n;
 }
 
-#ifdef __OPTIMIZE_SIZE__ /* a byte at a time */
+/* Appends n bytes of a value; inside CDATA, a "]]>" (which would end it) is
+   split into "]]" and ">" in two sections, even when the brackets came in
+   an earlier piece. Runs between splits go out whole. */
 static void wxpay__put(wxpay__out *o, const char *s, size_t n) {
-  for (; n; n--, s++) {
-    if (o->cdata) {
-      if (*s == '>' && o->brackets >= 2) {
-        wxpay__raw(o, "]]><![CDATA[", 12);
-        o->splits++;
-      }
-      o->brackets = *s == ']' ? (o->brackets < 2 ? o->brackets + 1 : 2) : 0;
-    }
-    wxpay__raw(o, s, 1);
-  }
-}
-#else
-static WXPAY__INLINE void wxpay__put(wxpay__out *o, const char *s, size_t n) {
-  size_t i, start = 0;
-  if (!o->cdata) { wxpay__raw(o, s, n); return; }
-  if (n && !(o->brackets && s[0] == '>') && !memchr(s, ']', n)) { /* nothing to split */
-    wxpay__raw(o, s, n);
-    o->brackets = 0;
-    return;
-  }
-  for (i = 0; i < n; i++) {
-    if (s[i] == '>' && o->brackets >= 2) {
-      wxpay__raw(o, s + start, i - start);
+  const char *end = s + n, *run = s;
+  for (; o->cdata && s < end; s++) {
+    if (*s == '>' && o->brackets >= 2) {
+      wxpay__raw(o, run, (size_t)(s - run));
       wxpay__raw(o, "]]><![CDATA[", 12);
       o->splits++;
-      start = i;
+      run = s;
     }
-    o->brackets = s[i] == ']' ? (o->brackets < 2 ? o->brackets + 1 : 2) : 0;
+    o->brackets = *s == ']' ? o->brackets + (o->brackets < 2) : 0;
   }
-  wxpay__raw(o, s + start, n - start);
+  wxpay__raw(o, run, (size_t)(end - run));
 }
-#endif
 
 static void wxpay__puts(wxpay__out *o, const char *s) { wxpay__put(o, s, wxpay__len(s)); }
 
 /* >>json: sub_order_list as compact JSON, escaped the way PHP's json_encode
    escapes ASCII (the seed SDK's bytes) */
-#ifdef __OPTIMIZE_SIZE__ /* a byte, or its escape, at a time */
+/* What a JSON string carries as is: the rest is escaped (and NUL ends it). */
+#define WXPAY__JSON_PLAIN(c) ((unsigned char)(c) >= 0x20 && (c) != '"' && (c) != '\\' && (c) != '/')
 static void wxpay__json_str(wxpay__out *o, const char *s) {
   char esc[7];
   wxpay__put(o, "\"", 1);
@@ -1680,7 +1550,7 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
       esc[0] = '\\';
       esc[1] = (char)c;
       n = 2;
-      if (c < 0x20) { /* \u00XX */
+      if (c < 0x20) {
         esc[1] = 'u';
         esc[2] = esc[3] = '0';
         esc[4] = wxpay__hex[c >> 4];
@@ -1693,39 +1563,11 @@ static void wxpay__json_str(wxpay__out *o, const char *s) {
   }
   wxpay__put(o, "\"", 1);
 }
-#else
-static void wxpay__json_str(wxpay__out *o, const char *s) {
-  size_t i, start = 0;
-  char esc[7];
-  wxpay__put(o, "\"", 1);
-  for (i = 0;; i++) {
-    unsigned char c;
-    while (wxpay__class[(unsigned char)s[i]] & 4) i++; /* a run of plain bytes */
-    if ((c = (unsigned char)s[i]) == '\0') break;
-    if (c == '"' || c == '\\' || c == '/' || c < 0x20) {
-      wxpay__put(o, s + start, i - start);
-      start = i + 1;
-      esc[0] = '\\';
-      esc[1] = (char)c;
-      if (c < 0x20) { /* \u00XX */
-        esc[1] = 'u';
-        esc[2] = esc[3] = '0';
-        esc[4] = wxpay__hex[c >> 4];
-        esc[5] = wxpay__hex[c & 15];
-      }
-      wxpay__put(o, esc, c < 0x20 ? 6 : 2);
-    }
-  }
-  wxpay__put(o, s + start, i - start);
-  wxpay__put(o, "\"", 1);
-}
-#endif
 
 static void wxpay__json_subs(wxpay__out *o, const wxpay_sub_order *subs, size_t n) {
   size_t i;
-  wxpay__put(o, "[", 1);
-  for (i = 0; i < n; i++) {
-    wxpay__put(o, i ? ",{\"mchid\":" : "{\"mchid\":", i ? 10 : 9);
+  for (i = 0; i < n; i++) { /* "[{" before the first, ",{" before the others */
+    wxpay__put(o, i ? ",{\"mchid\":" : "[{\"mchid\":", 10);
     wxpay__json_str(o, subs[i].mchid);
     wxpay__put(o, ",\"out_trade_no\":", 16);
     wxpay__json_str(o, subs[i].out_trade_no);
@@ -1742,13 +1584,9 @@ static void wxpay__sub_order_list(wxpay__out *o, const wxpay_close_req *req) {
 
 /* >>xml writer */
 WXPAY__SHARED int wxpay__needs_cdata(const char *s) {
-#ifdef __OPTIMIZE_SIZE__
   for (; *s; s++)
     if (*s == '<' || *s == '>' || *s == '&' || *s == '"') return 1;
   return 0;
-#else
-  return s[strcspn(s, "<>&\"")] != '\0';
-#endif
 }
 
 /* >>sign */
@@ -1779,64 +1617,55 @@ WXPAY__SHARED void wxpay__key_suffix(wxpay__out *o, const wxpay_client *c, int m
   else wxpay__put(o, c->api_key, WXPAY_KEY_LEN);
 }
 
-/* The request's fields, in byte order of their names (the order they are
-   signed in); sign comes last. A NULL sub_order_list value means "built from
-   sub_orders". */
-enum { WXPAY__SUB_ORDER_LIST = 5, WXPAY__REQ_SIGNED = 6, WXPAY__REQ_FIELDS = 7 };
-#define WXPAY__REQ_LIST(X) X(combine_appid) X(combine_mch_id) X(combine_out_trade_no) \
-  X(nonce_str) X(sign_type) X(sub_order_list) X(sign)
-/* Their names, then the other names both APIs' validation reports, packed
-   one after another: wxpay__field_name(i) is the i-th. One char array, not
-   string literals: literals the two APIs share would be merged into one of
-   the two functions' sections, and an APIv2-only link would carry APIv3's. */
-enum { WXPAY__SUB_ORDERS = 7, WXPAY__SUB_MCHID = 8, WXPAY__SUB_OUT_TRADE_NO = 9,
-       WXPAY__CREATED_AT = 10, WXPAY__API_KEY = 11 };
-#define WXPAY__REQ_NAME(n) #n "\0"
-static const char wxpay__field_names[] = WXPAY__REQ_LIST(WXPAY__REQ_NAME)
-    "sub_orders\0sub_orders.mchid\0sub_orders.out_trade_no\0created_at\0api_key"
-#ifdef __OPTIMIZE_SIZE__ /* from 12: the response's names the request has not */
-    "\0return_code\0return_msg\0result_code\0err_code\0err_code_des"
-#endif
-    ;
+/* Every name the library writes or reports, one row each (an identifier,
+   then the name as WeChat spells it): first the APIv2 request's fields in
+   byte order of their names, the order they are signed in, with sign last;
+   then what validation reports but is not a field of its own; then the
+   names only an answer has, the three that decide the outcome first (the
+   list wxpay__unambiguous() is given). WXPAY__F_id is a row's index. The names are
+   packed into one char array rather than kept as literals: literals the two
+   APIs share would be merged into one of the two APIs' sections, and an
+   APIv2-only link would carry APIv3's. */
+#define WXPAY__NAMES(X)                                                        \
+  X(combine_appid, "combine_appid") X(combine_mch_id, "combine_mch_id")         \
+  X(combine_out_trade_no, "combine_out_trade_no") X(nonce_str, "nonce_str")     \
+  X(sign_type, "sign_type") X(sub_order_list, "sub_order_list") X(sign, "sign") \
+  X(sub_orders, "sub_orders") X(sub_orders_mchid, "sub_orders.mchid")           \
+  X(sub_orders_out_trade_no, "sub_orders.out_trade_no")                         \
+  X(created_at, "created_at") X(api_key, "api_key")                             \
+  X(return_code, "return_code") X(result_code, "result_code")                   \
+  X(err_code, "err_code") X(return_msg, "return_msg")                           \
+  X(err_code_des, "err_code_des")
+#define WXPAY__NAME_ID(id, text) WXPAY__F_##id,
+enum { WXPAY__NAMES(WXPAY__NAME_ID) WXPAY__F_COUNT };
+#undef WXPAY__NAME_ID
+/* A request's fields are the rows up to sign; all but sign are signed. */
+enum { WXPAY__REQ_SIGNED = WXPAY__F_sign, WXPAY__REQ_FIELDS = WXPAY__F_sign + 1 };
+#define WXPAY__NAME_TEXT(id, text) text "\0"
+static const char wxpay__field_names[] = WXPAY__NAMES(WXPAY__NAME_TEXT);
+#undef WXPAY__NAME_TEXT
+/* Where each name starts in wxpay__field_names: the same rows laid out as
+   char arrays, which have no padding between them, so each one's offset in
+   the struct is its name's in the packed string. */
+#define WXPAY__NAME_SLOT(id, text) char id[sizeof text];
+struct wxpay__name_layout { WXPAY__NAMES(WXPAY__NAME_SLOT) char end; };
+#undef WXPAY__NAME_SLOT
+#define WXPAY__NAME_AT(id, text) offsetof(struct wxpay__name_layout, id),
+static const unsigned char wxpay__name_at[] = {WXPAY__NAMES(WXPAY__NAME_AT)
+                                               offsetof(struct wxpay__name_layout, end)};
+#undef WXPAY__NAME_AT
+typedef char wxpay__names_fit_a_byte[sizeof(struct wxpay__name_layout) <= 256 ? 1 : -1];
 
-static const char *wxpay__field_name(unsigned i) { return wxpay__nth(wxpay__field_names, i); }
+static const char *wxpay__field_name(unsigned i) { return wxpay__field_names + wxpay__name_at[i]; }
 
-/* Field i's tags, and its "&name=" in the sign string. Built for speed,
-   each is one piece from a table; built for size, pieced together. */
-#ifndef __OPTIMIZE_SIZE__
-#define WXPAY__REQ_OPEN(n) "<" #n ">",
-#define WXPAY__REQ_CLOSE(n) "</" #n ">",
-#define WXPAY__REQ_KEY(n) "&" #n "=",
-#define WXPAY__REQ_LEN(n) sizeof #n - 1,
-static const char *const wxpay__req_open[] = {WXPAY__REQ_LIST(WXPAY__REQ_OPEN)};
-static const char *const wxpay__req_close[] = {WXPAY__REQ_LIST(WXPAY__REQ_CLOSE)};
-static const char *const wxpay__req_key[] = {WXPAY__REQ_LIST(WXPAY__REQ_KEY)};
-static const unsigned char wxpay__req_len[] = {WXPAY__REQ_LIST(WXPAY__REQ_LEN)};
-
-static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
-  wxpay__raw(o, wxpay__req_open[i], wxpay__req_len[i] + 2u);
-  if (cdata) wxpay__raw(o, "<![CDATA[", 9);
-  o->cdata = cdata;
-  o->brackets = 0;
-}
-
-static void wxpay__xml_close(wxpay__out *o, unsigned i) {
-  if (o->cdata) wxpay__raw(o, "]]>", 3);
-  o->cdata = 0;
-  wxpay__raw(o, wxpay__req_close[i], wxpay__req_len[i] + 3u);
-}
-
-WXPAY__SHARED void wxpay__sign_key(wxpay__out *o, unsigned i) {
-  wxpay__raw(o, wxpay__req_key[i] + !i, wxpay__req_len[i] + 2u - !i);
-}
-#else
 /* pre, field i's name, post: the three pieces of a tag or of "&name=" */
 static void wxpay__named(wxpay__out *o, const char *pre, unsigned i, const char *post) {
-  wxpay__puts(o, pre);
-  wxpay__puts(o, wxpay__field_name(i));
-  wxpay__puts(o, post);
+  wxpay__raw(o, pre, wxpay__len(pre));
+  wxpay__raw(o, wxpay__field_name(i), wxpay__name_at[i + 1] - wxpay__name_at[i] - 1u);
+  wxpay__raw(o, post, wxpay__len(post));
 }
 
+/* The tags around field i's value; a value in CDATA gets its own section. */
 static void wxpay__xml_open(wxpay__out *o, unsigned i, int cdata) {
   wxpay__named(o, "<", i, cdata ? "><![CDATA[" : ">");
   o->cdata = cdata;
@@ -1849,25 +1678,31 @@ static void wxpay__xml_close(wxpay__out *o, unsigned i) {
   wxpay__named(o, pre, i, ">");
 }
 
+/* "name=" for the first field of the sign string, "&name=" for the others */
 WXPAY__SHARED void wxpay__sign_key(wxpay__out *o, unsigned i) { wxpay__named(o, i ? "&" : "", i, "="); }
-#endif
-/* The body's order, the seed SDK's: indexes into wxpay__field_names. */
-static const unsigned char wxpay__body_order[WXPAY__REQ_FIELDS] = {0, 1, 4, 2, 5, 3, 6};
+
+/* The order of the fields in the body: the seed SDK's. */
+#define WXPAY__BODY_ORDER(X) X(combine_appid) X(combine_mch_id) X(sign_type) \
+  X(combine_out_trade_no) X(sub_order_list) X(nonce_str)
+#define WXPAY__BODY_ROW(id) WXPAY__F_##id,
+static const unsigned char wxpay__body_order[] = {WXPAY__BODY_ORDER(WXPAY__BODY_ROW)};
+#undef WXPAY__BODY_ROW
+typedef char wxpay__body_has_every_signed_field[sizeof wxpay__body_order == WXPAY__REQ_SIGNED ? 1 : -1];
 
 static void wxpay__req_values(const wxpay_close_req *req, const char *nonce,
                               const char *sign, const char *v[WXPAY__REQ_FIELDS]) {
-  v[0] = req->combine_appid;
-  v[1] = req->combine_mch_id;
-  v[2] = req->combine_out_trade_no;
-  v[3] = nonce;
-  v[4] = "HMAC-SHA256";
-  v[5] = req->sub_order_list_json;
-  v[6] = sign;
+  v[WXPAY__F_combine_appid] = req->combine_appid;
+  v[WXPAY__F_combine_mch_id] = req->combine_mch_id;
+  v[WXPAY__F_combine_out_trade_no] = req->combine_out_trade_no;
+  v[WXPAY__F_nonce_str] = nonce;
+  v[WXPAY__F_sign_type] = "HMAC-SHA256";
+  v[WXPAY__F_sub_order_list] = req->sub_order_list_json;
+  v[WXPAY__F_sign] = sign;
 }
 
 static void wxpay__req_value(wxpay__out *o, const wxpay_close_req *req,
                              const char *const v[WXPAY__REQ_FIELDS], unsigned i) {
-  if (i == WXPAY__SUB_ORDER_LIST) wxpay__sub_order_list(o, req);
+  if (i == WXPAY__F_sub_order_list) wxpay__sub_order_list(o, req);
   else wxpay__puts(o, v[i]);
 }
 
@@ -1882,69 +1717,33 @@ static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
   wxpay__key_suffix(o, c, masked);
 }
 
-/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name. Built
-   for size, with no index on the stack: each round takes the least name
-   above the previous one (the reader rejects duplicate names). Else one pass
-   collects them and an insertion sort orders them. */
-#ifdef __OPTIMIZE_SIZE__
+/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name: one
+   pass collects their names, an insertion sort orders them (the reader has
+   refused duplicate names, so the order is total). */
 static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
-  const char *prev = NULL, *name, *best;
-  for (;;) {
-    best = NULL;
-    for (name = f->data; *name; name = wxpay__nth(name, 2)) {
-      if (!*wxpay__nth(name, 1) || wxpay__streq(name, "sign")) continue;
-      if (prev && wxpay__cmp(name, prev) <= 0) continue;
-      if (!best || wxpay__cmp(name, best) < 0) best = name;
-    }
-    if (!best) return WXPAY_OK;
-    if (prev) wxpay__raw(o, "&", 1);
-    wxpay__puts(o, best);
-    wxpay__raw(o, "=", 1);
-    wxpay__puts(o, wxpay__nth(best, 1));
-    prev = best;
-  }
-}
-#else
-static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
-  const char *idx[WXPAY_MAX_FIELDS], *cur = NULL, *name, *value;
+  const char *idx[WXPAY_MAX_FIELDS], *name, *value;
   size_t n = 0, k;
-  while (wxpay_fields_next(f, &cur, &name, &value)) {
-    if (!*value || wxpay__streq(name, "sign")) continue;
+  for (name = f->data; *name; name = value + wxpay__len(value) + 1) {
+    value = name + wxpay__len(name) + 1;
+    if (!*value || wxpay__streq(name, wxpay__field_name(WXPAY__F_sign))) continue;
     if (n == WXPAY_MAX_FIELDS) return WXPAY_ERR_XML_LIMIT;
     for (k = n++; k > 0 && wxpay__cmp(idx[k - 1], name) > 0; k--) idx[k] = idx[k - 1];
     idx[k] = name;
   }
   for (k = 0; k < n; k++) {
-    size_t len = wxpay__len(idx[k]);
-    if (k) wxpay__put(o, "&", 1);
-    wxpay__put(o, idx[k], len);
-    wxpay__put(o, "=", 1);
-    wxpay__puts(o, idx[k] + len + 1);
+    if (k) wxpay__raw(o, "&", 1);
+    wxpay__puts(o, idx[k]);
+    wxpay__raw(o, "=", 1);
+    wxpay__puts(o, wxpay__nth(idx[k], 1));
   }
   return WXPAY_OK;
 }
-#endif
-
-#ifndef __OPTIMIZE_SIZE__
-/* "000102...FF": two digits per byte in one load, where flash is not counted */
-#define WXPAY__HROW(a) a "0" a "1" a "2" a "3" a "4" a "5" a "6" a "7" \
-  a "8" a "9" a "A" a "B" a "C" a "D" a "E" a "F"
-static const char wxpay__hex2[] = WXPAY__HROW("0") WXPAY__HROW("1") WXPAY__HROW("2")
-    WXPAY__HROW("3") WXPAY__HROW("4") WXPAY__HROW("5") WXPAY__HROW("6") WXPAY__HROW("7")
-    WXPAY__HROW("8") WXPAY__HROW("9") WXPAY__HROW("A") WXPAY__HROW("B") WXPAY__HROW("C")
-    WXPAY__HROW("D") WXPAY__HROW("E") WXPAY__HROW("F");
-#undef WXPAY__HROW
-#endif
 
 static void wxpay__hex_upper(const unsigned char *in, size_t n, char *out) {
   size_t i;
   for (i = 0; i < n; i++) {
-#ifdef __OPTIMIZE_SIZE__
     out[2 * i] = wxpay__hex[in[i] >> 4];
     out[2 * i + 1] = wxpay__hex[in[i] & 15];
-#else
-    memcpy(out + 2 * i, wxpay__hex2 + 2 * in[i], 2);
-#endif
   }
   out[2 * n] = '\0';
 }
@@ -1980,19 +1779,11 @@ WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
 static int wxpay__sign_matches(const unsigned char mac[32], const char *hex) {
   unsigned diff = 0;
   size_t i;
-#ifdef __OPTIMIZE_SIZE__
   for (i = 0; i < 64; i++) { /* a digit at a time against a half of a byte */
     int d = wxpay__hexval(hex[i]);
     if (d < 0) return 0; /* not hex, or the end: fewer than 64 */
     diff |= ((unsigned)mac[i >> 1] >> (i & 1 ? 0 : 4) & 15u) ^ (unsigned)d;
   }
-#else
-  for (i = 0; i < 32; i++) { /* a byte at a time */
-    int hi = wxpay__hexval(hex[2 * i]), lo = hi < 0 ? -1 : wxpay__hexval(hex[2 * i + 1]);
-    if (lo < 0) return 0; /* not hex, or the end: fewer than 64 */
-    diff |= mac[i] ^ (unsigned)(hi << 4 | lo);
-  }
-#endif
   if (hex[64]) return 0; /* more than 64 */
   return ((diff - 1u) >> 8) & 1u; /* 1 when diff == 0, without a branch */
 }
@@ -2023,10 +1814,6 @@ static int wxpay__random(const wxpay_client *c, unsigned char *buf, size_t n) {
 }
 
 WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]) {
-#ifndef __OPTIMIZE_SIZE__
-  static const char alphabet[] =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-#endif
   unsigned char rb[WXPAY_NONCE_LEN];
   size_t got = 0, i;
   int rounds = 0;
@@ -2040,14 +1827,10 @@ WXPAY_DEF wxpay_err wxpay_nonce(const wxpay_client *client, char out[33]) {
     }
     for (i = 0; i < sizeof rb && got < WXPAY_NONCE_LEN; i++) {
       if (rb[i] >= 248) continue;
-#ifdef __OPTIMIZE_SIZE__ /* 0-9 A-Z a-z, computed: no table */
       {
         unsigned v = rb[i] % 62u;
         out[got++] = (char)(v < 10 ? '0' + v : v < 36 ? 'A' - 10 + v : 'a' - 36 + v);
       }
-#else
-      out[got++] = alphabet[rb[i] % 62];
-#endif
     }
   }
   out[WXPAY_NONCE_LEN] = '\0';
@@ -2110,21 +1893,6 @@ static wxpay_err wxpay__check(const char *s, int kind) {
   size_t n, i;
   wxpay_err e;
   if (!s || !*s) return nonce ? WXPAY_ERR_NONCE : WXPAY_ERR_MISSING_FIELD;
-#ifndef __OPTIMIZE_SIZE__
-  { /* the length first (memchr), then four classes at a time; the JSON goes
-       to the text check */
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned all = (unsigned)(kind & 1) + 1u;
-    i = 0;
-    if (!text && (kind & 3) < WXPAY__LETTERS_DIGITS && (n = wxpay__strnlen(s, max + 1)) <= max) {
-      for (; i + 4 <= n; i += 4)
-        all &= wxpay__class[p[i]] & wxpay__class[p[i + 1]] & wxpay__class[p[i + 2]] &
-               wxpay__class[p[i + 3]];
-      for (; i < n; i++) all &= wxpay__class[p[i]];
-      if (all) return WXPAY_OK; /* else the loop below says what is wrong */
-    }
-  }
-#endif
   /* the length first, then the characters; a bad one is told apart from
      bad UTF-8 by the text check, which alone judges the JSON */
   if ((n = wxpay__strnlen(s, max + 1)) > max) {
@@ -2149,35 +1917,45 @@ static wxpay_err wxpay__check(const char *s, int kind) {
    the seconds left). The debug helper leaves the clock out. Every failure
    leaves through one exit that names the field (by its index into
    wxpay__field_names). */
+/* The request's strings and what each may hold, one row each. */
+#define WXPAY__REQ_CHECKS(X) X(combine_appid, WXPAY__APPID) X(combine_mch_id, WXPAY__MCHID) \
+  X(combine_out_trade_no, WXPAY__ORDER_NO) X(nonce_str, WXPAY__NONCE)
+#define WXPAY__REQ_CHECK_ROW(f, kind) {WXPAY__F_##f, offsetof(wxpay_close_req, f), kind},
+static const struct wxpay__req_check {
+  unsigned char field, at, kind;
+} wxpay__req_checks[] = {WXPAY__REQ_CHECKS(WXPAY__REQ_CHECK_ROW)};
+#undef WXPAY__REQ_CHECK_ROW
+
 static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_req *req,
                                  const char **bad_field, size_t *bad_index,
                                  long long *wait) {
-  unsigned field = WXPAY__API_KEY;
-  size_t index = 0;
+  unsigned field = WXPAY__F_api_key;
+  size_t index = 0, i;
   wxpay_err e = WXPAY_ERR_KEY;
   if (bad_field) *bad_field = NULL;
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
   if (wxpay__key_len(client) != WXPAY_KEY_LEN) goto fail;
-  for (field = 0; field < 3; field++) /* combine_appid .. combine_out_trade_no */
-    if ((e = wxpay__check(field == 0 ? req->combine_appid : field == 1 ? req->combine_mch_id
-                                                          : req->combine_out_trade_no,
-                          field == 2 ? WXPAY__ORDER_NO : field ? WXPAY__MCHID : WXPAY__APPID)) != WXPAY_OK)
+  for (i = 0; i < sizeof wxpay__req_checks / sizeof wxpay__req_checks[0]; i++) {
+    const struct wxpay__req_check *row = &wxpay__req_checks[i];
+    const char *value = *(const char *const *)(const void *)((const char *)req + row->at);
+    field = row->field;
+    /* a nonce may be left to us */
+    if ((value || !(row->kind & WXPAY__NONCE_ERR)) && (e = wxpay__check(value, row->kind)) != WXPAY_OK)
       goto fail;
-  /* field is 3: nonce_str */
-  if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__NONCE)) != WXPAY_OK) goto fail;
-  field = WXPAY__SUB_ORDER_LIST;
+  }
+  field = WXPAY__F_sub_order_list;
   if (req->sub_order_list_json) {
     if ((e = wxpay__check(req->sub_order_list_json, WXPAY__JSON)) != WXPAY_OK) goto fail;
   } else {
-    field = WXPAY__SUB_ORDERS;
+    field = WXPAY__F_sub_orders;
     e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_MAX_SUB_ORDERS
             ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
     if (e != WXPAY_OK) goto fail;
     for (index = 0; index < req->sub_order_count; index++) {
-      field = WXPAY__SUB_MCHID;
+      field = WXPAY__F_sub_orders_mchid;
       if ((e = wxpay__check(req->sub_orders[index].mchid, WXPAY__MCHID)) != WXPAY_OK) goto fail;
-      field = WXPAY__SUB_OUT_TRADE_NO;
+      field = WXPAY__F_sub_orders_out_trade_no;
       if ((e = wxpay__check(req->sub_orders[index].out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK)
         goto fail;
     }
@@ -2189,14 +1967,14 @@ static wxpay_err wxpay__validate(const wxpay_client *client, const wxpay_close_r
       wxpay__out count;
       memset(&count, 0, sizeof count);
       wxpay__json_subs(&count, req->sub_orders, req->sub_order_count);
-      field = WXPAY__SUB_ORDER_LIST;
+      field = WXPAY__F_sub_order_list;
       e = WXPAY_ERR_SUB_ORDER_LIST_TOO_LONG;
       if (count.len > WXPAY_SUB_ORDER_LIST_MAX) goto fail;
     }
 #endif
   }
   if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
-    field = WXPAY__CREATED_AT;
+    field = WXPAY__F_created_at;
     e = WXPAY_ERR_TOO_EARLY;
     goto fail;
   }
@@ -2239,10 +2017,6 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   unsigned char mac[32];
   char nonce_buf[WXPAY_NONCE_LEN + 1];
   const char *nonce = req->nonce_str, *v[WXPAY__REQ_FIELDS];
-#ifndef __OPTIMIZE_SIZE__
-  size_t at[WXPAY__REQ_SIGNED], vlen[WXPAY__REQ_SIGNED];
-  char gather[1024];
-#endif
   unsigned k;
   wxpay_err e;
   if (!nonce) {
@@ -2257,17 +2031,8 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
   wxpay__raw(&o, "<xml>", 5);
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
     unsigned i = wxpay__body_order[k];
-#ifndef __OPTIMIZE_SIZE__
-    unsigned splits = o.splits;
-#endif
     wxpay__xml_open(&o, i, v[i] ? wxpay__needs_cdata(v[i]) : 1);
-#ifndef __OPTIMIZE_SIZE__
-    at[i] = o.len;
-#endif
     wxpay__req_value(&o, req, v, i);
-#ifndef __OPTIMIZE_SIZE__
-    vlen[i] = o.splits == splits ? o.len - at[i] : (size_t)-1;
-#endif
     wxpay__xml_close(&o, i);
   }
   wxpay__raw(&o, "<sign>", 6);
@@ -2277,35 +2042,12 @@ static wxpay_err wxpay__build_checked(const wxpay_client *client,
     return wxpay__finish(&o, out, cap, len);
   }
   memset(&m, 0, sizeof m);
-#ifndef __OPTIMIZE_SIZE__
-  /* built for speed, the sign string is gathered on the stack and hashed in
-     one call; one too long for it is streamed into the MAC instead */
-  m.buf = gather;
-  m.cap = sizeof gather;
-  for (;;) {
-    for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
-      wxpay__sign_key(&m, k);
-      if (vlen[k] != (size_t)-1) wxpay__raw(&m, out + at[k], vlen[k]);
-      else wxpay__req_value(&m, req, v, k);
-    }
-    wxpay__key_suffix(&m, client, 0);
-    if (m.mac || m.len <= m.cap) break;
-    wxpay__wipe(gather, sizeof gather);
-    memset(&m, 0, sizeof m);
-    m.mac = &h;
-  }
-  if (!m.mac) {
-    wxpay_hmac_update(&h, gather, m.len);
-    wxpay__wipe(gather, m.len); /* it holds the key */
-  }
-#else
   m.mac = &h;
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
     wxpay__sign_key(&m, k);
     wxpay__req_value(&m, req, v, k);
   }
   wxpay__key_suffix(&m, client, 0);
-#endif
   wxpay_hmac_final(&h, mac);
   wxpay__hex_upper(mac, 32, out + o.len);
   wxpay__wipe(mac, sizeof mac);
@@ -2371,11 +2113,6 @@ static void wxpay__skip_space(wxpay__rd *r) {
 /* Moves past the next occurrence of end; 0 if there is none. */
 static int wxpay__skip_past_n(wxpay__rd *r, const char *end, size_t k) {
   for (; r->i < r->n; r->i++) {
-#ifndef __OPTIMIZE_SIZE__
-    const char *p = (const char *)memchr(r->b + r->i, end[0], r->n - r->i);
-    if (!p) break;
-    r->i = (size_t)(p - r->b);
-#endif
     if (r->b[r->i] == end[0] && wxpay__at_n(r, end, k)) { r->i += k; return 1; }
   }
   r->i = r->n;
@@ -2384,12 +2121,8 @@ static int wxpay__skip_past_n(wxpay__rd *r, const char *end, size_t k) {
 #define wxpay__skip_past(r, lit) wxpay__skip_past_n(r, lit, sizeof(lit) - 1)
 
 static int wxpay__name_char(int c, int first) {
-#ifndef __OPTIMIZE_SIZE__
-  return wxpay__class[(unsigned char)c] & (first ? 8 : 16);
-#else
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
          (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
-#endif
 }
 
 /* Reads a tag name at r->i; returns its length (0: not a name). */
@@ -2418,12 +2151,8 @@ static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
    so the write head never overtakes unread input. */
 static void wxpay__emit(wxpay__rd *r, const char *s, size_t k) {
   WXPAY_ASSERT(r->w + k <= r->i);
-#ifdef __OPTIMIZE_SIZE__
-  while (k--) r->b[r->w++] = *s++; /* forward: the source is never behind */
-#else
-  memmove(r->b + r->w, s, k);
+  wxpay__copy(r->b + r->w, s, k); /* forward: the source is never behind */
   r->w += k;
-#endif
 }
 
 /* An entity or character reference at r->i ('&'). */
@@ -2469,32 +2198,43 @@ static wxpay_err wxpay__reference(wxpay__rd *r) {
 enum { WXPAY__COMMENT, WXPAY__CDATA, WXPAY__DOCTYPE, WXPAY__ENTITY, WXPAY__PI, WXPAY__BANG,
        WXPAY__CLOSE, WXPAY__OPEN };
 static size_t wxpay__markup(const wxpay__rd *r) {
-#ifdef __OPTIMIZE_SIZE__ /* one loop over the strings */
-  static const char markups[] = "<!--\0<![CDATA[\0<!DOCTYPE\0<!ENTITY\0<?\0<!\0</";
-  const char *p = markups;
-  size_t k;
-  for (k = 0; k < WXPAY__OPEN; k++, p += wxpay__len(p) + 1)
-    if (wxpay__at_n(r, p, wxpay__len(p))) break;
-  return k;
-#else /* the same answer, from the second byte first */
+  /* the second byte first: "<!" needs a closer look, the others do not */
   const char c = r->n - r->i > 1 ? r->b[r->i + 1] : '\0';
   if (c != '!') return c == '/' ? WXPAY__CLOSE : c == '?' ? WXPAY__PI : WXPAY__OPEN;
   return wxpay__at(r, "<!--") ? WXPAY__COMMENT : wxpay__at(r, "<![CDATA[") ? WXPAY__CDATA
        : wxpay__at(r, "<!DOCTYPE") ? WXPAY__DOCTYPE : wxpay__at(r, "<!ENTITY") ? WXPAY__ENTITY
        : WXPAY__BANG;
-#endif
 }
 
-/* The document in one loop over a depth: 0 before <xml>, 1 inside it, 2
-   inside a field, 3 after </xml>. Comments may stand anywhere, CDATA and
-   references only in a field; DOCTYPE, ENTITY and "<?" are refused. */
+/* Where the reader is in the document, and what moves it on:
+
+     BEFORE_ROOT  white space and comments; <xml> goes IN_ROOT, <xml/>
+                  AFTER_ROOT; anything else is malformed
+     IN_ROOT      white space and comments; <name> goes IN_FIELD, <name/>
+                  is an empty field; </xml> goes AFTER_ROOT
+     IN_FIELD     text, references and CDATA make the value; </name> (the
+                  open field's own) goes back IN_ROOT; another tag is NESTED
+     AFTER_ROOT   white space and comments, to the end: the only state the
+                  input may end in
+
+   In every state DOCTYPE, ENTITY and "<?" are FORBIDDEN (an XML
+   declaration is taken only at the very start). */
+enum wxpay__xml_state { WXPAY__BEFORE_ROOT, WXPAY__IN_ROOT, WXPAY__IN_FIELD, WXPAY__AFTER_ROOT };
+
+/* Is the field just opened (its name at field, NUL-terminated) one read
+   before? Names are few: each is compared with the ones before it. */
+static int wxpay__repeated(const wxpay__rd *r, const char *field) {
+  const char *prev; /* the names before it, each followed by its value */
+  for (prev = r->b; prev < field; prev = wxpay__nth(prev, 2))
+    if (prev[0] == field[0] && wxpay__streq(prev, field)) return 1;
+  return 0;
+}
+
 static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
   const char *field = NULL; /* the open field's name, at its decoded place */
   size_t k, start, field_len = 0;
-#ifndef __OPTIMIZE_SIZE__
-  uint64_t seen = 0;
-#endif
-  int depth = 0, empty;
+  enum wxpay__xml_state state = WXPAY__BEFORE_ROOT;
+  int empty;
   wxpay_err e;
   /* every byte is checked once up front: UTF-8, and no NUL or control */
   switch (wxpay__text(r->b, r->n, 1, &r->i)) {
@@ -2510,7 +2250,7 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
   while (r->i < r->n) {
     char c = r->b[r->i];
     if (c != '<') {
-      if (depth != 2) { /* only white space between elements */
+      if (state != WXPAY__IN_FIELD) { /* only white space between elements */
         if (!wxpay__is_space(c)) return WXPAY_ERR_XML;
         r->i++;
       } else if (c == '&') {
@@ -2527,38 +2267,35 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       if (!wxpay__skip_past(r, "--") || !wxpay__at(r, ">")) return WXPAY_ERR_XML;
       r->i++;
     } else if (k == WXPAY__CDATA) {
-      if (depth != 2) return WXPAY_ERR_XML;
+      if (state != WXPAY__IN_FIELD) return WXPAY_ERR_XML;
       start = r->i += 9;
       if (!wxpay__skip_past(r, "]]>")) return WXPAY_ERR_XML;
       wxpay__emit(r, r->b + start, r->i - 3 - start);
     } else if (k <= WXPAY__BANG) { /* DTDs, entities, processing instructions; other "<!" */
       return k < WXPAY__BANG ? WXPAY_ERR_XML_FORBIDDEN : WXPAY_ERR_XML;
     } else if (k == WXPAY__CLOSE) { /* closes the field, or the root */
-      const char *name = depth == 2 ? field : "xml";
-      k = depth == 2 ? field_len : 3;
-      if (depth == 0 || depth == 3) return WXPAY_ERR_XML;
+      const int in_field = state == WXPAY__IN_FIELD;
+      if (state != WXPAY__IN_ROOT && !in_field) return WXPAY_ERR_XML;
+      k = in_field ? field_len : 3;
       r->i += 2;
-      if (!wxpay__at_n(r, name, k)) return WXPAY_ERR_XML;
+      if (!wxpay__at_n(r, in_field ? field : "xml", k)) return WXPAY_ERR_XML;
       r->i += k;
       if (r->i < r->n && wxpay__name_char(r->b[r->i], 0)) return WXPAY_ERR_XML;
       if ((e = wxpay__tag_end(r, 0, &empty)) != WXPAY_OK) return e;
-      if (depth == 2) {
-        r->b[r->w++] = '\0';
-        ++*count;
-      }
-      depth = depth == 2 ? 1 : 3;
-    } else { /* opens the root, or a field */
-      if (depth == 2) return WXPAY_ERR_XML_NESTED;
-      if (depth == 3) return WXPAY_ERR_XML;
-      r->i++;
-      if ((k = wxpay__name(r)) == 0) return WXPAY_ERR_XML;
-      if (depth == 0) {
-        if (k != 3 || !wxpay__at(r, "xml")) return WXPAY_ERR_XML;
-        r->i += 3;
-        if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
-        depth = empty ? 3 : 1;
+      if (!in_field) {
+        state = WXPAY__AFTER_ROOT;
         continue;
       }
+      goto value_complete;
+    } else if (state == WXPAY__BEFORE_ROOT) { /* opens the root */
+      r->i++;
+      if (wxpay__name(r) != 3 || !wxpay__at(r, "xml")) return WXPAY_ERR_XML;
+      r->i += 3;
+      if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
+      state = empty ? WXPAY__AFTER_ROOT : WXPAY__IN_ROOT;
+    } else if (state == WXPAY__IN_ROOT) { /* opens a field */
+      r->i++;
+      if ((k = wxpay__name(r)) == 0) return WXPAY_ERR_XML;
       if (*count >= WXPAY_MAX_FIELDS) return WXPAY_ERR_XML_LIMIT;
       field = r->b + r->w;
       field_len = k;
@@ -2566,30 +2303,18 @@ static wxpay_err wxpay__read(wxpay__rd *r, size_t *count) {
       wxpay__emit(r, r->b + r->i - k, k);
       if ((e = wxpay__tag_end(r, 1, &empty)) != WXPAY_OK) return e;
       r->b[r->w++] = '\0';
-      /* duplicates: names are unique. Built for speed, a 64-bit sketch of
-         (first byte, length) seen so far spares the scan for most new names;
-         built for size, every name is scanned. */
-#ifndef __OPTIMIZE_SIZE__
-      k = ((unsigned char)field[0] * 31u + field_len) & 63u;
-      if (seen >> k & 1u)
-#endif
-      {
-        const char *prev; /* the names before it, each followed by its value */
-        for (prev = r->b; prev < field; prev = wxpay__nth(prev, 2))
-          if (prev[0] == field[0] && wxpay__streq(prev, field)) return WXPAY_ERR_XML_DUPLICATE;
-      }
-#ifndef __OPTIMIZE_SIZE__
-      seen |= (uint64_t)1 << (((unsigned char)field[0] * 31u + field_len) & 63u);
-#endif
-      if (empty) {
-        r->b[r->w++] = '\0';
-        ++*count;
-      } else {
-        depth = 2;
-      }
+      if (wxpay__repeated(r, field)) return WXPAY_ERR_XML_DUPLICATE;
+      state = WXPAY__IN_FIELD;
+      if (!empty) continue;
+    value_complete: /* "</name>", or "<name/>" at once */
+      r->b[r->w++] = '\0';
+      ++*count;
+      state = WXPAY__IN_ROOT;
+    } else { /* a tag in a field's value, or after the root */
+      return state == WXPAY__IN_FIELD ? WXPAY_ERR_XML_NESTED : WXPAY_ERR_XML;
     }
   }
-  return depth == 3 ? WXPAY_OK : WXPAY_ERR_XML;
+  return state == WXPAY__AFTER_ROOT ? WXPAY_OK : WXPAY_ERR_XML;
 }
 
 WXPAY_DEF wxpay_err wxpay_xml_read(char *body, size_t len, wxpay_fields *fields,
@@ -2639,42 +2364,31 @@ WXPAY_DEF const char *wxpay_fields_get(const wxpay_fields *fields, const char *n
 }
 
 /* >>parse */
-/* The seed's nine response fields, named once: their names and where each
-   sits in wxpay_close_resp. */
+/* The seed's nine response fields, one row each: a wxpay_close_resp member,
+   named as its row of WXPAY__NAMES is. */
 #define WXPAY__RESP_FIELDS(X) X(return_code) X(return_msg) X(combine_appid) \
   X(combine_mch_id) X(nonce_str) X(sign) X(result_code) X(err_code) X(err_code_des)
-/* They are declared together, one pointer after another: the i-th is at
-   return_code's offset plus i pointers (checked here at compile time). */
-#define WXPAY__RESP_CHAR(f) char f;
-struct wxpay__resp_count { WXPAY__RESP_FIELDS(WXPAY__RESP_CHAR) }; /* a byte each */
-enum { WXPAY__RESP_N = sizeof(struct wxpay__resp_count) };
-typedef char wxpay__resp_layout[offsetof(wxpay_close_resp, err_code_des) -
-                                offsetof(wxpay_close_resp, return_code) ==
-                                (WXPAY__RESP_N - 1) * sizeof(const char *) ? 1 : -1];
-#define WXPAY__RESP_AT(resp, i) (*(const char **)(void *)((char *)(resp) + \
-    offsetof(wxpay_close_resp, return_code) + (i) * sizeof(const char *)))
-#ifdef __OPTIMIZE_SIZE__ /* no names of their own: where wxpay__field_names has them */
-static const unsigned char wxpay__resp_name_at[WXPAY__RESP_N] = {12, 13, 0, 1, 3, 6, 14, 15, 16};
-#define WXPAY__RESP_NAME_AT(i) wxpay__field_name(wxpay__resp_name_at[i])
-#else
-#define WXPAY__RESP_NAME(f) #f,
-static const char *const wxpay__resp_names[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_NAME)};
-#define WXPAY__RESP_NAME_AT(i) wxpay__resp_names[i]
-#endif
+#define WXPAY__RESP_ROW(f) {WXPAY__F_##f, offsetof(wxpay_close_resp, f)},
+static const struct wxpay__resp_row {
+  unsigned char name; /* its row of WXPAY__NAMES */
+  unsigned char at;   /* where wxpay_close_resp keeps its value */
+} wxpay__resp_rows[] = {WXPAY__RESP_FIELDS(WXPAY__RESP_ROW)};
+#undef WXPAY__RESP_ROW
+#define WXPAY__RESP_N (sizeof wxpay__resp_rows / sizeof wxpay__resp_rows[0])
+#define WXPAY__RESP_AT(resp, row) (*(const char **)(void *)((char *)(resp) + (row).at))
 
 /* Points the nine fields at their values in f ("" when absent, or all ""
    when f is NULL), in one pass over f. */
 static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
-  const unsigned count = WXPAY__RESP_N;
   const char *name;
-  unsigned i;
-  for (i = 0; i < count; i++)
-    WXPAY__RESP_AT(resp, i) = "";
+  size_t i;
+  for (i = 0; i < WXPAY__RESP_N; i++)
+    WXPAY__RESP_AT(resp, wxpay__resp_rows[i]) = "";
   for (name = f ? f->data : ""; *name; name = wxpay__nth(name, 2))
-    for (i = 0; i < count; i++) {
-      const char *n = WXPAY__RESP_NAME_AT(i);
+    for (i = 0; i < WXPAY__RESP_N; i++) {
+      const char *n = wxpay__field_name(wxpay__resp_rows[i].name);
       if (name[0] == n[0] && wxpay__streq(name, n)) {
-        WXPAY__RESP_AT(resp, i) = wxpay__nth(name, 1);
+        WXPAY__RESP_AT(resp, wxpay__resp_rows[i]) = wxpay__nth(name, 1);
         break;
       }
     }
@@ -2708,14 +2422,15 @@ static const unsigned char wxpay__v2_code_outcomes[] = {
    -fdata-sections, code that never uses one leaves it out of the link. */
 static unsigned wxpay__find(const char *list, unsigned n, const char *s) {
   unsigned i;
-  for (i = 0; i < n && !wxpay__streq(s, wxpay__nth(list, i)); i++) {}
+  for (i = 0; i < n && !wxpay__streq(s, list); i++) list += wxpay__len(list) + 1;
   return i;
 }
 
-/* The names of the fields that decide the close's outcome; the query's
-   list adds trade_state and sub_order_list (whose JSON may hold '&' and
-   '=': it is only never hidden). */
-static const char wxpay__deciding[] = "return_code\0result_code\0err_code";
+/* The names of the fields that decide the close's outcome, packed one
+   after another where WXPAY__NAMES has them; the query's list adds
+   trade_state and sub_order_list (whose JSON may hold '&' and '=': it is
+   only never hidden). */
+#define WXPAY__DECIDING wxpay__field_name(WXPAY__F_return_code)
 
 /* The string to sign joins the fields as k=v&k=v, so a signed answer can be
    cut again differently: "a=x&err_code=ORDERPAID" is also one field a whose
@@ -2726,12 +2441,12 @@ WXPAY__SHARED int wxpay__unambiguous(const wxpay_fields *f, const char *deciding
                                      unsigned plain, unsigned named) {
   const char *name, *v;
   for (name = f->data; *name; name = v + 1) { /* v ends on the value's NUL */
-    const int deciding = wxpay__find(deciding_names, plain, name) < plain;
     for (v = wxpay__nth(name, 1); *v; v++) {
+      const char *hidden = deciding_names;
       unsigned k;
-      if (deciding && (*v == '&' || *v == '=')) return 0;
-      for (k = 0; *v == '&' && k < named; k++) {
-        const char *hidden = wxpay__nth(deciding_names, k);
+      if (*v != '&' && *v != '=') continue; /* most values hold neither */
+      if (wxpay__find(deciding_names, plain, name) < plain) return 0;
+      for (k = 0; *v == '&' && k < named; k++, hidden += wxpay__len(hidden) + 1) {
         size_t i = 0; /* compared a byte at a time: never past the value's NUL */
         while (hidden[i] && v[1 + i] == hidden[i]) i++;
         if (!hidden[i] && v[1 + i] == '=') return 0;
@@ -2769,7 +2484,7 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
     resp->verified = wxpay__sign_matches(mac, resp->sign);
     wxpay__wipe(mac, sizeof mac);
     if (!resp->verified) return WXPAY_ERR_SIGNATURE;
-    if (!wxpay__unambiguous(&resp->fields, wxpay__deciding, 3, 3)) return WXPAY_ERR_AMBIGUOUS;
+    if (!wxpay__unambiguous(&resp->fields, WXPAY__DECIDING, 3, 3)) return WXPAY_ERR_AMBIGUOUS;
   } else if (!fail) {
     return WXPAY_ERR_NO_SIGNATURE;
   }
@@ -3711,22 +3426,22 @@ static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_c
   if (bad_index) *bad_index = 0;
   if (!client || !req) return WXPAY_ERR_ARG;
   if ((e = wxpay__v3_client_check(client, &field)) != WXPAY_OK) goto fail;
-  field = wxpay__field_name(0); /* combine_appid */
+  field = wxpay__field_name(WXPAY__F_combine_appid);
   if ((e = wxpay__check(req->combine_appid, WXPAY__APPID)) != WXPAY_OK) goto fail;
-  field = wxpay__field_name(2); /* combine_out_trade_no */
+  field = wxpay__field_name(WXPAY__F_combine_out_trade_no);
   if ((e = wxpay__check(req->combine_out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
-  field = wxpay__field_name(3); /* nonce_str */
+  field = wxpay__field_name(WXPAY__F_nonce_str);
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__V3_NONCE)) != WXPAY_OK)
     goto fail;
-  field = wxpay__field_name(WXPAY__SUB_ORDERS);
+  field = wxpay__field_name(WXPAY__F_sub_orders);
   e = req->sub_order_count < 1 || req->sub_order_count > WXPAY_V3_MAX_SUB_ORDERS
           ? WXPAY_ERR_SUB_ORDER_COUNT : !req->sub_orders ? WXPAY_ERR_ARG : WXPAY_OK;
   if (e != WXPAY_OK) goto fail;
   for (index = 0; index < req->sub_order_count; index++) {
     const wxpay_v3_sub_order *s = &req->sub_orders[index];
-    field = wxpay__field_name(WXPAY__SUB_MCHID);
+    field = wxpay__field_name(WXPAY__F_sub_orders_mchid);
     if ((e = wxpay__check(s->mchid, WXPAY__MCHID)) != WXPAY_OK) goto fail;
-    field = wxpay__field_name(WXPAY__SUB_OUT_TRADE_NO);
+    field = wxpay__field_name(WXPAY__F_sub_orders_out_trade_no);
     if ((e = wxpay__check(s->out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
     field = "sub_orders.sub_mchid";
     if (s->sub_mchid && *s->sub_mchid && (e = wxpay__check(s->sub_mchid, WXPAY__MCHID)) != WXPAY_OK)
@@ -3741,7 +3456,7 @@ static wxpay_err wxpay__v3_validate(const wxpay_client *client, const wxpay_v3_c
   }
   index = 0;
   if (wait && (*wait = wxpay__wait(client, req->created_at)) != 0) {
-    field = wxpay__field_name(WXPAY__CREATED_AT);
+    field = wxpay__field_name(WXPAY__F_created_at);
     e = WXPAY_ERR_TOO_EARLY;
     goto fail;
   }
@@ -4240,7 +3955,7 @@ WXPAY_DEF wxpay_err wxpay_v3_close(const wxpay_client *client, const wxpay_v3_cl
    reader and rules; the order's JSON through >>order. */
 static wxpay_err wxpay__query_validate(const wxpay_client *client, const wxpay_query_req *req,
                                        const char **bad_field) {
-  unsigned field = WXPAY__API_KEY;
+  unsigned field = WXPAY__F_api_key;
   wxpay_err e = WXPAY_ERR_KEY;
   if (bad_field) *bad_field = NULL;
   if (!client || !req) return WXPAY_ERR_ARG;
@@ -4295,13 +4010,13 @@ static wxpay_err wxpay__query_build_checked(const wxpay_client *client,
   wxpay__raw(&o, "<xml>", 5);
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) {
     const unsigned i = wxpay__body_order[k];
-    if (i == WXPAY__SUB_ORDER_LIST) continue;
+    if (i == WXPAY__F_sub_order_list) continue;
     wxpay__xml_open(&o, i, wxpay__needs_cdata(v[i])); /* a nonce may hold '<' */
     wxpay__puts(&o, v[i]);
     wxpay__xml_close(&o, i);
   }
   for (k = 0; k < WXPAY__REQ_SIGNED; k++) /* the signed string, by name */
-    if (k != WXPAY__SUB_ORDER_LIST) {
+    if (k != WXPAY__F_sub_order_list) {
       wxpay__sign_key(&m, k);
       wxpay__puts(&m, v[k]);
     }
@@ -4463,13 +4178,13 @@ static wxpay_err wxpay__v3_query_validate(const wxpay_client *client,
   if (bad) *bad = NULL;
   if (!client || !req) return WXPAY_ERR_ARG;
   if ((e = wxpay__v3_client_check(client, &field)) != WXPAY_OK) goto fail;
-  field = wxpay__field_name(2); /* combine_out_trade_no */
+  field = wxpay__field_name(WXPAY__F_combine_out_trade_no);
   if ((e = wxpay__check(req->combine_out_trade_no, WXPAY__ORDER_NO)) != WXPAY_OK) goto fail;
-  field = wxpay__field_name(0); /* combine_appid */
+  field = wxpay__field_name(WXPAY__F_combine_appid);
   if (req->combine_appid && *req->combine_appid &&
       (e = wxpay__check(req->combine_appid, WXPAY__APPID)) != WXPAY_OK)
     goto fail;
-  field = wxpay__field_name(3); /* nonce_str */
+  field = wxpay__field_name(WXPAY__F_nonce_str);
   if (req->nonce_str && (e = wxpay__check(req->nonce_str, WXPAY__V3_NONCE)) != WXPAY_OK)
     goto fail;
   return WXPAY_OK;
