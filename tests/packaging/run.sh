@@ -26,6 +26,31 @@ if command -v python3 > /dev/null 2>&1; then
   python3 $T/check.py "$ROOT" || true
 else skip packaging_manifests "python3 not installed"; fi
 
+# adapters/wxpay_http.h as its doc block and the README's adapter table say:
+# the header part is plain C99; the implementation wants POSIX.1-2001 and,
+# under a strict -std=c99 without _POSIX_C_SOURCE, stops at one #error that
+# names the define (not a cascade of implicit declarations)
+CC=${CC:-cc}
+STRICT="-std=c99 -pedantic -Werror -Wall -I."
+printf '#include "adapters/wxpay_http.h"\n' > "$B/http_decl.c"
+printf '#define WXPAY_CLOSE_IMPLEMENTATION\n#include "wxpay_close.h"\n#define WXPAY_HTTP_IMPLEMENTATION\n#include "adapters/wxpay_http.h"\n' > "$B/http_impl.c"
+# shellcheck disable=SC2086
+if $CC $STRICT -c "$B/http_decl.c" -o "$B/http_decl.o" > "$B/http_decl.log" 2>&1 &&
+   $CC $STRICT -D_POSIX_C_SOURCE=200809L -c "$B/http_decl.c" -o "$B/http_decl.o" >> "$B/http_decl.log" 2>&1; then
+  pass http_adapter_declarations_compile_under_strict_c99_with_and_without_posix_c_source
+else fail http_adapter_declarations_compile_under_strict_c99_with_and_without_posix_c_source "$(peek "$B/http_decl.log")"; fi
+# shellcheck disable=SC2086
+if $CC $STRICT -D_POSIX_C_SOURCE=200809L -c "$B/http_impl.c" -o "$B/http_impl.o" > "$B/http_posix.log" 2>&1; then
+  pass http_adapter_implementation_compiles_under_strict_c99_with_posix_c_source
+else fail http_adapter_implementation_compiles_under_strict_c99_with_posix_c_source "$(peek "$B/http_posix.log")"; fi
+# shellcheck disable=SC2086
+if $CC $STRICT -c "$B/http_impl.c" -o "$B/http_impl.o" > "$B/http_strict.log" 2>&1; then
+  fail http_adapter_without_posix_c_source_stops_at_one_error_naming_it "compiled: is the check still needed on this C library? (see wxpay_http.h)"
+elif [ "$(grep -c ' error: ' "$B/http_strict.log")" = 1 ] &&
+     grep -q '#error.*#define _POSIX_C_SOURCE 200809L before the first #include' "$B/http_strict.log"; then
+  pass http_adapter_without_posix_c_source_stops_at_one_error_naming_it
+else fail http_adapter_without_posix_c_source_stops_at_one_error_naming_it "$(peek "$B/http_strict.log")"; fi
+
 if ! command -v cmake > /dev/null 2>&1; then
   skip packaging_cmake "cmake not installed (apt-get install cmake)"
   exit 0
