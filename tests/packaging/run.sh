@@ -51,6 +51,49 @@ elif [ "$(grep -c ' error: ' "$B/http_strict.log")" = 1 ] &&
   pass http_adapter_without_posix_c_source_stops_at_one_error_naming_it
 else fail http_adapter_without_posix_c_source_stops_at_one_error_naming_it "$(peek "$B/http_strict.log")"; fi
 
+# make install's files (examples/install.sh, which `make install` runs after
+# building): the pkg-config file names both APIs and each adapter's library
+# (pkg-config has no optional libraries), and every file the installed docs
+# link to (a relative Markdown link) is installed beside them
+PREFIX=$ROOT/$B/prefix
+rm -rf "$PREFIX"
+if sh examples/install.sh "$PREFIX" > "$B/install.log" 2>&1; then
+  pc=$PREFIX/lib/pkgconfig/wxpay_close.pc
+  desc=$(sed -n 's/^Description: //p' "$pc")
+  case $desc in
+    *APIv2*APIv3*) ;;
+    *) desc_bad="no 'APIv2 and APIv3' in: $desc" ;;
+  esac
+  for w in query settle -lcurl -lmbedtls -lcrypto wxpay_openssl.h; do
+    case $desc in *"$w"*) ;; *) desc_bad="${desc_bad:-} no '$w' in the Description" ;; esac
+  done
+  if command -v pkg-config > /dev/null 2>&1 &&
+     ! PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --validate wxpay_close > "$B/pc.log" 2>&1; then
+    desc_bad="${desc_bad:-} pkg-config --validate: $(peek "$B/pc.log")"
+  fi
+  if [ -z "${desc_bad:-}" ]; then pass pkg_config_description_names_both_apis_and_every_adapter_library
+  else fail pkg_config_description_names_both_apis_and_every_adapter_library "$desc_bad"; fi
+
+  doc=$PREFIX/share/doc/wxpay_close
+  dangling=
+  for md in $(cd "$doc" && find . -name '*.md' | sort); do
+    dir=$(dirname "$md")
+    # relative link targets: ](path) or ](path#anchor), no scheme, no spaces
+    for t in $(grep -o '](\([A-Za-z0-9_./-]*\)\(#[A-Za-z0-9_-]*\)\{0,1\})' "$doc/$md" | sed 's/^](//; s/)$//; s/#.*//' | sort -u); do
+      [ -n "$t" ] || continue
+      [ -e "$doc/$dir/$t" ] || dangling="$dangling ${md#./}->$t"
+    done
+  done
+  n=$(cat "$doc/README.md" "$doc"/*/*.md 2>/dev/null | grep -c '](examples/README.md\|](../README.md')
+  if [ ! -f "$doc/README.md" ]; then fail installed_docs_link_only_to_installed_files "README.md not installed"
+  elif [ "$n" -lt 2 ]; then fail installed_docs_link_only_to_installed_files "the README/examples links this test is about are gone ($n)"
+  elif [ -z "$dangling" ]; then pass installed_docs_link_only_to_installed_files
+  else fail installed_docs_link_only_to_installed_files "not installed:$dangling"; fi
+else
+  fail pkg_config_description_names_both_apis_and_every_adapter_library "$(peek "$B/install.log")"
+  fail installed_docs_link_only_to_installed_files "$(peek "$B/install.log")"
+fi
+
 if ! command -v cmake > /dev/null 2>&1; then
   skip packaging_cmake "cmake not installed (apt-get install cmake)"
   exit 0
