@@ -79,6 +79,7 @@ if sh examples/install.sh "$PREFIX" > "$B/install.log" 2>&1; then
   for md in $(cd "$doc" && find . -name '*.md' | sort); do
     dir=$(dirname "$md")
     # relative link targets: ](path) or ](path#anchor), no scheme, no spaces
+    # shellcheck disable=SC2013 # the targets have no spaces, by the pattern
     for t in $(grep -o '](\([A-Za-z0-9_./-]*\)\(#[A-Za-z0-9_-]*\)\{0,1\})' "$doc/$md" | sed 's/^](//; s/)$//; s/#.*//' | sort -u); do
       [ -n "$t" ] || continue
       [ -e "$doc/$dir/$t" ] || dangling="$dangling ${md#./}->$t"
@@ -92,6 +93,33 @@ if sh examples/install.sh "$PREFIX" > "$B/install.log" 2>&1; then
 else
   fail pkg_config_description_names_both_apis_and_every_adapter_library "$(peek "$B/install.log")"
   fail installed_docs_link_only_to_installed_files "$(peek "$B/install.log")"
+fi
+
+# make readme-demo: the README's program, cut from README.md, built and run
+# against the emulator it starts (closed, then already closed); the
+# emulator's port is closed again when the target returns
+# shellcheck disable=SC2046 # pkg-config's answer is a list of flags
+if ! printf '#include <curl/curl.h>\nint main(void) { return (int)curl_global_init(0); }\n' |
+     $CC -x c - -o "$B/curl_probe" $(pkg-config --cflags --libs libcurl 2>/dev/null || echo -lcurl) > /dev/null 2>&1; then
+  skip make_readme_demo_runs_the_readme_program_against_the_emulator "libcurl not installed (Debian: libcurl4-openssl-dev)"
+elif ! command -v python3 > /dev/null 2>&1; then
+  skip make_readme_demo_runs_the_readme_program_against_the_emulator "python3 not installed"
+else
+  make -s --no-print-directory readme-demo CC="$CC" > "$B/readme_demo.out" 2>&1
+  rc=$?
+  port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9][0-9]*\)$/\1/p' "$B/readme_demo.out")
+  lines=$(grep -x -e 'closed' -e 'already closed' "$B/readme_demo.out" | tr '\n' '/')
+  if [ $rc -ne 0 ]; then
+    fail make_readme_demo_runs_the_readme_program_against_the_emulator "exit $rc: $(peek "$B/readme_demo.out")"
+  elif [ "$lines" != "closed/already closed/" ]; then
+    fail make_readme_demo_runs_the_readme_program_against_the_emulator "the program printed '$lines': $(peek "$B/readme_demo.out")"
+  elif ! grep -q "WXPAY_ENDPOINT=http://127.0.0.1:$port/pay/closecombinedorder " "$B/readme_demo.out"; then
+    fail make_readme_demo_runs_the_readme_program_against_the_emulator "no endpoint on port '$port' shown"
+  elif python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)' "$port" 2> /dev/null; then
+    fail make_readme_demo_runs_the_readme_program_against_the_emulator "the emulator still listens on $port"
+  else
+    pass make_readme_demo_runs_the_readme_program_against_the_emulator
+  fi
 fi
 
 if ! command -v cmake > /dev/null 2>&1; then
