@@ -122,6 +122,54 @@ else
   fi
 fi
 
+# the README's wrong-key example is what the tool prints: a socket-only
+# wxpay-close closes the README's order against the emulator with another
+# key; its sentence must be a line of the README's example as printed
+if ! command -v python3 > /dev/null 2>&1; then
+  skip readme_wrong_key_example_is_what_wxpay_close_prints "python3 not installed"
+elif ! make -s --no-print-directory -f examples/examples.mk WXPAY_CLI_CURL=0 WXPAY_CLI_MBEDTLS=0 \
+       WXPAY_CLI_OPENSSL=0 CC="$CC" BUILD=$B/cli "$B/cli/wxpay-close" > "$B/cli.log" 2>&1; then
+  fail readme_wrong_key_example_is_what_wxpay_close_prints "build: $(peek "$B/cli.log")"
+else
+  rm -f "$B/ports.json"
+  python3 tests/emulator/emulator.py --port-file "$B/ports.json" --lifetime 60 > /dev/null 2> "$B/emulator.log" &
+  emu=$!
+  # shellcheck disable=SC2064 # the pid is known now
+  trap "kill $emu 2> /dev/null" EXIT
+  i=0
+  while [ ! -s "$B/ports.json" ] && [ $i -lt 100 ] && kill -0 $emu 2> /dev/null; do i=$((i + 1)); sleep 0.1; done
+  port=$(sed -n 's/.*"http": *\([0-9][0-9]*\).*/\1/p' "$B/ports.json" 2> /dev/null)
+  WXPAY_API_KEY=00000000000000000000000000000000 "$B/cli/wxpay-close" --appid wx8888888888888888 \
+    --mchid 1900000109 --order 1217752501201407033233368018 --sub 1900009001:OD201708030001 \
+    --endpoint "http://127.0.0.1:$port/pay/closecombinedorder" > "$B/wrongkey.out" 2> "$B/wrongkey.err"
+  rc=$?
+  kill $emu 2> /dev/null
+  wait $emu 2> /dev/null
+  trap - EXIT
+  said=$(cat "$B/wrongkey.out")
+  if [ -z "$port" ]; then
+    fail readme_wrong_key_example_is_what_wxpay_close_prints "the emulator did not start: $(peek "$B/emulator.log")"
+  elif [ $rc -ne 5 ] || [ "$(wc -l < "$B/wrongkey.out")" != 1 ]; then
+    fail readme_wrong_key_example_is_what_wxpay_close_prints "exit $rc: $said $(peek "$B/wrongkey.err")"
+  elif grep -qxF "    $said" README.md && grep -qF 'WXPAY_API_KEY=00000000000000000000000000000000 wxpay-close' README.md; then
+    pass readme_wrong_key_example_is_what_wxpay_close_prints
+  else
+    fail readme_wrong_key_example_is_what_wxpay_close_prints "the tool printed '$said', not in README.md's example"
+  fi
+fi
+
+# the README's recipe by hand cuts the same program as the tests' marker
+recipe=$(grep -o "^    awk '/^\`\`\`c/ {f = 1; next} f \&\& /^\`\`\`/ {exit} f' README.md" README.md)
+if [ -z "$recipe" ]; then
+  fail readme_recipe_cuts_the_tested_program "no awk line in README.md's recipe"
+else
+  awk '/^```c/ {f = 1; next} f && /^```/ {exit} f' README.md > "$B/recipe.c"
+  awk -v m="readme_example -->" 'index($0, m) {f = 1; next} f && /^```c/ {next} f && /^```/ {exit} f' README.md > "$B/marker.c"
+  if [ -s "$B/marker.c" ] && cmp -s "$B/recipe.c" "$B/marker.c"; then
+    pass readme_recipe_cuts_the_tested_program
+  else fail readme_recipe_cuts_the_tested_program "the first C block of README.md is not the tested program"; fi
+fi
+
 if ! command -v cmake > /dev/null 2>&1; then
   skip packaging_cmake "cmake not installed (apt-get install cmake)"
   exit 0
