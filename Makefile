@@ -5,19 +5,22 @@ WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion \
            -Wshadow -Wstrict-prototypes -Werror
 BUILD   := build
 
-.PHONY: all help test demo check fuzz size bench mutate install clean
+.PHONY: all help test demo readme-demo check fuzz size bench mutate install clean
 
 all:            ## build the command-line tool and the examples
 	@$(MAKE) --no-print-directory -f examples/examples.mk all
 
 help:           ## list the targets
-	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*##/\t/'
+	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
 
 test:           ## unit tests, cross-checks, emulator, adapters, CLI (prints N passed, N failed)
 	@sh tests/run.sh
 
 demo: all       ## close an order against the bundled local emulator
 	@sh examples/demo.sh
+
+readme-demo:    ## build the README's program and run it against the bundled emulator
+	@CC="$(CC)" sh examples/readme_demo.sh
 
 check:          ## sanitizer and compiler matrix, big-endian run, static analysis
 	@sh tests/check.sh

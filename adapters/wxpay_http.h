@@ -11,8 +11,11 @@
    in *one* C file. Other files include it without the defines. The
    implementation uses POSIX sockets, poll() and clock_gettime(), which a
    strict -std=c99 build only declares when _POSIX_C_SOURCE (or _GNU_SOURCE,
-   _DEFAULT_SOURCE) is defined before the first system header; the header part
-   (types and prototypes) needs nothing beyond C99.
+   _DEFAULT_SOURCE) is defined before the first system header; without it
+   the implementation stops at an #error that says so (no other diagnostic),
+   and -std=gnu99 or a compiler's default mode needs nothing. The header part
+   (types and prototypes) needs nothing beyond C99, and WXPAY_HTTP_NO_POSIX
+   (below) needs no POSIX at all.
 
 WHAT IS IN IT
 
@@ -262,12 +265,26 @@ WXPAY_HTTP_DEF wxpay_net wxpay_socket_transport(void *user,
 #include <limits.h>
 
 #ifndef WXPAY_HTTP_NO_POSIX
+/* <unistd.h> first: its _POSIX_VERSION says which POSIX the C library
+   declares in this file. Under a strict -std=c99, glibc declares none of
+   getaddrinfo(), struct timespec or clock_gettime() unless a feature macro
+   came before the first system header, and this header cannot define one
+   that late (wxpay_close.h has included system headers already), nor
+   declare struct addrinfo itself (its layout is the C library's). So it
+   says what to do, once, instead of a cascade of implicit declarations. */
+#include <unistd.h>
+#if !defined(_POSIX_VERSION) || _POSIX_VERSION < 200112L
+#error "wxpay_http.h: the socket transport needs POSIX.1-2001 (getaddrinfo, clock_gettime), hidden by -std=c99: put #define _POSIX_C_SOURCE 200809L before the first #include of this file (or compile with -D_POSIX_C_SOURCE=200809L, or -std=gnu99), or define WXPAY_HTTP_NO_POSIX to leave the sockets out"
+#define WXPAY_HTTP_NO_POSIX /* the one message above, not a cascade */
+#endif
+#endif
+
+#ifndef WXPAY_HTTP_NO_POSIX
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <time.h>
-#include <unistd.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>

@@ -6,7 +6,9 @@
 #   DIR/include/wxpay_close/adapters/wxpay_*.h
 #   DIR/lib/pkgconfig/wxpay_close.pc     Cflags: -IDIR/include/wxpay_close
 #   DIR/bin/wxpay-close                  if build/wxpay-close exists
-#   DIR/share/doc/wxpay_close/           README.md, LICENSE, CHANGELOG.md
+#   DIR/share/doc/wxpay_close/           README.md, LICENSE, CHANGELOG.md,
+#                                        examples/README.md (the tool's page,
+#                                        which README.md links to)
 #
 # Sources keep their in-tree spelling: #include "wxpay_close.h" and
 # #include "adapters/wxpay_curl.h". DESTDIR is honoured (staged installs).
@@ -22,7 +24,8 @@ version=$(sed -n 's/^#define WXPAY_VERSION "\(.*\)"$/\1/p' wxpay_close.h)
 [ -n "$version" ] || { echo "install: no WXPAY_VERSION in wxpay_close.h" >&2; exit 1; }
 
 inc=$dest/include/wxpay_close
-install -d "$inc/adapters" "$dest/lib/pkgconfig" "$dest/share/doc/wxpay_close"
+doc=$dest/share/doc/wxpay_close
+install -d "$inc/adapters" "$dest/lib/pkgconfig" "$doc/examples"
 install -m 644 wxpay_close.h "$inc/wxpay_close.h"
 for h in adapters/*.h; do
   [ -f "$h" ] && install -m 644 "$h" "$inc/adapters/"
@@ -30,8 +33,9 @@ done
 sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$version|g" \
   examples/wxpay_close.pc.in > "$dest/lib/pkgconfig/wxpay_close.pc"
 chmod 644 "$dest/lib/pkgconfig/wxpay_close.pc"
-for f in README.md LICENSE CHANGELOG.md; do
-  [ -f "$f" ] && install -m 644 "$f" "$dest/share/doc/wxpay_close/"
+# the same layout as the tree, so README.md's relative links resolve
+for f in README.md LICENSE CHANGELOG.md examples/README.md; do
+  install -m 644 "$f" "$doc/$f"
 done
 echo "installed wxpay_close.h $version and its adapters under $inc"
 echo "pkg-config: PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags wxpay_close"
