@@ -1426,7 +1426,7 @@ static int wxpay__same(const char *a, const char *b, size_t n) {
   return n == 0;
 }
 
-static int wxpay__streq(const char *a, const char *b) { return wxpay__cmp(a, b) == 0; }
+#define wxpay__streq(a, b) (wxpay__cmp(a, b) == 0)
 
 /* The i-th of the NUL-separated strings packed in p. */
 static const char *wxpay__nth(const char *p, unsigned i) {
@@ -1717,26 +1717,39 @@ static void wxpay__req_sign_string(wxpay__out *o, const wxpay_client *c,
   wxpay__key_suffix(o, c, masked);
 }
 
-/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name: one
-   pass collects their names, an insertion sort orders them (the reader has
-   refused duplicate names, so the order is total). */
-static wxpay_err wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
-  const char *idx[WXPAY_MAX_FIELDS], *name, *value;
-  size_t n = 0, k;
-  for (name = f->data; *name; name = value + wxpay__len(value) + 1) {
-    value = name + wxpay__len(name) + 1;
-    if (!*value || wxpay__streq(name, wxpay__field_name(WXPAY__F_sign))) continue;
-    if (n == WXPAY_MAX_FIELDS) return WXPAY_ERR_XML_LIMIT;
-    for (k = n++; k > 0 && wxpay__cmp(idx[k - 1], name) > 0; k--) idx[k] = idx[k - 1];
-    idx[k] = name;
-  }
-  for (k = 0; k < n; k++) {
-    if (k) wxpay__raw(o, "&", 1);
-    wxpay__puts(o, idx[k]);
-    wxpay__raw(o, "=", 1);
-    wxpay__puts(o, wxpay__nth(idx[k], 1));
-  }
-  return WXPAY_OK;
+/* Feeds "k=v&..." over the non-empty fields but sign, sorted by name. Each
+   pass over the fields keeps, in order, the WXPAY__SORT_BATCH least names
+   after the last one written, then writes them: two passes for a real
+   answer (whose long values each pass walks), and an index small enough
+   for a Cortex-M0's stack. The reader has refused duplicate names: no two
+   compare equal. */
+#define WXPAY__SORT_BATCH 8
+static void wxpay__fields_sign_string(wxpay__out *o, const wxpay_fields *f) {
+  const char *batch[WXPAY__SORT_BATCH], *last = "", *name, *value; /* names are never empty */
+  size_t n, k;
+  do {
+    n = 0;
+    for (name = f->data; *name; name = value + wxpay__len(value) + 1) {
+      value = name + wxpay__len(name) + 1;
+      if (!*value || wxpay__cmp(name, last) <= 0 ||
+          wxpay__streq(name, wxpay__field_name(WXPAY__F_sign)))
+        continue;
+      /* an insertion; a full batch lets its greatest fall off the end */
+      for (k = n; k > 0 && wxpay__cmp(batch[k - 1], name) > 0; k--)
+        if (k < WXPAY__SORT_BATCH) batch[k] = batch[k - 1];
+      if (k < WXPAY__SORT_BATCH) {
+        batch[k] = name;
+        n += n < WXPAY__SORT_BATCH;
+      }
+    }
+    for (k = 0; k < n; k++) {
+      if (*last) wxpay__raw(o, "&", 1);
+      last = batch[k];
+      wxpay__puts(o, last);
+      wxpay__raw(o, "=", 1);
+      wxpay__puts(o, wxpay__nth(last, 1));
+    }
+  } while (n == WXPAY__SORT_BATCH);
 }
 
 static void wxpay__hex_upper(const unsigned char *in, size_t n, char *out) {
@@ -1756,10 +1769,10 @@ static wxpay_err wxpay__fields_mac(const wxpay_client *c, const wxpay_fields *f,
   if (e) return e;
   memset(&o, 0, sizeof o);
   o.mac = &h;
-  e = wxpay__fields_sign_string(&o, f);
+  wxpay__fields_sign_string(&o, f);
   wxpay__key_suffix(&o, c, 0);
   wxpay_hmac_final(&h, mac);
-  return e;
+  return WXPAY_OK;
 }
 
 WXPAY_DEF wxpay_err wxpay_sign_fields(const wxpay_client *client,
@@ -1849,13 +1862,11 @@ static long long wxpay__now(const wxpay_client *c) {
 }
 
 static long long wxpay__wait(const wxpay_client *client, long long created_at) {
-  long long now;
-  if (created_at <= 0) return 0;
-  now = wxpay__now(client);
-  if (now < 0) return 0;
-  if (created_at >= now) return WXPAY_MIN_CLOSE_DELAY; /* clock skew */
-  if (now - created_at >= WXPAY_MIN_CLOSE_DELAY) return 0;
-  return WXPAY_MIN_CLOSE_DELAY - (now - created_at);
+  long long now, age;
+  if (created_at <= 0 || (now = wxpay__now(client)) < 0) return 0;
+  age = now - created_at; /* none or less: the clocks disagree, so a full wait */
+  return age >= WXPAY_MIN_CLOSE_DELAY ? 0 : age <= 0 ? WXPAY_MIN_CLOSE_DELAY
+                                                     : WXPAY_MIN_CLOSE_DELAY - age;
 }
 
 WXPAY_DEF long long wxpay_close_wait_seconds(const wxpay_client *client,
@@ -2136,15 +2147,16 @@ static size_t wxpay__name(wxpay__rd *r) {
    *empty. Anything else is an attribute (NESTED) or malformed (XML). */
 static wxpay_err wxpay__tag_end(wxpay__rd *r, int allow_empty, int *empty) {
   size_t start = r->i;
+  char c;
   wxpay__skip_space(r);
-  *empty = allow_empty && wxpay__at(r, "/>");
-  if (*empty || wxpay__at(r, ">")) {
+  c = r->i < r->n ? r->b[r->i] : '\0';
+  *empty = allow_empty && c == '/' && wxpay__at(r, "/>");
+  if (*empty || c == '>') {
     r->i += 1 + (size_t)*empty;
     return WXPAY_OK;
   }
-  if (r->i > start && r->i < r->n && wxpay__name_char(r->b[r->i], 1))
-    return WXPAY_ERR_XML_NESTED; /* an attribute */
-  return WXPAY_ERR_XML;
+  return r->i > start && wxpay__name_char(c, 1) ? WXPAY_ERR_XML_NESTED /* an attribute */
+                                                : WXPAY_ERR_XML;
 }
 
 /* Appends decoded bytes; callers move the read head past their source first,
@@ -2377,14 +2389,20 @@ static const struct wxpay__resp_row {
 #define WXPAY__RESP_N (sizeof wxpay__resp_rows / sizeof wxpay__resp_rows[0])
 #define WXPAY__RESP_AT(resp, row) (*(const char **)(void *)((char *)(resp) + (row).at))
 
-/* Points the nine fields at their values in f ("" when absent, or all ""
-   when f is NULL), in one pass over f. */
+/* A response with nothing in it: the nine fields "", the rest zero. */
+static void wxpay__resp_clear(wxpay_close_resp *resp) {
+  size_t i;
+  memset(resp, 0, sizeof *resp);
+  for (i = 0; i < WXPAY__RESP_N; i++) WXPAY__RESP_AT(resp, wxpay__resp_rows[i]) = "";
+  resp->fields.data = "";
+}
+
+/* Points the nine fields of a cleared response at their values in f, in
+   one pass over f. */
 static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
   const char *name;
   size_t i;
-  for (i = 0; i < WXPAY__RESP_N; i++)
-    WXPAY__RESP_AT(resp, wxpay__resp_rows[i]) = "";
-  for (name = f ? f->data : ""; *name; name = wxpay__nth(name, 2))
+  for (name = f->data; *name; name = wxpay__nth(name, 2))
     for (i = 0; i < WXPAY__RESP_N; i++) {
       const char *n = wxpay__field_name(wxpay__resp_rows[i].name);
       if (name[0] == n[0] && wxpay__streq(name, n)) {
@@ -2392,12 +2410,6 @@ static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
         break;
       }
     }
-}
-
-static void wxpay__resp_clear(wxpay_close_resp *resp) {
-  memset(resp, 0, sizeof *resp);
-  wxpay__resp_fill(resp, NULL);
-  resp->fields.data = "";
 }
 
 /* The two values of return_code and result_code. */
