@@ -90,8 +90,9 @@ OPTIONS (define before including; the same in every file that includes it)
                            (saves the strings' flash on small targets)
    WXPAY_NO_OS             no default random source and no default clock
                            (bare metal: give the client its callbacks)
-   WXPAY_SHA256_FAST       the unrolled portable SHA-256 even when building
-                           for size (-Os picks the small rolled loop)
+   WXPAY_SHA256_FAST       the unrolled portable SHA-256: a third fewer
+                           instructions per block for about 1.9 KB more
+                           code (Cortex-M4); by default a rolled loop
    WXPAY_SHA256_HW         use the CPU's SHA-256 instructions where present:
                            x86 SHA extensions (GCC: checked at run time; clang:
                            when built with -msha -msse4.1) and ARMv8 SHA2 (when
@@ -1107,12 +1108,12 @@ static uint32_t wxpay__load32_be(const unsigned char *p) {
   ((w)[(i) & 15] += WXPAY__SSIG1((w)[((i) + 14) & 15]) + (w)[((i) + 9) & 15] +    \
                     WXPAY__SSIG0((w)[((i) + 1) & 15]))
 
-#ifndef WXPAY_SHA256_UNROLLED
+#ifndef WXPAY_SHA256_FAST
 /* One 64-byte block, a round per turn of the loop: the first sixteen load
    their word of the block, the others compute theirs, and the working
    variables move down one place. The single round body keeps it small
    (about 330 bytes of Cortex-M4 code); the moves cost about a third more
-   instructions than WXPAY_SHA256_UNROLLED, which renames instead. */
+   instructions than WXPAY_SHA256_FAST, which renames instead. */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
   uint32_t w[16], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5],
                   g = s[6], h = s[7];
@@ -1400,9 +1401,8 @@ WXPAY_DEF void wxpay_hmac_sha256(const void *key, size_t key_len,
 }
 
 /* >>util */
-/* String helpers: libc's where speed counts; built for size (-Os), small
-   loops of our own, as libc's speed-tuned ones cost a Cortex-M more flash
-   than this whole module's XML reader. */
+/* String helpers of our own: libc's speed-tuned ones cost a Cortex-M more
+   flash than this module's XML reader. */
 static size_t wxpay__strnlen(const char *s, size_t max) {
   size_t n = 0;
   while (n < max && s[n]) n++;
@@ -1647,14 +1647,16 @@ static const char wxpay__field_names[] = WXPAY__NAMES(WXPAY__NAME_TEXT);
 /* Where each name starts in wxpay__field_names: the same rows laid out as
    char arrays, which have no padding between them, so each one's offset in
    the struct is its name's in the packed string. */
-#define WXPAY__NAME_SLOT(id, text) char id[sizeof text];
+#define WXPAY__NAME_SLOT(id, text) char id[sizeof(text)];
 struct wxpay__name_layout { WXPAY__NAMES(WXPAY__NAME_SLOT) char end; };
 #undef WXPAY__NAME_SLOT
 #define WXPAY__NAME_AT(id, text) offsetof(struct wxpay__name_layout, id),
 static const unsigned char wxpay__name_at[] = {WXPAY__NAMES(WXPAY__NAME_AT)
                                                offsetof(struct wxpay__name_layout, end)};
 #undef WXPAY__NAME_AT
-typedef char wxpay__names_fit_a_byte[sizeof(struct wxpay__name_layout) <= 256 ? 1 : -1];
+/* no padding, as the offsets assume; and every offset fits a byte */
+typedef char wxpay__names_packed[sizeof(struct wxpay__name_layout) == sizeof wxpay__field_names &&
+                                 sizeof wxpay__field_names <= 256 ? 1 : -1];
 
 static const char *wxpay__field_name(unsigned i) { return wxpay__field_names + wxpay__name_at[i]; }
 
@@ -2016,10 +2018,9 @@ static wxpay_err wxpay__finish(wxpay__out *o, char *out, size_t cap, size_t *len
   return WXPAY_OK;
 }
 
-/* Writes the body, then signs it: the signed values are read back from where
-   the body holds them verbatim (a CDATA value whose "]]>" had to be split is
-   generated again), so nothing is built twice. Built for size, every value
-   is generated again. */
+/* Writes the body in the seed SDK's order, then signs the same values in
+   the order of their names, each written again straight into the MAC (the
+   sub-orders' JSON too): no copy of the sign string is kept anywhere. */
 static wxpay_err wxpay__build_checked(const wxpay_client *client,
                                       const wxpay_close_req *req, char *out,
                                       size_t cap, size_t *len) {
@@ -2642,6 +2643,33 @@ static wxpay_net wxpay__tries_send(wxpay__tries *t, wxpay_http_req *hreq,
   return net;
 }
 
+/* The retry rules of both APIs, in one place. After an attempt that got an
+   answer (e is what judging it said), another is made only while one is
+   left, and only for
+     - an HTTP status of 500 or more: the server's trouble;
+     - APIv3's SIGNTEST probe: WeChat's own, and closing or querying again
+       is harmless;
+     - a trusted answer that asks for it (asked: APIv2's SYSTEMERROR,
+       APIv3's SYSTEM_ERROR or a RETRY answered with a 5xx).
+   Any other answer that cannot be trusted ends the call: it is never
+   retried into a "success". An attempt that got no answer is tried again
+   by wxpay__tries_next(), on the backup host when wxpay__tries_send()
+   failed over. */
+static int wxpay__again(const wxpay__tries *t, int status, wxpay_err e, int asked) {
+  if (t->attempt >= t->attempts) return 0;
+  if (e == WXPAY_ERR_HTTP_STATUS) return status >= 500;
+  if (e == WXPAY_ERR_SIGNTEST) return 1;
+  return e == WXPAY_OK && asked;
+}
+
+/* The outcome when no attempt got an answer to judge: RETRY, unless the
+   answer was too large for the buffer or the service refused the request
+   with a 4xx (trying again later would not change either). */
+static wxpay_outcome wxpay__gave_up(const wxpay__tries *t, int status) {
+  return t->last == WXPAY_ERR_TOO_LARGE || (t->last == WXPAY_ERR_HTTP_STATUS && status < 500)
+             ? WXPAY_OUTCOME_NONE : WXPAY_OUTCOME_RETRY;
+}
+
 /* What an APIv2 exchange builds and how it judges the answer: the close's
    or the query's (a pointer each, so that a close-only program links none
    of the query). answer is the part of resp the close's rules fill. */
@@ -2696,38 +2724,36 @@ WXPAY__SHARED wxpay_err wxpay__v2_exchange(wxpay__tries *t, const void *req, wxp
     status = net == WXPAY_NET_OK ? hresp.status : 0;
     if (net == WXPAY_NET_TOO_LARGE) break;
     if (net != WXPAY_NET_OK) continue;
-    if (status != 200) {
-      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t->attempt,
-                 wxpay__itoa(status, num));
+    if (status != 200) { /* an APIv2 answer comes with 200 only */
+      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t->attempt, wxpay__itoa(status, num));
       t->last = WXPAY_ERR_HTTP_STATUS;
-      if (status >= 500) continue; /* the server's trouble: try again */
+      if (wxpay__again(t, status, WXPAY_ERR_HTTP_STATUS, 0)) continue;
       break;
     }
     e = parse(client, req, hresp.body, hresp.body_len, resp);
     answer->attempts = t->attempt;
     answer->net = net;
     answer->http_status = status;
-    if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
+    if (e != WXPAY_OK) {
       wxpay__log(client, WXPAY_LOG_UNTRUSTED, t->attempt, wxpay_err_name(e));
       answer->outcome = WXPAY_OUTCOME_NONE;
       return e;
     }
     /* SYSTEMERROR asks for a retry; FREQUENCY_LIMITED asks for time, which
        is the caller's to give */
-    if (wxpay__streq(answer->err_code, "SYSTEMERROR") && t->attempt < t->attempts) {
+    if (wxpay__again(t, status, e, wxpay__streq(answer->err_code, "SYSTEMERROR"))) {
       wxpay__log(client, WXPAY_LOG_RETRY, t->attempt, answer->err_code);
       continue;
     }
     wxpay__log(client, WXPAY_LOG_RESULT, t->attempt, wxpay_outcome_name(answer->outcome));
     return WXPAY_OK;
   }
-  /* every attempt failed below the business level */
+  /* no attempt got an answer to judge */
   wxpay__resp_clear(answer);
   answer->attempts = t->attempt;
   answer->net = t->net;
   answer->http_status = status;
-  if (t->last != WXPAY_ERR_TOO_LARGE && !(t->last == WXPAY_ERR_HTTP_STATUS && status < 500))
-    answer->outcome = WXPAY_OUTCOME_RETRY;
+  answer->outcome = wxpay__gave_up(t, status);
   return t->last;
 }
 
@@ -3907,32 +3933,27 @@ WXPAY__SHARED wxpay_err wxpay__v3_exchange(const wxpay_client *client, const wxp
     answer->attempts = t.attempt;
     answer->net = net;
     answer->request_id = slots[4].found ? slots[4].value : "";
-    if (e == WXPAY_ERR_HTTP_STATUS) {
-      wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt,
-                 wxpay__itoa(status, num));
-      if (status >= 500 && t.attempt < t.attempts) continue; /* the server's trouble */
+    if (e != WXPAY_OK) { /* a status it does not expect, or an answer not to be trusted */
+      if (e == WXPAY_ERR_HTTP_STATUS)
+        wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt, wxpay__itoa(status, num));
+      else
+        wxpay__log(client, WXPAY_LOG_UNTRUSTED, t.attempt, wxpay_err_name(e));
+      if (wxpay__again(&t, status, e, 0)) continue;
       return e;
     }
-    if (e != WXPAY_OK) { /* untrustworthy: never retried into a "success" */
-      wxpay__log(client, WXPAY_LOG_UNTRUSTED, t.attempt, wxpay_err_name(e));
-      /* ... but a SIGNTEST probe is WeChat's own, and closing (querying)
-         is re-entrant: asking again gets a real answer */
-      if (e == WXPAY_ERR_SIGNTEST && t.attempt < t.attempts) continue;
-      return e;
-    }
-    if (answer->outcome == WXPAY_OUTCOME_RETRY && t.attempt < t.attempts &&
-        (status >= 500 || wxpay__streq(answer->code, "SYSTEM_ERROR"))) {
+    if (wxpay__again(&t, status, e, answer->outcome == WXPAY_OUTCOME_RETRY &&
+                     (status >= 500 || wxpay__streq(answer->code, "SYSTEM_ERROR")))) {
       wxpay__log(client, WXPAY_LOG_RETRY, t.attempt, answer->code);
       continue;
     }
     wxpay__log(client, WXPAY_LOG_RESULT, t.attempt, wxpay_outcome_name(answer->outcome));
     return WXPAY_OK;
   }
-  /* every attempt failed below the HTTP level */
+  /* no attempt got an answer to judge */
   wxpay__v3_resp_clear(answer);
   answer->attempts = t.attempt;
   answer->net = t.net;
-  if (t.last != WXPAY_ERR_TOO_LARGE) answer->outcome = WXPAY_OUTCOME_RETRY;
+  answer->outcome = wxpay__gave_up(&t, 0);
   return t.last;
 }
 

@@ -6,12 +6,16 @@
 #
 #  1. unit tests (tests/unit/test_*.c, through tests/unit/run.sh when it is
 #     there) + the hostile replayer + the fuzz regression/seed replays:
-#       gcc and clang, -O0, -O2 and -Os, under ASan+UBSan
-#       gcc and clang, -O0 and -O2, under valgrind memcheck
+#       gcc and clang, -O0, -O2 and -Os, under ASan+UBSan; -O2 again with
+#       WXPAY_SHA256_FAST (the one option that picks another body for
+#       a function: SHA-256's block)
+#       gcc and clang, -O0 and -O2, under valgrind memcheck, and -O2 with
+#       WXPAY_SHA256_FAST
 #  2. the strict warning set (the Makefile's WARN) with gcc and clang, -O0
 #     and -O2, for each option set (default, WXPAY_STATIC,
-#     WXPAY_NO_ERROR_STRINGS, WXPAY_NO_OS, WXPAY_SHA256_HW, empty
-#     WXPAY_ASSERT); two translation units linked and run
+#     WXPAY_NO_ERROR_STRINGS, WXPAY_NO_OS, WXPAY_SHA256_HW,
+#     WXPAY_SHA256_FAST, empty WXPAY_ASSERT); two translation units
+#     linked and run
 #  3. the header as C++ (-std=c++11 -Wall -Wextra -Werror), g++ and clang++
 #  4. cppcheck (tests/check/cppcheck-suppressions.txt) and clang-tidy
 #     (tests/check/clang-tidy.yaml), for several option sets
@@ -114,10 +118,11 @@ matrix() {
 if want 1; then
   for cc in gcc clang; do
     if ! have $cc; then skip "matrix_$cc" "$cc not installed"; continue; fi
-    # -Os too: the header takes other code paths under __OPTIMIZE_SIZE__
+    # -Os too: what a Cortex-M build runs, through another optimiser
     for o in O0 O2 Os; do
       matrix "${cc}_${o}_asan_ubsan" "$cc" "-$o -g $SAN" "" 0
     done
+    matrix "${cc}_O2_sha256_fast_asan_ubsan" "$cc" "-O2 -g $SAN -DWXPAY_SHA256_FAST" "" 0
   done
   if have valgrind; then
     for cc in gcc clang; do
@@ -126,6 +131,7 @@ if want 1; then
         # DWARF 4: valgrind 3.19 cannot read clang 14's multi-unit DWARF 5
         matrix "${cc}_${o}_valgrind" "$cc" "-$o -g -gdwarf-4" "$VALGRIND" 1
       done
+      matrix "${cc}_O2_sha256_fast_valgrind" "$cc" "-O2 -g -gdwarf-4 -DWXPAY_SHA256_FAST" "$VALGRIND" 1
     done
   else
     skip valgrind_memcheck "valgrind not installed (apt-get install valgrind)"
@@ -137,7 +143,7 @@ if want 2; then
   for cc in gcc clang; do
     have $cc || { skip "strict_warnings_$cc" "$cc not installed"; continue; }
     for opt in "" "-DWXPAY_STATIC" "-DWXPAY_NO_ERROR_STRINGS" "-DWXPAY_NO_OS" \
-               "-DWXPAY_SHA256_HW" "-DWXPAY_ASSERT(c)=" \
+               "-DWXPAY_SHA256_HW" "-DWXPAY_SHA256_FAST" "-DWXPAY_ASSERT(c)=" \
                "-DWXPAY_STATIC -DWXPAY_NO_ERROR_STRINGS -DWXPAY_NO_OS"; do
       for o in O0 O2 Os; do
         name="strict_warnings_${cc}_${o}_$(echo "${opt:-default}" | tr -c 'A-Za-z0-9_\n' '_' | sed 's/^_*//;s/_*$//')"
@@ -157,7 +163,7 @@ fi
 if want 3; then
   for cxx in g++ clang++; do
     have $cxx || { skip "cplusplus_$cxx" "$cxx not installed"; continue; }
-    for opt in "" "-DWXPAY_SHA256_HW" "-DWXPAY_STATIC -DWXPAY_NO_ERROR_STRINGS" "-DWXPAY_NO_OS"; do
+    for opt in "" "-DWXPAY_SHA256_HW" "-DWXPAY_SHA256_FAST" "-DWXPAY_STATIC -DWXPAY_NO_ERROR_STRINGS" "-DWXPAY_NO_OS"; do
       name="cplusplus11_${cxx}_$(echo "${opt:-default}" | tr -c 'A-Za-z0-9_\n' '_' | sed 's/^_*//;s/_*$//')"
       name=$(echo "$name" | sed 's/+/p/g')
       # shellcheck disable=SC2086
@@ -174,7 +180,7 @@ fi
 # ---- 4. static analysis -------------------------------------------------------
 if want 4; then
   if have cppcheck; then
-    for opt in "" "-DWXPAY_NO_OS" "-DWXPAY_STATIC -DWXPAY_NO_ERROR_STRINGS" "-DWXPAY_SHA256_HW"; do
+    for opt in "" "-DWXPAY_NO_OS" "-DWXPAY_STATIC -DWXPAY_NO_ERROR_STRINGS" "-DWXPAY_SHA256_HW" "-DWXPAY_SHA256_FAST"; do
       name="cppcheck_clean_$(echo "${opt:-default}" | tr -c 'A-Za-z0-9_\n' '_' | sed 's/^_*//;s/_*$//')"
       # shellcheck disable=SC2086
       if cppcheck --std=c99 --enable=warning,style,performance,portability --inline-suppr \
@@ -190,7 +196,7 @@ if want 4; then
     skip cppcheck "cppcheck not installed"
   fi
   if have clang-tidy; then
-    for opt in "" "-DWXPAY_NO_OS" "-DWXPAY_STATIC -DWXPAY_NO_ERROR_STRINGS" "-DWXPAY_SHA256_HW"; do
+    for opt in "" "-DWXPAY_NO_OS" "-DWXPAY_STATIC -DWXPAY_NO_ERROR_STRINGS" "-DWXPAY_SHA256_HW" "-DWXPAY_SHA256_FAST"; do
       name="clang_tidy_clean_$(echo "${opt:-default}" | tr -c 'A-Za-z0-9_\n' '_' | sed 's/^_*//;s/_*$//')"
       # shellcheck disable=SC2086
       if clang-tidy --quiet --config-file=tests/check/clang-tidy.yaml \
