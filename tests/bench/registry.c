@@ -4,6 +4,9 @@
 #include "bench.h"
 
 extern const bench_contender ours_init_c, ours_noinit_c;
+#ifdef HAVE_OURS_FAST
+extern const bench_contender ours_fast_init_c, ours_fast_noinit_c;
+#endif
 #ifdef HAVE_OURS_HW
 extern const bench_contender ours_hw_init_c, ours_hw_noinit_c;
 #endif
@@ -19,6 +22,9 @@ extern const bench_contender mbedtls_c, mbedtls_oneshot_c;
 
 static const bench_contender *const all[] = {
     &ours_init_c, &ours_noinit_c,
+#ifdef HAVE_OURS_FAST
+    &ours_fast_init_c, &ours_fast_noinit_c,
+#endif
 #ifdef HAVE_OURS_HW
     &ours_hw_init_c, &ours_hw_noinit_c,
 #endif

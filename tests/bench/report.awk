@@ -100,7 +100,8 @@ END {
   hw = has["ours-hw"] ? "ours-hw" : ""
   hwbackend = hw != "" ? backend_of(hw) : ""
   portable = backend == "portable" ? ours : ""
-  builds = hw != "" ? ours " " hw : ours
+  fast = has["ours-fast"] ? "ours-fast" : ""
+  builds = ours (fast != "" ? " " fast : "") (hw != "" ? " " hw : "")
 
   print "# wxpay_close.h: `make bench`"
   print ""
@@ -113,6 +114,7 @@ END {
         " (other work on the machine widens the spread of wall times; instruction counts do not move)"
   print "- compiler: " info["compiler"] ", flags `" info["cflags"] "`"
   print "- ours: " details[ours] " (default build; the header measured: " info["header"] ")"
+  if (fast != "") print "- ours-fast: " details[fast] " (built with `-DWXPAY_SHA256_FAST`: the unrolled SHA-256 block)"
   if (hw != "") print "- ours-hw: " details[hw] " (built with `" info["hw_cflags"] "`)"
   for (i = 1; i <= ncont; i++) {
     n = order[i]
@@ -142,7 +144,7 @@ END {
   print "its allocations cannot be counted as malloc calls (n/a); its CPU time includes its GC threads."
   print ""
   timing_table("build1 build10 parse_ok parse_fail exchange",
-               "ours ours-noinit ours-hw ours-hw-noinit conv node", ours)
+               "ours ours-noinit ours-fast ours-fast-noinit ours-hw ours-hw-noinit conv node", ours)
 
   print "## The query's answer: parse + verify (issue 13)"
   print ""
@@ -156,11 +158,11 @@ END {
   print "parse and the hash are measured. Ours copies the answer into a writable buffer first"
   print "(it decodes in place). cJSON keeps duplicate members; ours refuses them."
   print ""
-  timing_table("query_v2 query_v3", "ours ours-hw conv", ours)
+  timing_table("query_v2 query_v3", "ours ours-fast ours-hw conv", ours)
   if ((ours SUBSEP "query_v2") in irok || (ours SUBSEP "query_v3") in irok) {
     row("contender\toperation\tinstructions (callgrind)\t/ conv")
     split("query_v2 query_v3", qo, " ")
-    nic = split("ours ours-hw conv", icn, " ")
+    nic = split("ours ours-fast ours-hw conv", icn, " ")
     for (i = 1; i <= 2; i++)
       for (j = 1; j <= nic; j++) {
         k = icn[j] SUBSEP qo[i]
@@ -178,7 +180,7 @@ END {
   print "`mbedtls-oneshot` is `mbedtls_md_hmac()`."
   print ""
   timing_table("hmac_build1 hmac_build10 hmac_parse_ok hmac_parse_fail hmac_exchange",
-               "ours ours-noinit ours-hw ours-hw-noinit openssl openssl-oneshot mbedtls mbedtls-oneshot", ours)
+               "ours ours-noinit ours-fast ours-fast-noinit ours-hw ours-hw-noinit openssl openssl-oneshot mbedtls mbedtls-oneshot", ours)
 
   print "## SHA-256 throughput"
   print ""
@@ -186,7 +188,7 @@ END {
   split("sha_64 sha_1k sha_16k", so, " ")
   split("64 1024 16384", sb, " ")
   split("64 B,1 KiB,16 KiB", sl, ",")
-  nsc = split("ours ours-hw openssl mbedtls", sc, " ")
+  nsc = split("ours ours-fast ours-hw openssl mbedtls", sc, " ")
   for (i = 1; i <= 3; i++) {
     b = so[i] SUBSEP ours
     for (j = 1; j <= nsc; j++) {
@@ -213,13 +215,13 @@ END {
     print ""
   } else {
     row("contender\toperation\tinstructions\t/ ours\tours' SHA-256 path under valgrind")
-    nic = split("ours ours-noinit ours-hw conv", icn, " ")
+    nic = split("ours ours-noinit ours-fast ours-hw conv", icn, " ")
     for (j = 1; j <= nic; j++) {
       k = icn[j] SUBSEP "exchange"
       if (k in irok) row(icn[j] "\t" opname("exchange") "\t" ir[k] "\t" ratio(ir[k] / ir[ours SUBSEP "exchange"]) "\t" \
                          ((icn[j] in irpath) ? irpath[icn[j]] : "-"))
     }
-    nic = split("ours ours-hw openssl mbedtls", icn, " ")
+    nic = split("ours ours-fast ours-hw openssl mbedtls", icn, " ")
     for (j = 1; j <= nic; j++) {
       k = icn[j] SUBSEP "hmac_exchange"
       if (k in irok) row(icn[j] "\t" "hash part of the exchange (2 HMACs)" "\t" ir[k] "\t" \
@@ -229,9 +231,9 @@ END {
     flush()
   }
 
-  print "## Targets (issue 6; the query's: issue 13)"
+  print "## Targets (issue 6; the query's: issue 13; one code path's: issue 12)"
   print ""
-  print "`ours` is the default build (portable SHA-256)" (hw != "" ? "; `ours-hw` the build with `WXPAY_SHA256_HW` (" hwbackend " here)" : "") "."
+  print "`ours` is the default build (portable SHA-256, rolled)" (fast != "" ? "; `ours-fast` the build with `WXPAY_SHA256_FAST` (unrolled)" : "") (hw != "" ? "; `ours-hw` the build with `WXPAY_SHA256_HW` (" hwbackend " here)" : "") "."
   print ""
   row("target\tbuild\tmeasured in this run\tverdict")
   nb = split(builds, bl, " ")
@@ -314,6 +316,17 @@ END {
     }
     if (cnt) row(t "\t" B "\t" worst "\t" verdict(okall))
     else row(t "\t" B "\tno C contender measured\tNOT MEASURED")
+  }
+  # issue 12: one code path may cost at most 10% more instructions per full
+  # exchange than the two-path header did (53,298), with and without the
+  # SHA-256 option
+  split("ours ours-fast", ob, " ")
+  for (x = 1; x <= 2; x++) {
+    B = ob[x]
+    t = "instructions per full exchange <= 58628 (53298 + 10%)"
+    if ((B SUBSEP "exchange") in irok)
+      row(t "\t" B "\t" ir[B SUBSEP "exchange"] " = " sprintf("%.2f", ir[B SUBSEP "exchange"] / 53298) "x 53298\t" verdict(ir[B SUBSEP "exchange"] + 0 <= 58628))
+    else row(t "\t" B "\tcallgrind not run\tNOT MEASURED")
   }
   flush()
 }

@@ -3,8 +3,9 @@
 # one run on this machine. Writes build/bench/results.tsv (raw figures),
 # build/bench/bench.md (the report, also printed) and callgrind profiles.
 #
-#   contenders  ours (default build) and ours-hw (-DWXPAY_SHA256_HW), with and
-#               without wxpay_client_init(); the conventional C stack
+#   contenders  ours (default build: the rolled SHA-256), ours-fast
+#               (-DWXPAY_SHA256_FAST: the unrolled one) and ours-hw
+#               (-DWXPAY_SHA256_HW), with and without wxpay_client_init(); the conventional C stack
 #               (OpenSSL + cJSON + snprintf + libxml2); OpenSSL and mbedTLS
 #               HMAC for the hash part alone; the Node SDK
 #               wechatpay-axios-plugin@0.9.6 (installed into build/bench/node
@@ -138,6 +139,9 @@ else
   skip ours-hw "wxpay_close.h has no WXPAY_SHA256_HW option: only the portable path is measured"
 fi
 
+have_fast=0
+grep -q 'WXPAY_SHA256_FAST' wxpay_close.h && have_fast=1
+
 # ---- build ----
 say "compiling with $CC $CF"
 cc_obj() { # source object flags...
@@ -145,11 +149,17 @@ cc_obj() { # source object flags...
   $CC $WARN $CF "$@" -c "$src" -o "$obj" 2> "$obj.err" || die "$src does not compile: $(head -c 800 "$obj.err")"
 }
 cc_obj $SRC/data.c $OBJ/data.o
-cc_obj $SRC/registry.c $OBJ/registry.o $DEFS $([ $have_hw = 1 ] && echo -DHAVE_OURS_HW)
+cc_obj $SRC/registry.c $OBJ/registry.o $DEFS $([ $have_hw = 1 ] && echo -DHAVE_OURS_HW) \
+  $([ $have_fast = 1 ] && echo -DHAVE_OURS_FAST)
 cc_obj $SRC/bench.c $OBJ/bench.o
 cc_obj $SRC/exchange1.c $OBJ/exchange1.o
 cc_obj $SRC/alloc.c $OBJ/alloc.o
 cc_obj $SRC/c_ours.c $OBJ/c_ours.o -Wno-unused-function $OURS_DEFS
+if [ $have_fast = 1 ]; then
+  cc_obj $SRC/c_ours.c $OBJ/c_ours_fast.o -Wno-unused-function $OURS_DEFS -DWXPAY_SHA256_FAST \
+    -DOURS_TAG=ours_fast '-DOURS_NAME="ours-fast"' '-DOURS_LABEL="wxpay_close.h -DWXPAY_SHA256_FAST"'
+  OBJS="$OBJS $OBJ/c_ours_fast.o"
+fi
 if [ $have_hw = 1 ]; then
   cc_obj $SRC/c_ours.c $OBJ/c_ours_hw.o -Wno-unused-function $OURS_DEFS -DWXPAY_SHA256_HW \
     -DOURS_TAG=ours_hw '-DOURS_NAME="ours-hw"' '-DOURS_LABEL="wxpay_close.h -DWXPAY_SHA256_HW"' \
@@ -215,9 +225,10 @@ elif ! command -v valgrind > /dev/null 2>&1; then
   skip callgrind "valgrind is not installed (apt-get install valgrind): no instruction counts"
 else
   say "counting instructions with callgrind"
-  for spec in ours:exchange ours-noinit:exchange ours-hw:exchange conv:exchange \
-              ours:hmac_exchange ours-hw:hmac_exchange openssl:hmac_exchange mbedtls:hmac_exchange \
-              ours:query_v2 ours-hw:query_v2 conv:query_v2 ours:query_v3 ours-hw:query_v3 conv:query_v3; do
+  for spec in ours:exchange ours-noinit:exchange ours-fast:exchange ours-hw:exchange conv:exchange \
+              ours:hmac_exchange ours-fast:hmac_exchange ours-hw:hmac_exchange openssl:hmac_exchange \
+              mbedtls:hmac_exchange ours:query_v2 ours-fast:query_v2 ours-hw:query_v2 conv:query_v2 \
+              ours:query_v3 ours-fast:query_v3 ours-hw:query_v3 conv:query_v3; do
     name=${spec%%:*}
     op=${spec#*:}
     grep -q "^contender	$name	" "$RES" || continue
@@ -238,7 +249,7 @@ else
     fi
   done
   if command -v callgrind_annotate > /dev/null 2>&1; then
-    for name in ours ours-hw conv; do
+    for name in ours ours-fast ours-hw conv; do
       [ -f "$OUT/callgrind.$name.exchange.out" ] || continue
       callgrind_annotate --inclusive=no "$OUT/callgrind.$name.exchange.out" \
         > "$OUT/profile.$name.exclusive.txt" 2>&1
