@@ -152,11 +152,12 @@ static int setup_curl(cli_context *ctx) {
 static const char *mbedtls_init_step(int code) {
   int high = -code & 0xFF80, low = -code & 0x007F;
   if ((high >= 0x1080 && high <= 0x1480) || (high >= 0x2080 && high <= 0x2980) ||
-      (low >= 0x002A && low <= 0x002C) || (low >= 0x0060 && low <= 0x006C))
-    return "loading the CA certificates"; /* PEM, X509, BASE64, ASN1 */
+      (high >= 0x3880 && high <= 0x3F80) || (low >= 0x002A && low <= 0x002C) ||
+      (low >= 0x0060 && low <= 0x006C))
+    return "loading the CA certificates"; /* PEM, X509, PK (the file), BASE64, ASN1 */
   if (low >= 0x0034 && low <= 0x0042)
     return "seeding its random generator"; /* CTR_DRBG, ENTROPY */
-  return "setting up TLS";
+  return "configuring the TLS context"; /* SSL, PSA */
 }
 
 /* The mbedTLS transport; for https:// it loads the CAs now (--cacert, else

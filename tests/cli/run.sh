@@ -130,6 +130,24 @@ else
   skip cli_builds_with_the_mbedtls_signer_without_openssl "mbedTLS not installed (Debian: libmbedtls-dev)"
 fi
 
+# MBEDTLS_LIBS as library paths (a self-built mbedTLS): the probe compiles
+# its C with -x c and must end it (-x none) before the libraries, or the .a
+# files are read as C and the transport silently disappears
+MB_A=$($CC -print-file-name=libmbedtls.a 2>/dev/null)
+if [ ! -f "$MB_A" ]; then
+  skip examples_mk_probe_links_mbedtls_given_as_library_paths "no static libmbedtls.a (Debian: libmbedtls-dev)"
+else
+  MB_D=$(dirname "$MB_A")
+  if make -s --no-print-directory -f examples/examples.mk BUILD=$B/mbedtls-static WXPAY_CLI_CURL=0 \
+    WXPAY_CLI_OPENSSL=0 WXPAY_CLI_MBEDTLS=1 \
+    MBEDTLS_LIBS="$MB_D/libmbedtls.a $MB_D/libmbedx509.a $MB_D/libmbedcrypto.a" config \
+    >"$B/mbedtls-static.log" 2>&1 && grep -q '^transports  *mbedtls socket$' "$B/mbedtls-static.log"; then
+    pass examples_mk_probe_links_mbedtls_given_as_library_paths
+  else
+    fail examples_mk_probe_links_mbedtls_given_as_library_paths "$(peek "$B/mbedtls-static.log")"
+  fi
+fi
+
 if command -v clang >/dev/null 2>&1; then
   if make -s --no-print-directory -f examples/examples.mk CC=clang BUILD=$B/clang all >"$B/build-clang.log" 2>&1; then
     pass cli_builds_warning_free_with_clang
