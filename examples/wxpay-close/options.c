@@ -36,9 +36,22 @@ typedef enum cli_section {
 
 /* Which runs take a flag (the checks after parsing read these). */
 enum {
-  CLI_FOR_VERIFY = 1, /* `verify` takes it */
-  CLI_FOR_V3_ONLY = 2 /* --api v3 only */
+  CLI_FOR_CLOSE_QUERY = 0, /* a close and a query take it, with either API */
+  CLI_FOR_VERIFY = 1,      /* `verify` takes it too */
+  CLI_FOR_V3_ONLY = 2      /* --api v3 only */
 };
+
+/* The whole numbers a CLI_NUMBER flag takes. */
+typedef struct cli_range {
+  unsigned long long lo, hi;
+  const char *in_words;   /* for the usage error */
+} cli_range;
+
+#define UNIX_MAX 253402300799ULL /* 9999-12-31T23:59:59Z */
+static const cli_range range_unix_seconds = {1, UNIX_MAX, "Unix seconds"};
+static const cli_range range_timeout_ms = {1, 600000, "milliseconds, 1 to 600000"};
+static const cli_range range_pause_ms = {0, 600000, "milliseconds, 0 to 600000"};
+static const cli_range range_attempts = {1, 10, "a number from 1 to 10"};
 
 typedef struct cli_flag {
   const char *name;       /* "--appid" */
@@ -46,139 +59,130 @@ typedef struct cli_flag {
                              the flag takes no value */
   cli_flag_kind kind;
   size_t offset;          /* where the value goes in cli_opts */
-  unsigned long long lo, hi; /* CLI_NUMBER: the range */
-  const char *wants;      /* CLI_NUMBER: the range in words */
-  unsigned use;           /* CLI_FOR_... */
   cli_section section;
+  unsigned use;           /* CLI_FOR_... */
   const char *help;       /* --help's text ('\n' starts an indented line);
                              NULL: not listed */
+  const struct cli_range *range; /* CLI_NUMBER: the values it takes; NULL */
 } cli_flag;
 
 #define AT(field) offsetof(cli_opts, field)
-#define UNIX_MAX 253402300799ULL /* 9999-12-31T23:59:59Z */
-
-/* Every flag, in --help's order. */
+/* Every flag, in --help's order: name, value, kind, where it goes, section,
+   who takes it, help, a number's range. */
 static const cli_flag cli_flags[] = {
     /* request */
-    {"--api", "v2|v3", CLI_API, AT(v3), 0, 0, NULL, CLI_FOR_VERIFY, CLI_SEC_REQUEST,
-     "which WeChat Pay API (default v2)"},
-    {"--appid", "APPID", CLI_TEXT, AT(appid), 0, 0, NULL, CLI_FOR_VERIFY, CLI_SEC_REQUEST,
-     "combine_appid (合单 appid)"},
-    {"--combine-appid", "APPID", CLI_TEXT, AT(appid), 0, 0, NULL, CLI_FOR_VERIFY,
-     CLI_SEC_REQUEST, "the same as --appid (the APIv3 name)"},
-    {"--mchid", "MCHID", CLI_TEXT, AT(mchid), 0, 0, NULL, CLI_FOR_VERIFY, CLI_SEC_REQUEST,
+    {"--api", "v2|v3", CLI_API, AT(v3), CLI_SEC_REQUEST, CLI_FOR_VERIFY,
+     "which WeChat Pay API (default v2)", NULL},
+    {"--appid", "APPID", CLI_TEXT, AT(appid), CLI_SEC_REQUEST, CLI_FOR_VERIFY,
+     "combine_appid (合单 appid)", NULL},
+    {"--combine-appid", "APPID", CLI_TEXT, AT(appid), CLI_SEC_REQUEST, CLI_FOR_VERIFY,
+     "the same as --appid (the APIv3 name)", NULL},
+    {"--mchid", "MCHID", CLI_TEXT, AT(mchid), CLI_SEC_REQUEST, CLI_FOR_VERIFY,
      "v2: combine_mch_id (合单商户号); v3: the merchant id\n"
-     "that signs the request (Authorization mchid)"},
-    {"--order", "NO", CLI_TEXT, AT(order), 0, 0, NULL, 0, CLI_SEC_REQUEST,
-     "combine_out_trade_no (合单商户订单号)"},
-    {"--combine-out-trade-no", "NO", CLI_TEXT, AT(order), 0, 0, NULL, 0, CLI_SEC_REQUEST,
-     "the same as --order (the APIv3 name)"},
-    {"--sub", "MCHID:NO", CLI_SUB_ORDER, 0, 0, 0, NULL, 0, CLI_SEC_REQUEST,
+     "that signs the request (Authorization mchid)", NULL},
+    {"--order", "NO", CLI_TEXT, AT(order), CLI_SEC_REQUEST, CLI_FOR_CLOSE_QUERY,
+     "combine_out_trade_no (合单商户订单号)", NULL},
+    {"--combine-out-trade-no", "NO", CLI_TEXT, AT(order), CLI_SEC_REQUEST, CLI_FOR_CLOSE_QUERY,
+     "the same as --order (the APIv3 name)", NULL},
+    {"--sub", "MCHID:NO", CLI_SUB_ORDER, 0, CLI_SEC_REQUEST, CLI_FOR_CLOSE_QUERY,
      "one sub-order: mchid and out_trade_no; 1 to " CLI_STR(WXPAY_MAX_SUB_ORDERS) " of them,\n"
-     "in the order of the original combined order"},
-    {"--sub-order", "MCHID:NO[:SUB_MCHID[:SUB_APPID]]", CLI_SUB_ORDER, 0, 0, 0, NULL, 0,
-     CLI_SEC_REQUEST,
+     "in the order of the original combined order", NULL},
+    {"--sub-order", "MCHID:NO[:SUB_MCHID[:SUB_APPID]]", CLI_SUB_ORDER, 0, CLI_SEC_REQUEST,
+     CLI_FOR_CLOSE_QUERY,
      "the same as --sub; with --api v3 it also takes the\n"
-     "sub-merchant's mchid and appid (service providers)"},
-    {"--sub-order-list", "JSON", CLI_TEXT, AT(sub_json), 0, 0, NULL, 0, CLI_SEC_REQUEST,
-     "v2: send JSON verbatim as sub_order_list (instead of --sub)"},
-    {"--nonce", "STR", CLI_TEXT, AT(nonce), 0, 0, NULL, 0, CLI_SEC_REQUEST,
+     "sub-merchant's mchid and appid (service providers)", NULL},
+    {"--sub-order-list", "JSON", CLI_TEXT, AT(sub_json), CLI_SEC_REQUEST, CLI_FOR_CLOSE_QUERY,
+     "v2: send JSON verbatim as sub_order_list (instead of --sub)", NULL},
+    {"--nonce", "STR", CLI_TEXT, AT(nonce), CLI_SEC_REQUEST, CLI_FOR_CLOSE_QUERY,
      "fix nonce_str (v2: 1-32 printable characters; v3: 1-32\n"
      "of 0-9 A-Z a-z _ - | * @); default: 32 random\n"
-     "[0-9A-Za-z], fresh for every attempt"},
-    {"--created-at", "UNIX", CLI_NUMBER, AT(created_at), 1, UNIX_MAX, "Unix seconds", 0,
-     CLI_SEC_REQUEST,
+     "[0-9A-Za-z], fresh for every attempt", NULL},
+    {"--created-at", "UNIX", CLI_NUMBER, AT(created_at), CLI_SEC_REQUEST, CLI_FOR_CLOSE_QUERY,
      "when the order was created (Unix seconds): within its\n"
      "first minute nothing is sent and the answer is\n"
-     "\"retry after N s\" (exit 4)"},
-    {"--key-file", "FILE", CLI_TEXT, AT(key_file), 0, 0, NULL, CLI_FOR_VERIFY, CLI_SEC_REQUEST,
-     "v2: read the API key from FILE (default: $WXPAY_API_KEY)"},
-    {"--key", "KEY", CLI_REFUSED_KEY, 0, 0, 0, NULL, 0, CLI_SEC_REQUEST, NULL},
+     "\"retry after N s\" (exit 4)", &range_unix_seconds},
+    {"--key-file", "FILE", CLI_TEXT, AT(key_file), CLI_SEC_REQUEST, CLI_FOR_VERIFY,
+     "v2: read the API key from FILE (default: $WXPAY_API_KEY)", NULL},
+    {"--key", "KEY", CLI_REFUSED_KEY, 0, CLI_SEC_REQUEST, CLI_FOR_CLOSE_QUERY,
+     NULL, NULL},
     /* APIv3 keys */
-    {"--serial", "SERIAL", CLI_TEXT, AT(serial), 0, 0, NULL, CLI_FOR_V3_ONLY, CLI_SEC_V3_KEYS,
+    {"--serial", "SERIAL", CLI_TEXT, AT(serial), CLI_SEC_V3_KEYS, CLI_FOR_V3_ONLY,
      "the serial number of the merchant API certificate\n"
-     "(Authorization serial_no)"},
-    {"--private-key", "FILE", CLI_PRIVATE_KEY, AT(private_key), 0, 0, NULL, CLI_FOR_V3_ONLY,
-     CLI_SEC_V3_KEYS,
+     "(Authorization serial_no)", NULL},
+    {"--private-key", "FILE", CLI_PRIVATE_KEY, AT(private_key), CLI_SEC_V3_KEYS, CLI_FOR_V3_ONLY,
      "the merchant's private key, PEM (apiclient_key.pem);\n"
      "default: the PEM text in $WXPAY_PRIVATE_KEY. Never\n"
-     "printed; wiped and freed before exit"},
-    {"--platform-cert", "FILE", CLI_PLATFORM_CERT, 0, 0, 0, NULL, CLI_FOR_V3_ONLY,
-     CLI_SEC_V3_KEYS,
+     "printed; wiped and freed before exit", NULL},
+    {"--platform-cert", "FILE", CLI_PLATFORM_CERT, 0, CLI_SEC_V3_KEYS, CLI_FOR_V3_ONLY,
      "a platform certificate (PEM): answers signed under its\n"
-     "serial are verified with it; up to " CLI_STR(CLI_MAX_PLATFORM_CERTS) " (key rotation)"},
-    {"--platform-public-key", "FILE", CLI_TEXT, AT(platform_pub), 0, 0, NULL, CLI_FOR_V3_ONLY,
-     CLI_SEC_V3_KEYS, "a platform public key (PEM), with --platform-key-id"},
-    {"--platform-key-id", "ID", CLI_TEXT, AT(platform_key_id), 0, 0, NULL, CLI_FOR_V3_ONLY,
-     CLI_SEC_V3_KEYS,
+     "serial are verified with it; up to " CLI_STR(CLI_MAX_PLATFORM_CERTS) " (key rotation)", NULL},
+    {"--platform-public-key", "FILE", CLI_TEXT, AT(platform_pub), CLI_SEC_V3_KEYS, CLI_FOR_V3_ONLY,
+     "a platform public key (PEM), with --platform-key-id", NULL},
+    {"--platform-key-id", "ID", CLI_TEXT, AT(platform_key_id), CLI_SEC_V3_KEYS, CLI_FOR_V3_ONLY,
      "its id (PUB_KEY_ID_...), the Wechatpay-Serial of the\n"
      "answers it signs. A platform key is required, except\n"
-     "with --dry-run"},
-    {"--timestamp", "UNIX", CLI_NUMBER, AT(timestamp), 1, UNIX_MAX, "Unix seconds",
-     CLI_FOR_V3_ONLY, CLI_SEC_V3_KEYS,
+     "with --dry-run", NULL},
+    {"--timestamp", "UNIX", CLI_NUMBER, AT(timestamp), CLI_SEC_V3_KEYS, CLI_FOR_V3_ONLY,
      "fix the request timestamp (default: now), e.g. for\n"
      "reproducible --dry-run output; WeChat refuses one more\n"
-     "than 5 minutes off"},
+     "than 5 minutes off", &range_unix_seconds},
     /* sending */
-    {"--endpoint", "URL", CLI_TEXT, AT(endpoint), 0, 0, NULL, 0, CLI_SEC_SENDING,
+    {"--endpoint", "URL", CLI_TEXT, AT(endpoint), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
      "v2: the URL, default " WXPAY_ENDPOINT "\n"
      "v3: the host, default " WXPAY_V3_HOST ";\n"
-     "a path after the host goes before /v3/... and is signed"},
-    {"--backup-endpoint", "URL", CLI_TEXT, AT(backup), 0, 0, NULL, 0, CLI_SEC_SENDING,
+     "a path after the host goes before /v3/... and is signed", NULL},
+    {"--backup-endpoint", "URL", CLI_TEXT, AT(backup), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
      "where the next attempt goes after a DNS, connect, TLS\n"
      "or timeout failure; default (only when --endpoint is\n"
      "not given) " WXPAY_BACKUP_ENDPOINT "\n"
-     "(v3: " WXPAY_V3_BACKUP_HOST ")"},
-    {"--transport", "NAME", CLI_TEXT, AT(transport), 0, 0, NULL, 0, CLI_SEC_SENDING,
+     "(v3: " WXPAY_V3_BACKUP_HOST ")", NULL},
+    {"--transport", "NAME", CLI_TEXT, AT(transport), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
      "one of the built-in transports: " CLI_TRANSPORTS "\n"
      "(default: curl, else mbedtls, else socket; the socket\n"
-     "transport speaks plain http:// only)"},
-    {"--cacert", "FILE", CLI_TEXT, AT(cacert), 0, 0, NULL, 0, CLI_SEC_SENDING,
-     "CA certificates (PEM) for https:// (curl and mbedtls)"},
-    {"--timeout", "MS", CLI_NUMBER, AT(timeout_ms), 1, 600000, "milliseconds, 1 to 600000", 0,
-     CLI_SEC_SENDING,
+     "transport speaks plain http:// only)", NULL},
+    {"--cacert", "FILE", CLI_TEXT, AT(cacert), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
+     "CA certificates (PEM) for https:// (curl and mbedtls)", NULL},
+    {"--timeout", "MS", CLI_NUMBER, AT(timeout_ms), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
      "time for one attempt, connect included (default 8000;\n"
-     "connecting alone: at most 6000)"},
-    {"--query-endpoint", "URL", CLI_TEXT, AT(query_endpoint), 0, 0, NULL, 0, CLI_SEC_SENDING,
+     "connecting alone: at most 6000)", &range_timeout_ms},
+    {"--query-endpoint", "URL", CLI_TEXT, AT(query_endpoint), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
      "v2: where the order is queried; default: --endpoint with\n"
      "closecombinedorder made querycombinedorder (an\n"
-     "--endpoint of another shape needs this flag)"},
-    {"--attempts", "N", CLI_NUMBER, AT(attempts), 1, 10, "a number from 1 to 10", 0,
-     CLI_SEC_SENDING,
+     "--endpoint of another shape needs this flag)", NULL},
+    {"--attempts", "N", CLI_NUMBER, AT(attempts), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
      "attempts in all, 1 to 10 (default 3), for each close\n"
-     "and each query"},
-    {"--retry-delay", "MS", CLI_NUMBER, AT(retry_delay_ms), 0, 600000,
-     "milliseconds, 0 to 600000", 0, CLI_SEC_SENDING,
-     "pause between attempts (default 1000)"},
-    {"--poll-ms", "MS", CLI_NUMBER, AT(poll_ms), 0, 600000, "milliseconds, 0 to 600000", 0,
-     CLI_SEC_SENDING,
+     "and each query", &range_attempts},
+    {"--retry-delay", "MS", CLI_NUMBER, AT(retry_delay_ms), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
+     "pause between attempts (default 1000)", &range_pause_ms},
+    {"--poll-ms", "MS", CLI_NUMBER, AT(poll_ms), CLI_SEC_SENDING, CLI_FOR_CLOSE_QUERY,
      "pause between the queries while the customer pays\n"
      "(default " CLI_STR(WXPAY_SETTLE_POLL_MS) ", as WeChat advises; at most "
      CLI_STR(WXPAY_SETTLE_POLLS) " queries,\n"
-     "then a second close)"},
+     "then a second close)", &range_pause_ms},
     /* output */
-    {"--dry-run", NULL, CLI_SWITCH, AT(dry_run), 0, 0, NULL, 0, CLI_SEC_OUTPUT,
+    {"--dry-run", NULL, CLI_SWITCH, AT(dry_run), CLI_SEC_OUTPUT, CLI_FOR_CLOSE_QUERY,
      "send nothing; v2: print exactly the request body that\n"
      "would be POSTed (the bytes, no newline); v3: print the\n"
      "request line (POST URL), the headers (Authorization\n"
-     "included), a blank line and the body"},
-    {"--explain", NULL, CLI_SWITCH, AT(explain), 0, 0, NULL, 0, CLI_SEC_OUTPUT,
+     "included), a blank line and the body", NULL},
+    {"--explain", NULL, CLI_SWITCH, AT(explain), CLI_SEC_OUTPUT, CLI_FOR_CLOSE_QUERY,
      "print the signed string too (v2: key as ***; v3: the\n"
-     "message the RSA signature covers), on stderr"},
-    {"--json", NULL, CLI_SWITCH, AT(json), 0, 0, NULL, CLI_FOR_VERIFY, CLI_SEC_OUTPUT,
+     "message the RSA signature covers), on stderr", NULL},
+    {"--json", NULL, CLI_SWITCH, AT(json), CLI_SEC_OUTPUT, CLI_FOR_VERIFY,
      "print one JSON object on stdout: outcome, exit, error,\n"
      "message, and every response field received (\"fields\";\n"
      "v3: code, message, detail of an error answer); a close\n"
      "adds \"settlement\" (state, error, closes, queries and,\n"
      "once queried, \"combined\" and \"sub_orders\"); a query\n"
-     "\"state\", \"combined\" and \"sub_orders\" (amounts in fen)"},
-    {"--verbose", NULL, CLI_SWITCH, AT(verbose), 0, 0, NULL, CLI_FOR_VERIFY, CLI_SEC_OUTPUT,
+     "\"state\", \"combined\" and \"sub_orders\" (amounts in fen)", NULL},
+    {"--verbose", NULL, CLI_SWITCH, AT(verbose), CLI_SEC_OUTPUT, CLI_FOR_VERIFY,
      "log each attempt and the fields received on stderr\n"
-     "(never the key)"},
+     "(never the key)", NULL},
     /* other */
-    {"--help", NULL, CLI_HELP, 0, 0, 0, NULL, 0, CLI_SEC_OTHER, "print this help and exit"},
-    {"--version", NULL, CLI_VERSION, 0, 0, 0, NULL, 0, CLI_SEC_OTHER,
-     "print the version, the signer and the transports built in"},
+    {"--help", NULL, CLI_HELP, 0, CLI_SEC_OTHER, CLI_FOR_CLOSE_QUERY,
+     "print this help and exit", NULL},
+    {"--version", NULL, CLI_VERSION, 0, CLI_SEC_OTHER, CLI_FOR_CLOSE_QUERY,
+     "print the version, the signer and the transports built in", NULL},
 };
 #define CLI_FLAG_COUNT (sizeof cli_flags / sizeof cli_flags[0])
 
@@ -447,8 +451,8 @@ static int apply_flag(cli_context *ctx, const cli_flag *f, const char *value) {
     return 0;
   case CLI_NUMBER: {
     cli_number *num = (cli_number *)(void *)field;
-    if (!value || parse_ull(value, f->hi, &num->value) != 0 || num->value < f->lo)
-      return usage_error(ctx, f->name, "%s wants %s (got '%s')", f->name, f->wants,
+    if (!value || parse_ull(value, f->range->hi, &num->value) != 0 || num->value < f->range->lo)
+      return usage_error(ctx, f->name, "%s wants %s (got '%s')", f->name, f->range->in_words,
                          value ? value : "");
     num->given = 1;
     return 0;

@@ -106,9 +106,10 @@ void conclude(const cli_opts *o, wxpay_err e, const cli_summary *s, const char *
                  "%s", s->http_status, s->http_url ? " from " : "",
                  s->http_url ? s->http_url : "", s->attempts, tries);
     else
-      set_result(res, EXIT_REJECTED, "rejected", "rejected: the server answered HTTP %d%s%s%s — %s",
-                 s->http_status, s->http_note, s->http_url ? " from " : "",
-                 s->http_url ? s->http_url : "", s->http_hint);
+      set_result(res, EXIT_REJECTED, "rejected",
+                 "rejected: the server answered HTTP %d%s%s%s — %s", s->http_status,
+                 s->http_note, s->http_url ? " from " : "", s->http_url ? s->http_url : "",
+                 s->http_hint);
     return;
   case WXPAY_ERR_KEY:
   case WXPAY_ERR_MISSING_FIELD:
