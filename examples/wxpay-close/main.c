@@ -104,10 +104,10 @@ static int run(cli_context *ctx, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  /* The run's state, about 200 KB (request and answer buffers, a PEM file,
-     the settle's answers): static rather than on a stack that may be 1 MB
-     or less (Windows' main thread); main() is its only owner and passes it
-     by pointer, so no other function reaches it as a global. */
+  /* The run's state, about 240 KB (the work buffer, a PEM file or the body
+     verify reads, stdout's buffer): static rather than on a stack that may
+     be 1 MB or less (Windows' main thread); main() is its only owner and
+     passes it by pointer, so no other function reaches it as a global. */
   static cli_context ctx;
   harden_process();
   return finish_output(run(&ctx, argc, argv));

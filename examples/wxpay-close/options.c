@@ -14,7 +14,7 @@
 typedef enum cli_flag_kind {
   CLI_SWITCH,        /* takes no value: sets an int to 1 */
   CLI_TEXT,          /* a value that must not be empty: a const char * */
-  CLI_NUMBER,        /* a whole number from lo to hi: a cli_number */
+  CLI_NUMBER,        /* a whole number in its cli_range: a cli_number */
   CLI_API,           /* v2 or v3 */
   CLI_SUB_ORDER,     /* one sub-order, split once --api is known */
   CLI_PLATFORM_CERT, /* a file; repeated, up to CLI_MAX_PLATFORM_CERTS */
