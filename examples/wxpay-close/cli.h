@@ -326,6 +326,9 @@ int open_transport(cli_context *ctx, wxpay_client *cli, cli_result *res, const c
 void close_transport(cli_context *ctx);
 void log_transport_error(const cli_context *ctx, wxpay_err e);
 void client_defaults(cli_context *ctx, wxpay_client *cli);
+#ifdef WXPAY_CLI_HAVE_MBEDTLS
+void mbedtls_error_text(int code, char *out, size_t cap);
+#endif
 
 /* outcome.c */
 void set_result(cli_result *res, int exit_code, const char *outcome, const char *fmt, ...);

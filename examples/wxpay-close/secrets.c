@@ -17,6 +17,9 @@
 #ifdef _WIN32
 #include <io.h>
 #endif
+#ifdef WXPAY_CLI_HAVE_OPENSSL
+#include <openssl/err.h>
+#endif
 
 void wipe(void *p, size_t n) {
   volatile unsigned char *q = (volatile unsigned char *)p;
@@ -170,9 +173,27 @@ int load_key(cli_context *ctx) {
 }
 
 #ifndef CLI_RSA_NONE
+/* What the crypto library said about the last key that failed to load,
+   after "; "; "" when it said nothing (the adapter refused the text
+   first). */
+static void rsa_library_error(const cli_rsa_keys *keys, char *out, size_t cap) {
+  char why[256];
+  out[0] = '\0';
+  if (!keys->last_error) return;
+#ifdef WXPAY_CLI_HAVE_OPENSSL
+  ERR_error_string_n(keys->last_error, why, sizeof why);
+  say(out, cap, "; OpenSSL: %s", why);
+#else
+  mbedtls_error_text(keys->last_error, why, sizeof why);
+  say(out, cap, "; mbedTLS: %s", why);
+#endif
+}
+
 static int key_error(const cli_context *ctx, const char *flag, const char *path, int code) {
-  return usage_error(ctx, flag, "cannot use %s '%s': %s", flag, path,
-                     CLI_RSA(rsa_strerror)(code));
+  char library[300];
+  rsa_library_error(&ctx->v3.keys, library, sizeof library);
+  return usage_error(ctx, flag, "cannot use %s '%s': %s%s", flag, path,
+                     CLI_RSA(rsa_strerror)(code), library);
 }
 
 /* What a PEM file holds, for the adapter's loader. */
@@ -222,10 +243,13 @@ int load_v3_keys(cli_context *ctx) {
     char *pem = getenv("WXPAY_PRIVATE_KEY");
     code = CLI_RSA(load_private_key)(&ctx->v3.keys, pem, 0);
     wipe_env_value(pem);
-    if (code != 0)
+    if (code != 0) {
+      char library[300];
+      rsa_library_error(&ctx->v3.keys, library, sizeof library);
       return usage_error(ctx, "WXPAY_PRIVATE_KEY",
-                         "WXPAY_PRIVATE_KEY does not hold a usable private key: %s",
-                         CLI_RSA(rsa_strerror)(code));
+                         "WXPAY_PRIVATE_KEY does not hold a usable private key: %s%s",
+                         CLI_RSA(rsa_strerror)(code), library);
+    }
   }
   for (k = 0; k < o->ncerts; k++) {
     rc = load_pem_file(ctx, "--platform-cert", o->platform_certs[k], CLI_PEM_PLATFORM_CERT, NULL);

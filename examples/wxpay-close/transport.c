@@ -147,6 +147,17 @@ static int setup_curl(cli_context *ctx) {
 #endif
 
 #ifdef WXPAY_CLI_HAVE_MBEDTLS
+/* mbedTLS's own words for error code (negative): its sentence when the
+   library was built with them (MBEDTLS_ERROR_C), and the code. */
+void mbedtls_error_text(int code, char *out, size_t cap) {
+  char why[200] = "";
+#ifdef MBEDTLS_ERROR_C
+  mbedtls_strerror(code, why, sizeof why);
+#endif
+  if (*why) say(out, cap, "%s (-0x%04X)", why, (unsigned)-code);
+  else say(out, cap, "error -0x%04X", (unsigned)-code);
+}
+
 /* Which step of wxpay_mbedtls_init() an mbedTLS error code comes from, by
    the module that raised it (the adapter returns the code, not the step). */
 static const char *mbedtls_init_step(int code) {
@@ -177,13 +188,10 @@ static int setup_mbedtls(cli_context *ctx, int tls_needed) {
   if (tls_needed && !tls->ca_file)
     return usage_error(ctx, "--cacert", "%s", "mbedTLS has no system CA store: give --cacert FILE");
   if (tls_needed && (code = wxpay_mbedtls_init(tls)) != 0) {
-    char why[200] = "";
-#ifdef MBEDTLS_ERROR_C
-    mbedtls_strerror(code, why, sizeof why);
-#endif
-    return usage_error(ctx, "--cacert", "mbedTLS could not set up TLS while %s (CA file '%s'): "
-                       "%s%s-0x%04X%s", mbedtls_init_step(code), tls->ca_file, why,
-                       *why ? " (" : "error ", (unsigned)-code, *why ? ")" : "");
+    char why[240];
+    mbedtls_error_text(code, why, sizeof why);
+    return usage_error(ctx, "--cacert", "mbedTLS could not set up TLS while %s (CA file '%s'): %s",
+                       mbedtls_init_step(code), tls->ca_file, why);
   }
   ctx->net.name = "mbedtls";
   ctx->net.fn = wxpay_mbedtls_transport;

@@ -704,6 +704,21 @@ else
   x v3u_notkey "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$K/platform.pem" $V3P \
     --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
   usage v3_usage_certificate_given_as_private_key_is_refused "cannot use --private-key"
+  # a key the crypto library cannot parse: its own error after the
+  # adapter's sentence, with each signer
+  { head -c 600 "$K/merchant.key"; printf '\n-----END PRIVATE KEY-----\n'; } >"$B/truncated.key"
+  chmod 600 "$B/truncated.key"
+  for signer in openssl mbedtls; do
+    if [ $signer = openssl ]; then scli=$CLI; lib=OpenSSL; else scli=$MB_CLI; lib=mbedTLS; fi
+    if [ -z "$scli" ] || ! "$scli" --version | grep -q "v3 signer: $signer;"; then
+      skip "v3_usage_unparsable_private_key_names_the_${signer}_error" "no $signer signer built"
+      continue
+    fi
+    x "v3u_trunc_$signer" "$scli" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$B/truncated.key" \
+      $V3P --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+    usage "v3_usage_unparsable_private_key_names_the_${signer}_error" \
+      "cannot use --private-key '.*truncated.key': .*; $lib: [^ ].*"
+  done
   x v3u_notcert "$CLI" $V3K --platform-cert "$K/merchant.key" --combine-appid $APPID \
     --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
   usage v3_usage_private_key_given_as_platform_cert_is_refused "cannot use --platform-cert"
