@@ -267,19 +267,28 @@ int open_transport(cli_context *ctx, wxpay_client *cli, cli_result *res, const c
   return 0;
 }
 
-/* With --verbose, what libcurl said about a transport failure. */
+/* With --verbose, what the TLS library said about a transport failure:
+   libcurl's message, or mbedTLS's error and the certificate check's
+   flags. */
 void log_transport_error(const cli_context *ctx, wxpay_err e) {
-#ifdef WXPAY_CLI_HAVE_CURL
   const cli_net *net = &ctx->net;
-  if (ctx->opts.verbose && e == WXPAY_ERR_TRANSPORT && !strcmp(net->name, "curl") &&
-      net->curl.error[0]) {
+  if (!ctx->opts.verbose || e != WXPAY_ERR_TRANSPORT || !net->name) return;
+#ifdef WXPAY_CLI_HAVE_CURL
+  if (!strcmp(net->name, "curl") && net->curl.error[0]) {
     fputs(PROG ": libcurl: ", stderr);
     put_safe(stderr, net->curl.error);
     fputc('\n', stderr);
   }
-#else
-  (void)ctx;
-  (void)e;
+#endif
+#ifdef WXPAY_CLI_HAVE_MBEDTLS
+  if (!strcmp(net->name, "mbedtls") && net->tls.last_error) {
+    char why[240];
+    mbedtls_error_text(net->tls.last_error, why, sizeof why);
+    fprintf(stderr, PROG ": mbedTLS: %s", why);
+    if (net->tls.verify_flags)
+      fprintf(stderr, "; certificate check flags 0x%08lX", (unsigned long)net->tls.verify_flags);
+    fputc('\n', stderr);
+  }
 #endif
 }
 

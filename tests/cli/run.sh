@@ -583,6 +583,18 @@ for t in curl mbedtls; do
     fail "close_over_https_verifies_the_server_with_${t}" "$(peek "$B/tls_$t.out") / $(peek "$B/tls_bad_$t.out")"
   fi
 done
+# --verbose after a failed handshake: mbedTLS's own error, as libcurl's
+if has_transport mbedtls && [ -n "$HTTPS" ]; then
+  x tls_bad_verbose "$CLI" $(W TLS_mbedtls) --endpoint "https://localhost:$HTTPS/pay/closecombinedorder" \
+    --transport mbedtls --cacert "$B/certs/other-ca.pem" --attempts 1 --verbose
+  if [ $rc -eq 4 ] && grep -q "^wxpay-close: mbedTLS: .*(-0x[0-9A-F]\{4\}); certificate check flags 0x0000000[0-9A-F]" "$B/tls_bad_verbose.err"; then
+    pass verbose_tls_failure_names_the_mbedtls_error
+  else
+    fail verbose_tls_failure_names_the_mbedtls_error "exit $rc: $(peek "$B/tls_bad_verbose.err")"
+  fi
+else
+  skip verbose_tls_failure_names_the_mbedtls_error "mbedtls or the test certificates missing"
+fi
 # a CA file mbedTLS cannot parse: the step that failed and mbedTLS's own
 # error (its code, and its sentence when the library has them), before
 # anything is sent
