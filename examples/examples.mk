@@ -111,9 +111,20 @@ config:
 	@echo "v3 signer   $(V3_SIGNER)"
 	@echo "libs        $(CLI_LIBS)"
 
-$(BUILD)/wxpay-close: examples/wxpay-close.c $(HEADERS) $(STAMP)
+# The tool's sources (examples/wxpay-close/, one concern a file; cli.h says
+# which), each compiled on its own; implementations.c holds the library and
+# the adapters.
+CLI_SRCS := $(sort $(wildcard examples/wxpay-close/*.c))
+CLI_OBJS := $(CLI_SRCS:examples/wxpay-close/%.c=$(BUILD)/examples/wxpay-close/%.o)
+
+$(BUILD)/examples/wxpay-close/%.o: examples/wxpay-close/%.c examples/wxpay-close/cli.h \
+  $(HEADERS) $(STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) -I. $(CLI_DEFS) examples/wxpay-close.c -o $@ $(LDFLAGS) $(CLI_LIBS)
+	$(CC) $(WARN) $(CFLAGS) -I. $(CLI_DEFS) -c $< -o $@
+
+$(BUILD)/wxpay-close: $(CLI_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CLI_OBJS) -o $@ $(LDFLAGS) $(CLI_LIBS)
 	@echo "built $@ (transports: $(TRANSPORTS); v3 signer: $(V3_SIGNER))"
 
 $(BUILD)/embedded: examples/embedded.c wxpay_close.h $(STAMP)

@@ -130,6 +130,24 @@ else
   skip cli_builds_with_the_mbedtls_signer_without_openssl "mbedTLS not installed (Debian: libmbedtls-dev)"
 fi
 
+# MBEDTLS_LIBS as library paths (a self-built mbedTLS): the probe compiles
+# its C with -x c and must end it (-x none) before the libraries, or the .a
+# files are read as C and the transport silently disappears
+MB_A=$($CC -print-file-name=libmbedtls.a 2>/dev/null)
+if [ ! -f "$MB_A" ]; then
+  skip examples_mk_probe_links_mbedtls_given_as_library_paths "no static libmbedtls.a (Debian: libmbedtls-dev)"
+else
+  MB_D=$(dirname "$MB_A")
+  if make -s --no-print-directory -f examples/examples.mk BUILD=$B/mbedtls-static WXPAY_CLI_CURL=0 \
+    WXPAY_CLI_OPENSSL=0 WXPAY_CLI_MBEDTLS=1 \
+    MBEDTLS_LIBS="$MB_D/libmbedtls.a $MB_D/libmbedx509.a $MB_D/libmbedcrypto.a" config \
+    >"$B/mbedtls-static.log" 2>&1 && grep -q '^transports  *mbedtls socket$' "$B/mbedtls-static.log"; then
+    pass examples_mk_probe_links_mbedtls_given_as_library_paths
+  else
+    fail examples_mk_probe_links_mbedtls_given_as_library_paths "$(peek "$B/mbedtls-static.log")"
+  fi
+fi
+
 if command -v clang >/dev/null 2>&1; then
   if make -s --no-print-directory -f examples/examples.mk CC=clang BUILD=$B/clang all >"$B/build-clang.log" 2>&1; then
     pass cli_builds_warning_free_with_clang
@@ -197,6 +215,17 @@ if [ $rc -eq 0 ] && [ $ok = 1 ] && grep -q WXPAY_API_KEY "$B/help.out"; then
 else
   fail help_lists_every_exit_status_and_the_key_variable "$(peek "$B/help.out")"
 fi
+# --help and the READMEs name the same flags: every row of --help's flag
+# lists against the flag tables' rows (README.md's wxpay-close table, and
+# examples/README.md's, where README.md sends the reader for APIv3)
+sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p' "$B/help.out" | sort -u >"$B/flags.help"
+cat README.md examples/README.md | sed -n 's/^| \(`--[^|]*\(\\|[^|]*\)*\)|.*/\1/p' |
+  grep -o -- '--[a-z0-9-]*' | sort -u >"$B/flags.readme"
+if [ -s "$B/flags.help" ] && cmp -s "$B/flags.help" "$B/flags.readme"; then
+  pass help_flags_match_the_readme_flag_tables
+else
+  fail help_flags_match_the_readme_flag_tables "only in --help: $(comm -23 "$B/flags.help" "$B/flags.readme" | tr '\n' ' ')only in the READMEs: $(comm -13 "$B/flags.help" "$B/flags.readme" | tr '\n' ' ')"
+fi
 x version "$CLI" --version
 check version_names_the_library_version 0 "wxpay-close $VERSION"
 
@@ -204,7 +233,7 @@ check version_names_the_library_version 0 "wxpay-close $VERSION"
 
 before=$(reqs)
 x u_noargs "$CLI"
-if [ $rc -eq 2 ] && grep -q usage "$B/u_noargs.out"; then pass no_arguments_prints_usage_and_exits_2; else fail no_arguments_prints_usage_and_exits_2 "exit $rc"; fi
+usage no_arguments_prints_one_line_on_stderr_and_exits_2 "missing command or options; try 'wxpay-close --help'"
 x u_unknown "$CLI" $(W U1) --endpoint "$E" --frobnicate
 usage usage_unknown_flag_is_named "unknown option '--frobnicate'"
 x u_appid "$CLI" --mchid $MCHID --order U1 --sub 1:U1 --endpoint "$E"
@@ -240,6 +269,15 @@ x u_key2 "$CLI" $(W U1) --endpoint "$E" --key=$KEY
 usage usage_key_equals_on_the_command_line_is_refused "not taken from the command line"
 x u_nokey -u WXPAY_API_KEY "$CLI" $(W U1) --endpoint "$E"
 usage usage_missing_key_is_named "no API key"
+# no key at all reads as "none given" and names where one comes from, not
+# as a key of the wrong kind
+x u_nokey2 -u WXPAY_API_KEY "$CLI" query --appid $APPID --mchid $MCHID --order U1 --endpoint "$E"
+usage usage_missing_key_says_none_was_given_and_where_one_comes_from \
+  "no API key was given: set WXPAY_API_KEY or use --key-file FILE"
+printf '\n' >"$B/empty.key"
+chmod 600 "$B/empty.key"
+x u_emptykey -u WXPAY_API_KEY "$CLI" $(W U1) --endpoint "$E" --key-file "$B/empty.key"
+usage usage_empty_key_file_says_no_key_was_given "no API key was given: --key-file '.*empty.key' is empty"
 x u_shortkey WXPAY_API_KEY=abc "$CLI" $(W U1) --endpoint "$E"
 usage usage_short_key_says_32_bytes "exactly 32"
 x u_v3key WXPAY_API_KEY=${KEY}extra "$CLI" $(W U1) --endpoint "$E"
@@ -448,6 +486,14 @@ x mismatch "$CLI" --appid $APPID --mchid $MCHID --order M1 --sub 1900009001:OTHE
 check close_with_wrong_sub_orders_is_rejected_param_error_exit_5 5 "^rejected: PARAM_ERROR"
 x h404 "$CLI" $(W M1) --endpoint "$BASE/no/such/path"
 check close_http_404_is_rejected_exit_5 5 "HTTP 404"
+# an endpoint without the call's path: the sentence names the status and
+# the URL that answered it, and what the path should be
+x h404root "$CLI" $(W M1) --endpoint "$BASE/"
+check close_http_status_sentence_names_the_status_and_the_url_asked 5 \
+  "^rejected: the server answered HTTP 404 from $BASE/ — is --endpoint the URL of the call, ending in /pay/closecombinedorder?$"
+x h500url "$CLI" $(W M1) --endpoint "$BASE/http500/pay/closecombinedorder" --attempts 1
+check close_and_query_http_5xx_sentences_name_the_urls_asked 4 \
+  "^retry later: the server answered HTTP 500 from $BASE/http500/pay/closecombinedorder after 1 attempt; then the query: retry later: the server answered HTTP 500 from $BASE/http500/pay/querycombinedorder after 1 attempt$"
 
 neworder S1
 r0=$(reqs)
@@ -537,6 +583,35 @@ for t in curl mbedtls; do
     fail "close_over_https_verifies_the_server_with_${t}" "$(peek "$B/tls_$t.out") / $(peek "$B/tls_bad_$t.out")"
   fi
 done
+# --verbose after a failed handshake: mbedTLS's own error, as libcurl's
+if has_transport mbedtls && [ -n "$HTTPS" ]; then
+  x tls_bad_verbose "$CLI" $(W TLS_mbedtls) --endpoint "https://localhost:$HTTPS/pay/closecombinedorder" \
+    --transport mbedtls --cacert "$B/certs/other-ca.pem" --attempts 1 --verbose
+  if [ $rc -eq 4 ] && grep -q "^wxpay-close: mbedTLS: .*(-0x[0-9A-F]\{4\}); certificate check flags 0x0000000[0-9A-F]" "$B/tls_bad_verbose.err"; then
+    pass verbose_tls_failure_names_the_mbedtls_error
+  else
+    fail verbose_tls_failure_names_the_mbedtls_error "exit $rc: $(peek "$B/tls_bad_verbose.err")"
+  fi
+else
+  skip verbose_tls_failure_names_the_mbedtls_error "mbedtls or the test certificates missing"
+fi
+# a CA file mbedTLS cannot parse: the step that failed and mbedTLS's own
+# error (its code, and its sentence when the library has them), before
+# anything is sent
+if ! has_transport mbedtls; then
+  skip mbedtls_setup_failure_names_the_step_and_the_mbedtls_error "mbedtls not built in (Debian: libmbedtls-dev)"
+else
+  printf 'not a certificate\n' >"$B/not-a-ca.pem"
+  before=$(reqs)
+  x mbedca "$CLI" $(W MBEDCA) --endpoint "https://127.0.0.1:${HTTPS:-9}/pay/closecombinedorder" \
+    --transport mbedtls --cacert "$B/not-a-ca.pem"
+  if [ "$(reqs)" != "$before" ]; then
+    fail mbedtls_setup_failure_names_the_step_and_the_mbedtls_error "a request was sent"
+  else
+    usage mbedtls_setup_failure_names_the_step_and_the_mbedtls_error \
+      "mbedTLS could not set up TLS while loading the CA certificates (CA file '.*not-a-ca.pem'): .*-0x[0-9A-F]\\{4\\}"
+  fi
+fi
 
 # ==================================================================== APIv3
 
@@ -641,6 +716,21 @@ else
   x v3u_notkey "$CLI" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$K/platform.pem" $V3P \
     --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
   usage v3_usage_certificate_given_as_private_key_is_refused "cannot use --private-key"
+  # a key the crypto library cannot parse: its own error after the
+  # adapter's sentence, with each signer
+  { head -c 600 "$K/merchant.key"; printf '\n-----END PRIVATE KEY-----\n'; } >"$B/truncated.key"
+  chmod 600 "$B/truncated.key"
+  for signer in openssl mbedtls; do
+    if [ $signer = openssl ]; then scli=$CLI; lib=OpenSSL; else scli=$MB_CLI; lib=mbedTLS; fi
+    if [ -z "$scli" ] || ! "$scli" --version | grep -q "v3 signer: $signer;"; then
+      skip "v3_usage_unparsable_private_key_names_the_${signer}_error" "no $signer signer built"
+      continue
+    fi
+    x "v3u_trunc_$signer" "$scli" --api v3 --mchid $MCHID --serial "$SERIAL" --private-key "$B/truncated.key" \
+      $V3P --combine-appid $APPID --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
+    usage "v3_usage_unparsable_private_key_names_the_${signer}_error" \
+      "cannot use --private-key '.*truncated.key': .*; $lib: [^ ].*"
+  done
   x v3u_notcert "$CLI" $V3K --platform-cert "$K/merchant.key" --combine-appid $APPID \
     --combine-out-trade-no U1 --sub-order 1900009001:U1_A --endpoint "$BASE"
   usage v3_usage_private_key_given_as_platform_cert_is_refused "cannot use --platform-cert"
@@ -947,6 +1037,8 @@ else
   check v3_connection_refused_exit_4 4 "CONNECT"
   x v3h404 "$CLI" $(V3 V3J1) --endpoint "$BASE/no/such" --attempts 1
   check v3_http_404_not_from_wechat_is_rejected_exit_5 5 "HTTP 404 without a WeChat Pay error body"
+  check v3_http_404_sentence_names_the_url_asked 5 \
+    "HTTP 404 without a WeChat Pay error body from $BASE/no/such/v3/combine-transactions/out-trade-no/V3J1/close — check --endpoint"
   x v3chunked "$CLI" $(V3 V3J1) --endpoint "$BASE/chunked"
   check v3_chunked_answer_is_read_and_verified 0 "^already closed"
   neworder V3F1
