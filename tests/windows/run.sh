@@ -76,9 +76,9 @@ for src in tests/unit/test_*.c; do
 done
 bg win_test "$MINGW" $STRICT -Wno-unused-function -O2 '-DT_SUFFIX="_win64"' -I. \
   tests/windows/win_test.c -o "$B/win_test.exe" -lbcrypt
-bg cli "$MINGW" $STRICT -O2 -I. examples/wxpay-close.c -o "$B/wxpay-close.exe" -lbcrypt
+bg cli "$MINGW" $STRICT -O2 -I. examples/wxpay-close/*.c -o "$B/wxpay-close.exe" -lbcrypt
 # the same CLI for this machine, socket transport only: the reference
-bg cli_host "$CC" $STRICT -O2 -I. examples/wxpay-close.c -o "$B/wxpay-close-host"
+bg cli_host "$CC" $STRICT -O2 -I. examples/wxpay-close/*.c -o "$B/wxpay-close-host"
 python3 tests/cli/helpers.py responses "$B" "$KEY" closed already paid systemerror tampered \
   wrongkey nosign otherappid hostile binary nul gbk > "$B/responses.log" 2>&1 &
 RESP_PID=$!
