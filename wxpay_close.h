@@ -1298,11 +1298,15 @@ WXPAY_DEF void wxpay_sha256_update(wxpay_sha256_ctx *ctx, const void *data, size
   const unsigned char *p = (const unsigned char *)data;
   while (n) {
     size_t used = (size_t)(ctx->count & 63), take = 64 - used < n ? 64 - used : n;
-    wxpay__copy(ctx->buf + used, p, take);
+    if (take == 64) { /* a whole block, hashed where it lies */
+      wxpay__sha256_blocks(ctx->state, p, 1);
+    } else {
+      wxpay__copy(ctx->buf + used, p, take);
+      if (used + take == 64) wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
+    }
     ctx->count += take;
     p += take;
     n -= take;
-    if ((ctx->count & 63) == 0) wxpay__sha256_blocks(ctx->state, ctx->buf, 1);
   }
 }
 
