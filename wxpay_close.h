@@ -1,4 +1,4 @@
-/* wxpay_close.h v0.3.0 -- close a WeChat Pay combined order (合单关单)
+/* wxpay_close.h v0.4.0 -- close a WeChat Pay combined order (合单关单)
    APIv2  https://api.mch.weixin.qq.com/pay/closecombinedorder
    APIv3  https://api.mch.weixin.qq.com/v3/combine-transactions/out-trade-no/{no}/close
    and query it (合单查单), and settle it: close, then query until it is
@@ -161,9 +161,9 @@ LICENSE: see the end of the file.
 #include <stdint.h>
 
 #define WXPAY_VERSION_MAJOR 0
-#define WXPAY_VERSION_MINOR 3
+#define WXPAY_VERSION_MINOR 4
 #define WXPAY_VERSION_PATCH 0
-#define WXPAY_VERSION "0.3.0"
+#define WXPAY_VERSION "0.4.0"
 
 #ifndef WXPAY_DEF
 #ifdef WXPAY_STATIC
