@@ -2417,8 +2417,10 @@ static void wxpay__resp_fill(wxpay_close_resp *resp, const wxpay_fields *f) {
     }
 }
 
-/* The two values of return_code and result_code. */
+/* The two values of return_code and result_code, in the order of their
+   names for what wxpay__find() says of a value. */
 static const char wxpay__success_fail[] = "SUCCESS\0FAIL";
+enum wxpay__verdict { WXPAY__SUCCESS, WXPAY__FAIL, WXPAY__NEITHER };
 /* The APIv2 err_code values with an outcome of their own, one row each (the
    README's table gives each row's public source); any other is REJECTED. */
 #define WXPAY__V2_CODES(X) \
@@ -2474,9 +2476,10 @@ WXPAY__SHARED int wxpay__unambiguous(const wxpay_fields *f, const char *deciding
 }
 
 /* 1 when an echoed value is ours, or absent where the answer (result_code
-   FAIL, code 1) may leave it out. A macro for the query's second use: a
-   second caller of a function would change how the close is compiled. */
-#define WXPAY__ECHOES(got, sent, code) (((code) == 1 && !*(got)) || wxpay__streq(got, sent))
+   FAIL) may leave it out. A macro for the query's second use: a second
+   caller of a function would change how the close is compiled. */
+#define WXPAY__ECHOES(got, sent, result) \
+  (((result) == WXPAY__FAIL && !*(got)) || wxpay__streq(got, sent))
 static int wxpay__echoes(const char *got, const char *sent, unsigned code) {
   return WXPAY__ECHOES(got, sent, code);
 }
@@ -2493,9 +2496,9 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
     return e;
   wxpay__resp_fill(resp, &resp->fields);
 
-  if ((code = wxpay__find(wxpay__success_fail, 2, resp->return_code)) == 2)
+  if ((code = wxpay__find(wxpay__success_fail, 2, resp->return_code)) == WXPAY__NEITHER)
     return WXPAY_ERR_RESPONSE;
-  fail = code == 1; /* FAIL; 0 is SUCCESS */
+  fail = code == WXPAY__FAIL;
   if (*resp->sign) { /* a signed answer is checked, whatever it says */
     if ((e = wxpay__fields_mac(client, &resp->fields, mac)) != WXPAY_OK) return e;
     resp->verified = wxpay__sign_matches(mac, resp->sign);
@@ -2509,7 +2512,7 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
     resp->outcome = WXPAY_OUTCOME_REJECTED;
     return WXPAY_OK;
   }
-  if ((code = wxpay__find(wxpay__success_fail, 2, resp->result_code)) == 2)
+  if ((code = wxpay__find(wxpay__success_fail, 2, resp->result_code)) == WXPAY__NEITHER)
     return WXPAY_ERR_RESPONSE;
   /* The echo, when there is one, must be ours; a signed FAIL result may
      leave it out (live SYSTEMERROR answers do), a SUCCESS may not. */
@@ -2517,7 +2520,7 @@ static wxpay_err wxpay__parse(const wxpay_client *client, const wxpay_close_req 
               !wxpay__echoes(resp->combine_appid, req->combine_appid, code) ||
               !wxpay__echoes(resp->combine_mch_id, req->combine_mch_id, code)))
     return WXPAY_ERR_ECHO_MISMATCH;
-  if (code == 0) {
+  if (code == WXPAY__SUCCESS) {
     resp->outcome = WXPAY_OUTCOME_CLOSED;
   } else {
     const unsigned known = (unsigned)sizeof wxpay__v2_code_outcomes - 1;
@@ -3836,11 +3839,27 @@ WXPAY_DEF wxpay_err wxpay_v3_close_parse(const wxpay_client *client, int http_st
 }
 
 /* The response headers asked of the transport, and room for each value. */
-enum { WXPAY__V3_SLOTS = 5, WXPAY__V3_SLOT_ROOM = 24 + 72 + (WXPAY__V3_SIG_B64 + 16) + 72 + 72 };
-static const char wxpay__v3_slot_names[] =
-    "Wechatpay-Timestamp\0Wechatpay-Nonce\0Wechatpay-Signature\0Wechatpay-Serial\0Request-ID";
-static const unsigned short wxpay__v3_slot_caps[WXPAY__V3_SLOTS] = {24, 72, WXPAY__V3_SIG_B64 + 16,
-                                                                    72, 72};
+#define WXPAY__V3_SLOT_LIST(X)                                                  \
+  X(TIMESTAMP, "Wechatpay-Timestamp", 24)                                       \
+  X(NONCE, "Wechatpay-Nonce", 72)                                               \
+  X(SIGNATURE, "Wechatpay-Signature", WXPAY__V3_SIG_B64 + 16)                   \
+  X(SERIAL, "Wechatpay-Serial", 72)                                             \
+  X(REQUEST_ID, "Request-ID", 72)
+#define WXPAY__V3_SLOT_ID(id, name, cap) WXPAY__V3_SLOT_##id,
+#define WXPAY__V3_SLOT_SUM(id, name, cap) + (cap)
+#define WXPAY__V3_SLOT_NAME(id, name, cap) name "\0"
+#define WXPAY__V3_SLOT_CAP(id, name, cap) cap,
+enum { WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_ID) WXPAY__V3_SLOTS,
+       WXPAY__V3_SLOT_ROOM = 0 WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_SUM) };
+static const char wxpay__v3_slot_names[] = WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_NAME);
+static const unsigned short wxpay__v3_slot_caps[] = {WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_CAP)};
+#undef WXPAY__V3_SLOT_ID
+#undef WXPAY__V3_SLOT_SUM
+#undef WXPAY__V3_SLOT_NAME
+#undef WXPAY__V3_SLOT_CAP
+/* A slot's value, or when the answer did not carry the header, dflt. */
+#define WXPAY__V3_SLOT(slots, id, dflt) \
+  ((slots)[WXPAY__V3_SLOT_##id].found ? (slots)[WXPAY__V3_SLOT_##id].value : (dflt))
 
 /* How an APIv3 exchange judges an answer: the close's or the query's. */
 typedef wxpay_err (*wxpay__v3_parse_fn)(const wxpay_client *c, const void *req, int status,
@@ -3929,14 +3948,14 @@ WXPAY__SHARED wxpay_err wxpay__v3_exchange(const wxpay_client *client, const wxp
     if (net == WXPAY_NET_TOO_LARGE) break;
     if (net != WXPAY_NET_OK) continue;
     status = hresp.status;
-    rh.timestamp = slots[0].found ? slots[0].value : NULL;
-    rh.nonce = slots[1].found ? slots[1].value : NULL;
-    rh.signature = slots[2].found ? slots[2].value : NULL;
-    rh.serial = slots[3].found ? slots[3].value : NULL;
+    rh.timestamp = WXPAY__V3_SLOT(slots, TIMESTAMP, NULL);
+    rh.nonce = WXPAY__V3_SLOT(slots, NONCE, NULL);
+    rh.signature = WXPAY__V3_SLOT(slots, SIGNATURE, NULL);
+    rh.serial = WXPAY__V3_SLOT(slots, SERIAL, NULL);
     e = parse(client, parse_req, status, &rh, hresp.body, hresp.body_len, resp);
     answer->attempts = t.attempt;
     answer->net = net;
-    answer->request_id = slots[4].found ? slots[4].value : "";
+    answer->request_id = WXPAY__V3_SLOT(slots, REQUEST_ID, "");
     if (e != WXPAY_OK) { /* a status it does not expect, or an answer not to be trusted */
       if (e == WXPAY_ERR_HTTP_STATUS)
         wxpay__log(client, WXPAY_LOG_HTTP_STATUS, t.attempt, wxpay__itoa(status, num));
@@ -4106,7 +4125,7 @@ static wxpay_err wxpay__query_parse(const wxpay_client *client, const wxpay_quer
   if (a->outcome == WXPAY_OUTCOME_REJECTED && !wxpay__streq(a->return_code, "SUCCESS"))
     return WXPAY_OK; /* return_code FAIL: unsigned, and about nothing */
   if (!wxpay__unambiguous(&a->fields, wxpay__query_deciding, 4, 5)) return WXPAY_ERR_AMBIGUOUS;
-  code = wxpay__streq(a->result_code, "SUCCESS") ? 0 : 1;
+  code = wxpay__streq(a->result_code, "SUCCESS") ? WXPAY__SUCCESS : WXPAY__FAIL;
   o->combine_out_trade_no = wxpay__field_or_empty(&a->fields, "combine_out_trade_no");
   if (!req->combine_out_trade_no ||
       !WXPAY__ECHOES(o->combine_out_trade_no, req->combine_out_trade_no, code))
