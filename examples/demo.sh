@@ -44,37 +44,10 @@ if [ -z "$v3_skip" ]; then
   fi
 fi
 
-# The emulator picks free ports itself and writes them to the port file;
-# --lifetime makes sure it goes away even if this script is killed hard.
+# the emulator, on free ports (examples/emulator.sh)
+. examples/emulator.sh
 # shellcheck disable=SC2086 # $certs is empty or two words
-python3 tests/emulator/emulator.py --port-file "$dir/ports.json" --lifetime 600 $certs \
-  >"$dir/emulator.out" 2>"$dir/emulator.log" &
-emu=$!
-stop_emulator() {
-  if kill -0 "$emu" 2>/dev/null; then
-    kill "$emu" 2>/dev/null
-    wait "$emu" 2>/dev/null
-  fi
-}
-# shellcheck disable=SC2317  # called through the trap
-cleanup() {
-  stop_emulator
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-i=0
-while [ ! -s "$dir/ports.json" ]; do
-  if ! kill -0 "$emu" 2>/dev/null || [ "$i" -ge 100 ]; then
-    echo "demo: the emulator did not start:" >&2
-    cat "$dir/emulator.log" >&2
-    exit 1
-  fi
-  i=$((i + 1))
-  sleep 0.1
-done
-port=$(sed -n 's/.*"http": *\([0-9][0-9]*\).*/\1/p' "$dir/ports.json")
+emulator_start demo 600 $certs
 endpoint="http://127.0.0.1:$port/pay/closecombinedorder"
 
 # The emulator's default merchant (tests/emulator/default_state.json). This

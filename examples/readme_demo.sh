@@ -36,33 +36,8 @@ fi
 # --lifetime: the emulator goes away even if this script is killed hard.
 dir=$(mktemp -d "${TMPDIR:-/tmp}/wxpay-readme.XXXXXX") || exit 1
 echo "\$ python3 tests/emulator/emulator.py --port-file $dir/ports.json &    # free port; --http-port N to choose one"
-python3 tests/emulator/emulator.py --port-file "$dir/ports.json" --lifetime 120 \
-  > "$dir/emulator.out" 2> "$dir/emulator.log" &
-emu=$!
-stop_emulator() {
-  if kill -0 "$emu" 2> /dev/null; then
-    kill "$emu" 2> /dev/null
-    wait "$emu" 2> /dev/null
-  fi
-}
-# shellcheck disable=SC2317 # called through the trap
-cleanup() {
-  stop_emulator
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-i=0
-while [ ! -s "$dir/ports.json" ]; do
-  if ! kill -0 "$emu" 2> /dev/null || [ "$i" -ge 100 ]; then
-    echo "readme-demo: the emulator did not start:" >&2
-    cat "$dir/emulator.log" >&2
-    exit 1
-  fi
-  i=$((i + 1))
-  sleep 0.1
-done
-port=$(sed -n 's/.*"http": *\([0-9][0-9]*\).*/\1/p' "$dir/ports.json")
+. examples/emulator.sh
+emulator_start readme-demo 120
 echo "$(cat "$dir/ports.json")    # the emulator, listening on 127.0.0.1:$port"
 
 # the emulator's default merchant 1900000109 (tests/emulator/default_state.json):
