@@ -3846,15 +3846,17 @@ WXPAY_DEF wxpay_err wxpay_v3_close_parse(const wxpay_client *client, int http_st
   X(SERIAL, "Wechatpay-Serial", 72)                                             \
   X(REQUEST_ID, "Request-ID", 72)
 #define WXPAY__V3_SLOT_ID(id, name, cap) WXPAY__V3_SLOT_##id,
-#define WXPAY__V3_SLOT_SUM(id, name, cap) + (cap)
+#define WXPAY__V3_SLOT_SPACE(id, name, cap) char id[cap];
 #define WXPAY__V3_SLOT_NAME(id, name, cap) name "\0"
 #define WXPAY__V3_SLOT_CAP(id, name, cap) cap,
+/* the values' room, one after another: its size is their sum */
+struct wxpay__v3_slot_space { WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_SPACE) };
 enum { WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_ID) WXPAY__V3_SLOTS,
-       WXPAY__V3_SLOT_ROOM = 0 WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_SUM) };
+       WXPAY__V3_SLOT_ROOM = sizeof(struct wxpay__v3_slot_space) };
 static const char wxpay__v3_slot_names[] = WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_NAME);
 static const unsigned short wxpay__v3_slot_caps[] = {WXPAY__V3_SLOT_LIST(WXPAY__V3_SLOT_CAP)};
 #undef WXPAY__V3_SLOT_ID
-#undef WXPAY__V3_SLOT_SUM
+#undef WXPAY__V3_SLOT_SPACE
 #undef WXPAY__V3_SLOT_NAME
 #undef WXPAY__V3_SLOT_CAP
 /* A slot's value, or when the answer did not carry the header, dflt. */
