@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "put_order.h"
 
 #define MAX_TOKENS 512
 
@@ -247,44 +248,7 @@ static void op_parse(field *t, size_t nt) {
   free(body);
 }
 
-/* The order a query read: found, then the order's strings and each
-   sub-order's, strings as hex, amounts in decimal. */
-static void put_order(const wxpay_order *o) {
-  size_t i;
-  const char *top[7];
-  top[0] = o->combine_appid;
-  top[1] = o->combine_mchid;
-  top[2] = o->combine_out_trade_no;
-  top[3] = o->combine_openid;
-  top[4] = o->device_info;
-  top[5] = o->trade_state;
-  top[6] = o->trade_state_desc;
-  for (i = 0; i < 7; i++) {
-    putchar('\t');
-    put_hex(top[i], strlen(top[i]));
-  }
-  printf("\t%d\t%lu", (int)o->state, (unsigned long)o->sub_order_count);
-  for (i = 0; i < o->sub_order_count && i < o->sub_order_cap; i++) {
-    const wxpay_query_sub_order *s = &o->sub_orders[i];
-    const char *v[9];
-    size_t k;
-    v[0] = s->mchid;
-    v[1] = s->sub_mchid;
-    v[2] = s->out_trade_no;
-    v[3] = s->trade_state;
-    v[4] = s->transaction_id;
-    v[5] = s->trade_type;
-    v[6] = s->currency;
-    v[7] = s->success_time;
-    v[8] = s->attach;
-    for (k = 0; k < 9; k++) {
-      putchar('\t');
-      put_hex(v[k], strlen(v[k]));
-    }
-    printf("\t%d\t%lld\t%lld", (int)s->state, (long long)s->total_amount,
-           (long long)s->payer_amount);
-  }
-}
+static void put_str(const char *s) { put_hex(s, strlen(s)); }
 
 /* Q  key appid mchid otn nonce  -> err  bodyhex  (the query request; cap 0
    first: it must say how much it needs, then fit in exactly that) */
@@ -341,7 +305,7 @@ static void op_query_parse(field *t, size_t nt) {
   e = wxpay_query_parse(&cli, &req, body, t[4].len, &resp);
   printf("%s\t%d\t%d\t%s", wxpay_err_name(e), resp.found, resp.answer.verified,
          wxpay_outcome_name(resp.answer.outcome));
-  put_order(&resp.order);
+  put_order(&resp.order, put_str);
   free(body);
 }
 

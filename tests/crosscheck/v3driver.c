@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "put_order.h"
 
 /* room for WXPAY_V3_MAX_SUB_ORDERS + 50 sub-orders (over the limit, to be refused) */
 #define MAX_SUBS (WXPAY_V3_MAX_SUB_ORDERS + 50)
@@ -309,7 +310,6 @@ static void op_query_parse(field *t, size_t nt) {
   const wxpay_order *o = &resp.order;
   long long status, now;
   char *body;
-  size_t i;
   wxpay_err e;
   if (nt != 10 || !number(&t[0], &status) || !number(&t[6], &now) || !t[5].data) {
     fputs("BADLINE", stdout);
@@ -336,41 +336,7 @@ static void op_query_parse(field *t, size_t nt) {
   e = wxpay_v3_query_parse(&cli, &req, (int)status, &h, body, t[5].len, &resp);
   printf("%s\t%d\t%d\t%s", wxpay_err_name(e), resp.found, resp.answer.verified,
          wxpay_outcome_name(resp.answer.outcome));
-  {
-    const char *top[7];
-    top[0] = o->combine_appid;
-    top[1] = o->combine_mchid;
-    top[2] = o->combine_out_trade_no;
-    top[3] = o->combine_openid;
-    top[4] = o->device_info;
-    top[5] = o->trade_state;
-    top[6] = o->trade_state_desc;
-    for (i = 0; i < 7; i++) {
-      putchar('\t');
-      put_str(top[i]);
-    }
-  }
-  printf("\t%d\t%lu", (int)o->state, (unsigned long)o->sub_order_count);
-  for (i = 0; i < o->sub_order_count && i < o->sub_order_cap; i++) {
-    const wxpay_query_sub_order *s = &o->sub_orders[i];
-    const char *v[9];
-    size_t k;
-    v[0] = s->mchid;
-    v[1] = s->sub_mchid;
-    v[2] = s->out_trade_no;
-    v[3] = s->trade_state;
-    v[4] = s->transaction_id;
-    v[5] = s->trade_type;
-    v[6] = s->currency;
-    v[7] = s->success_time;
-    v[8] = s->attach;
-    for (k = 0; k < 9; k++) {
-      putchar('\t');
-      put_str(v[k]);
-    }
-    printf("\t%d\t%lld\t%lld", (int)s->state, (long long)s->total_amount,
-           (long long)s->payer_amount);
-  }
+  put_order(o, put_str);
   free(body);
 }
 
