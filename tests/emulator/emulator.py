@@ -914,6 +914,14 @@ def parse_v3_authorization(values):
     return items, ""
 
 
+def v3_error(status, code, message, **detail):
+    """An APIv3 error answer: (status, {"code", "message"[, "detail"]})."""
+    d = {"code": code, "message": message}
+    if detail:
+        d["detail"] = detail
+    return status, d
+
+
 def parse_v3_body(body):
     """The JSON body of a close -> (doc, None, None) or (None, field, why)."""
     try:
@@ -1655,12 +1663,7 @@ class Emulator:
         object), the checks in README.md order. forced: (status, code) for a
         good request (/v3error-…, /v3dupcode); not_found_code and paying_code
         the spelling of those two answers."""
-        def err(status, code, message, **detail):
-            d = {"code": code, "message": message}
-            if detail:
-                d["detail"] = detail
-            return status, d
-
+        err = v3_error
         if req.method != "POST":
             return err(405, "METHOD_NOT_ALLOWED", "请使用POST方法 (use POST)")
         auth, refusal = self._v3_authenticate(req, err)
@@ -1808,12 +1811,7 @@ class Emulator:
         as a JSON object) or (status, error object). The close's checks less
         the body's: GET, Authorization over GET\\nTARGET\\nTS\\nNONCE\\n\\n,
         the path's number, the merchant, the forcing prefixes, the order."""
-        def err(status, code, message, **detail):
-            d = {"code": code, "message": message}
-            if detail:
-                d["detail"] = detail
-            return status, d
-
+        err = v3_error
         if req.method != "GET":
             return err(405, "METHOD_NOT_ALLOWED", "请使用GET方法 (use GET)")
         auth, refusal = self._v3_authenticate(req, err)
