@@ -1108,20 +1108,22 @@ static uint32_t wxpay__load32_be(const unsigned char *p) {
                     WXPAY__SSIG0((w)[((i) + 1) & 15]))
 
 #ifndef WXPAY_SHA256_FAST
-/* One 64-byte block, a round per turn of the loop: the first sixteen load
-   their word of the block, the others compute theirs, and the working
-   variables move down one place. The single round body keeps it small
-   (about 330 bytes of Cortex-M4 code); the moves cost about a third more
-   instructions than WXPAY_SHA256_FAST, which renames instead. */
+/* One 64-byte block, a round per turn of the loop: the block's sixteen
+   words are loaded first, each later round computes its own, and the
+   working variables move down one place. The window is kept twice over (w[k] and
+   w[k + 16] alike), so the words a new one is made of are read at fixed
+   distances from it, with no index to wrap. The single round body keeps it
+   small; the moves cost about a third more instructions than
+   WXPAY_SHA256_FAST, which renames instead. */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
-  uint32_t w[16], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5],
+  uint32_t w[32], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5],
                   g = s[6], h = s[7];
   int i;
+  for (i = 0; i < 16; i++) w[i] = w[i + 16] = wxpay__load32_be(blk + 4 * i);
   for (i = 0; i < 64; i++) {
-    uint32_t t1, t2;
-    if (i < 16) w[i] = wxpay__load32_be(blk + 4 * i);
-    else WXPAY__NEXT_WORD(w, i);
-    t1 = h + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + wxpay__k[i] + w[i & 15];
+    uint32_t t1, t2, *x = w + (i & 15); /* word i, and i + 16 to be */
+    if (i >= 16) x[0] = x[16] += WXPAY__SSIG1(x[14]) + x[9] + WXPAY__SSIG0(x[1]);
+    t1 = h + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + wxpay__k[i] + x[0];
     t2 = WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);
     h = g; g = f; f = e; e = d + t1;
     d = c; c = b; b = a; a = t1 + t2;
@@ -2816,45 +2818,46 @@ WXPAY_DEF size_t wxpay_base64_encode(const unsigned char *in, size_t n, char *ou
   return o;
 }
 
+/* A character's value; 64 for the padding '=', -1 for any other. */
 static int wxpay__b64val(int c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
-  return c == '+' ? 62 : c == '/' ? 63 : -1;
+  return c == '+' ? 62 : c == '/' ? 63 : c == '=' ? 64 : -1;
 }
 
 /* Strict: length a multiple of 4, '=' only as the last one or two, and the
    bits padding leaves over zero (one encoding per byte string). */
 WXPAY_DEF size_t wxpay_base64_decode(const char *in, size_t n, unsigned char *out,
                                      size_t cap) {
-  size_t i, o = 0;
+  size_t i, pad = 0, padding = 0, len, o = 0;
+  uint32_t w = 0;
+  int bad = 0; /* negative once any character is not Base64 */
   if (!in || n % 4 || (!out && cap)) return (size_t)-1;
+  if (n && in[n - 1] == '=') pad = in[n - 2] == '=' ? 2 : 1; /* the only '=' allowed */
+  len = n / 4 * 3 - pad;
+  if (len > cap) return (size_t)-1;
   for (i = 0; i < n; i += 4) {
-    size_t k, pad = 0;
-    uint32_t w = 0;
+    size_t k;
     for (k = 0; k < 4; k++) {
-      int v = wxpay__b64val((unsigned char)in[i + k]);
-      if (in[i + k] == '=' && i + 4 == n && k >= 2 && (k == 3 || in[i + 3] == '=')) {
-        pad++;
-        v = 0;
-      } else if (v < 0) {
-        return (size_t)-1;
-      }
-      w = w << 6 | (uint32_t)v;
+      const int v = wxpay__b64val((unsigned char)in[i + k]);
+      bad |= v;
+      padding += v == 64; /* counted: any but the last pad are refused below */
+      w = w << 6 | (uint32_t)(v & 63);
     }
-    if ((pad == 1 && (w & 0xFF)) || (pad == 2 && (w & 0xFFFF))) return (size_t)-1;
-    if (cap - o < 3 - pad) return (size_t)-1;
-    out[o++] = (unsigned char)(w >> 16);
-    if (pad < 2) out[o++] = (unsigned char)(w >> 8);
-    if (pad < 1) out[o++] = (unsigned char)w;
+    out[o++] = (unsigned char)(w >> 16); /* the last four give one byte at least */
+    if (o < len) out[o++] = (unsigned char)(w >> 8);
+    if (o < len) out[o++] = (unsigned char)w;
   }
-  return o;
+  if (bad < 0 || padding != pad || (w & ~(~(uint32_t)0 << 8 * pad))) return (size_t)-1;
+  return len;
 }
 
 /* >>json reader: the v3 error body and the queries' answers, read in place
    with no recursion. One step function (wxpay__js_next) walks any document
-   over a bit stack of open levels; wxpay__js_skip checks a whole value with
-   it, and the order reader (>>order) walks it again to keep what it knows. */
+   over a bit stack of open levels, checking it as it goes; wxpay__js_skip
+   steps over a whole value with it, and the order reader (>>order) walks a
+   query's answer once with it, keeping the members it knows. */
 #define WXPAY__JS_DEPTH 16     /* levels of objects and arrays, at most */
 #define WXPAY__JS_NAME_MAX 64  /* bytes of a member name that holds an escape */
 typedef struct wxpay__js {
@@ -2863,16 +2866,20 @@ typedef struct wxpay__js {
   uint32_t kinds;   /* one bit per open level: object (1) or array (0) */
   unsigned depth;   /* levels open */
   unsigned char after;   /* a value ended at this level: ',' or its end is next */
-  unsigned char checked; /* a first pass has checked the text: a string's end
-                            is all a later pass needs to find (two bytes, not
-                            two ints: the query's stack is within 1 KiB) */
+  unsigned char checked; /* the walk has checked this text before: a string's
+                            end is all a walk back over it needs to find */
+  unsigned char escaped; /* the last string read holds a backslash */
 } wxpay__js;
 
-static void wxpay__js_ws(wxpay__js *j) {
-  while (j->i < j->n && (j->b[j->i] == ' ' || j->b[j->i] == '\t' ||
-                         j->b[j->i] == '\n' || j->b[j->i] == '\r'))
-    j->i++;
+/* The first byte from i on that is not JSON's white space. */
+static size_t wxpay__js_space(const char *b, size_t i, size_t n) {
+  while (i < n && (unsigned char)b[i] <= ' ' &&
+         (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+    i++;
+  return i;
 }
+
+static void wxpay__js_ws(wxpay__js *j) { j->i = wxpay__js_space(j->b, j->i, j->n); }
 
 static int wxpay__js_hex4(const char *p) {
   int v = 0, k;
@@ -2884,93 +2891,139 @@ static int wxpay__js_hex4(const char *p) {
   return v;
 }
 
+#define WXPAY__BYTES(v) ((uint64_t)0x0101010101010101u * (v)) /* v in each of 8 bytes */
+
+/* The bytes of p[0..8) that stop a string's run of printable ASCII: one
+   below 0x20, a quote, a backslash, or 0x80 and up. Each sets its high bit
+   in the result, p[0]'s in the lowest byte whatever the machine's order.
+   (A borrow may set bits above the first stop, never below it: the lowest
+   is exact, and is all the reader asks.) */
+static uint64_t wxpay__js_stops(const char *p) {
+  const unsigned char *u = (const unsigned char *)p;
+  /* written out, compilers make it one load where the machine allows */
+  const uint64_t x = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 |
+                     (uint64_t)u[3] << 24 | (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 |
+                     (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+  return ((x - WXPAY__BYTES(0x20)) | ((x ^ WXPAY__BYTES('"')) - WXPAY__BYTES(1)) |
+          ((x ^ WXPAY__BYTES('\\')) - WXPAY__BYTES(1)) | x) &
+         WXPAY__BYTES(0x80);
+}
+
+/* Which byte holds the lowest bit set in m, where only high bits are set:
+   the bit alone, moved to the byte's low bit, times a constant whose top
+   byte then counts the bytes below (no count-trailing-zeros in C99). */
+static unsigned wxpay__lowest_byte(uint64_t m) {
+  return (unsigned)((((m & (0 - m)) >> 7) * (uint64_t)0x0001020304050607u) >> 56);
+}
+
+/* Where the run of printable ASCII from b[i] ends: at the first byte of
+   b[i..n) that stops it (wxpay__js_stops), or n. */
+static WXPAY__INLINE size_t wxpay__js_run(const char *b, size_t i, size_t n) {
+  for (; n - i >= 8; i += 8) {
+    const uint64_t stops = wxpay__js_stops(b + i);
+    if (stops) return i + wxpay__lowest_byte(stops);
+  }
+  for (; i < n; i++) {
+    const unsigned c = (unsigned char)b[i];
+    if (c - 0x20u >= 0x60u || c == '"' || c == '\\') break;
+  }
+  return i;
+}
+
 /* Reads the string at b[i] == '"'. With decode set, unescapes it in place
    (what it writes never passes what it has read) and ends it with a NUL over
    the closing quote; without, only checks it (a value kept raw). Returns its
-   start, or NULL when malformed. */
+   start, or NULL when malformed with j->i at the bad byte. The cursor lives
+   in locals: through j, every byte written would make the compiler reload
+   it (a char may alias anything). */
 static char *wxpay__js_string(wxpay__js *j, int decode) {
-  char *start = j->b + j->i + 1;
-  size_t w = ++j->i;
-  if (j->checked && !decode) { /* the closing quote: the one no backslash escapes */
-    while (j->i < j->n && j->b[j->i] != '"') j->i += j->b[j->i] == '\\' ? 2 : 1;
-    if (j->i >= j->n) return NULL; /* cannot be, once checked: the bound is no cost */
-    j->i++;
+  char *const b = j->b;
+  const size_t n = j->n;
+  size_t i = j->i + 1, w = i;
+  char *const start = b + i;
+  unsigned char escaped = 0;
+  if (j->checked && !decode) {
+    /* the closing quote: the one no backslash escapes, or a NUL, which a
+       checked string holds only where the order reader ended a value */
+    for (; i < n && b[i] != '"' && b[i]; i++)
+      if (b[i] == '\\') i++, escaped = 1;
+    if (i >= n) return NULL; /* cannot be, once checked: the bound is no cost */
+    j->i = i + 1;
+    j->escaped = escaped;
     return start;
   }
-  while (j->i < j->n) {
-    unsigned char c = (unsigned char)j->b[j->i];
-    size_t k, len = 1;
+  while (i < n) {
+    const size_t from = i;
+    unsigned c;
     uint32_t cp;
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      /* a run of plain ASCII, most of any answer: stepped over in a tight
-         loop, and moved down only once an escape has shortened the text */
-      const size_t from = j->i;
-      do j->i++;
-      while (j->i < j->n && (c = (unsigned char)j->b[j->i]) >= 0x20 && c < 0x80 && c != '"' &&
-             c != '\\');
-      if (decode && w != from) memmove(j->b + w, j->b + from, j->i - from);
-      w += j->i - from;
-      continue;
-    }
+    size_t k, len;
+    /* a run of printable ASCII, most of any answer: moved down only once
+       an escape has shortened the text */
+    i = wxpay__js_run(b, i, n);
+    if (decode && w != from) memmove(b + w, b + from, i - from);
+    w += i - from;
+    if (i >= n) break;
+    c = (unsigned char)b[i];
     if (c == '"') {
-      if (decode) j->b[w] = '\0';
-      j->i++;
+      if (decode) b[w] = '\0';
+      j->i = i + 1;
+      j->escaped = escaped;
       return start;
     }
-    if (c < 0x20) return NULL;
-    if (c != '\\') {
-      if (c >= 0x80 &&
-          (len = wxpay__utf8_len((const unsigned char *)j->b + j->i, j->n - j->i)) == 0)
-        return NULL;
+    if (c < 0x20) break;
+    if (c != '\\') { /* 0x80 and up: a UTF-8 sequence, checked */
+      if ((len = wxpay__utf8_len((const unsigned char *)b + i, n - i)) == 0) break;
       if (decode)
-        for (k = 0; k < len; k++) j->b[w + k] = j->b[j->i + k];
+        for (k = 0; k < len; k++) b[w + k] = b[i + k];
       w += len;
-      j->i += len;
+      i += len;
       continue;
     }
-    if (j->n - j->i < 2) return NULL;
-    c = (unsigned char)j->b[j->i + 1];
-    j->i += 2;
+    escaped = 1;
+    if (n - i < 2) break;
+    c = (unsigned char)b[i + 1];
     if (c != 'u') {
-      static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-      for (k = 0; k < 8 && from[k] != (char)c; k++) {}
-      if (k == 8) return NULL;
-      if (decode) j->b[w] = to[k];
+      static const char from_[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+      for (k = 0; k < 8 && from_[k] != (char)c; k++) {}
+      if (k == 8) break;
+      if (decode) b[w] = to[k];
       w++;
+      i += 2;
       continue;
     }
-    if (j->n - j->i < 4 || (cp = (uint32_t)wxpay__js_hex4(j->b + j->i)) > 0xFFFF) return NULL;
-    j->i += 4;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return NULL; /* a lone low surrogate */
+    if (n - i < 6 || (cp = (uint32_t)wxpay__js_hex4(b + i + 2)) > 0xFFFF) break;
+    i += 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) break; /* a lone low surrogate */
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       int lo;
-      if (j->n - j->i < 6 || j->b[j->i] != '\\' || j->b[j->i + 1] != 'u' ||
-          (lo = wxpay__js_hex4(j->b + j->i + 2)) < 0xDC00 || lo > 0xDFFF)
-        return NULL;
-      j->i += 6;
+      if (n - i < 6 || b[i] != '\\' || b[i + 1] != 'u' ||
+          (lo = wxpay__js_hex4(b + i + 2)) < 0xDC00 || lo > 0xDFFF)
+        break;
+      i += 6;
       cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
     }
     /* a NUL would cut the string short; U+FFFE and U+FFFF are refused as
        they are when they come as UTF-8 (wxpay__utf8_len): one rule for a
        character however it is written */
-    if (cp == 0 || (cp | 1) == 0xFFFF) return NULL;
+    if (cp == 0 || (cp | 1) == 0xFFFF) break;
     if (!decode) continue; /* only checked */
     if (cp < 0x80) {
-      j->b[w++] = (char)cp;
+      b[w++] = (char)cp;
     } else if (cp < 0x800) {
-      j->b[w++] = (char)(0xC0 | cp >> 6);
-      j->b[w++] = (char)(0x80 | (cp & 63));
+      b[w++] = (char)(0xC0 | cp >> 6);
+      b[w++] = (char)(0x80 | (cp & 63));
     } else if (cp < 0x10000) {
-      j->b[w++] = (char)(0xE0 | cp >> 12);
-      j->b[w++] = (char)(0x80 | (cp >> 6 & 63));
-      j->b[w++] = (char)(0x80 | (cp & 63));
+      b[w++] = (char)(0xE0 | cp >> 12);
+      b[w++] = (char)(0x80 | (cp >> 6 & 63));
+      b[w++] = (char)(0x80 | (cp & 63));
     } else {
-      j->b[w++] = (char)(0xF0 | cp >> 18);
-      j->b[w++] = (char)(0x80 | (cp >> 12 & 63));
-      j->b[w++] = (char)(0x80 | (cp >> 6 & 63));
-      j->b[w++] = (char)(0x80 | (cp & 63));
+      b[w++] = (char)(0xF0 | cp >> 18);
+      b[w++] = (char)(0x80 | (cp >> 12 & 63));
+      b[w++] = (char)(0x80 | (cp >> 6 & 63));
+      b[w++] = (char)(0x80 | (cp & 63));
     }
   }
+  j->i = i;
   return NULL;
 }
 
@@ -3000,6 +3053,18 @@ static int wxpay__js_number(wxpay__js *j) {
   return 1;
 }
 
+/* Checks the string at j->i and moves past it; the common one, printable
+   ASCII to its closing quote, without wxpay__js_string's frame. */
+static WXPAY__INLINE int wxpay__js_pass_string(wxpay__js *j) {
+  const size_t end = wxpay__js_run(j->b, j->i + 1, j->n);
+  if (end < j->n && j->b[end] == '"') {
+    j->i = end + 1;
+    j->escaped = 0;
+    return 1;
+  }
+  return wxpay__js_string(j, 0) != NULL;
+}
+
 /* What one step read: a value (a member's when key is set), or the end of
    the innermost object or array. */
 typedef struct wxpay__js_tok {
@@ -3008,6 +3073,7 @@ typedef struct wxpay__js_tok {
   size_t key_len;
   size_t at;        /* where the value, or the closing bracket, is */
   char type;        /* '{' '[' '"' 't' 'f' 'n', '0' for a number; '}' ']' */
+  unsigned char key_escaped; /* the name holds a backslash */
 } wxpay__js_tok;
 
 /* One step: the next value (an object or array is entered, not crossed),
@@ -3019,69 +3085,74 @@ typedef struct wxpay__js_tok {
    bytes long at most (WeChat's names hold none): it is decoded on the
    stack to be compared. */
 static int wxpay__js_next(wxpay__js *j, wxpay__js_tok *t) {
+  const char *const b = j->b; /* the cursor in locals, as in wxpay__js_string */
+  const size_t n = j->n;
+  size_t i = j->i;
   char c;
   t->key = NULL;
   t->key_len = 0;
+  t->key_escaped = 0;
   if (j->depth) {
     const char end = (j->kinds & 1) ? '}' : ']';
-    wxpay__js_ws(j);
-    if (j->i >= j->n) return 0;
-    if (j->b[j->i] == end) {
-      t->at = j->i++;
+    i = wxpay__js_space(b, i, n);
+    if (i >= n) goto bad;
+    if (b[i] == end) {
+      t->at = i;
       t->type = end;
+      j->i = i + 1;
       j->kinds >>= 1;
       j->depth--;
       j->after = 1;
       return 1;
     }
     if (j->after) {
-      if (j->b[j->i] != ',') return 0;
-      j->i++;
-      wxpay__js_ws(j);
+      if (b[i] != ',') goto bad;
+      i = wxpay__js_space(b, i + 1, n);
     }
     if (j->kinds & 1) { /* a member: its name, then ':' */
-      const size_t from = j->i;
-      if (j->i >= j->n || j->b[j->i] != '"' || !wxpay__js_string(j, 0)) return 0;
-      t->key = j->b + from + 1;
-      t->key_len = j->i - from - 2;
-      if (t->key_len > WXPAY__JS_NAME_MAX && memchr(t->key, '\\', t->key_len)) {
-        j->i = from;
-        return 0;
-      }
-      wxpay__js_ws(j);
-      if (j->i >= j->n || j->b[j->i] != ':') return 0;
-      j->i++;
+      if (i >= n || b[i] != '"') goto bad;
+      j->i = i;
+      if (!wxpay__js_pass_string(j)) return 0;
+      t->key = b + i + 1;
+      t->key_len = j->i - i - 2;
+      t->key_escaped = j->escaped;
+      if (j->escaped && t->key_len > WXPAY__JS_NAME_MAX) goto bad;
+      i = wxpay__js_space(b, j->i, n);
+      if (i >= n || b[i] != ':') goto bad;
+      i++;
     }
   }
-  wxpay__js_ws(j);
-  if (j->i >= j->n) return 0;
-  t->at = j->i;
-  t->type = c = j->b[j->i];
+  i = wxpay__js_space(b, i, n);
+  j->i = i;
+  if (i >= n) return 0;
+  t->at = i;
+  t->type = c = b[i];
   j->after = 1;
   if (c == '{' || c == '[') {
     if (j->depth == WXPAY__JS_DEPTH) return 0;
     j->kinds = j->kinds << 1 | (c == '{');
     j->depth++;
-    j->i++;
+    j->i = i + 1;
     j->after = 0;
     return 1;
   }
-  if (c == '"') return wxpay__js_string(j, 0) != NULL;
+  if (c == '"') return wxpay__js_pass_string(j);
   if (c == '-' || (c >= '0' && c <= '9')) {
     t->type = '0';
     return wxpay__js_number(j);
   }
   return wxpay__js_lit(j, "true") || wxpay__js_lit(j, "false") || wxpay__js_lit(j, "null");
+bad:
+  j->i = i;
+  return 0;
 }
 
-/* 1 when two member names (as received) are the same string: compared as
-   received unless one holds an escape, else decoded first. */
-WXPAY__OWN_FRAME int wxpay__js_same_name(const char *a, size_t an, const char *b, size_t bn) {
+/* 1 when two member names, one at least holding an escape, are the same
+   string: both decoded on the stack and compared. */
+WXPAY__OWN_FRAME int wxpay__js_decoded_same(const char *a, size_t an, const char *b, size_t bn) {
   char x[2][WXPAY__JS_NAME_MAX + 2];
   const char *d[2];
   int k;
-  if (!memchr(a, '\\', an) && !memchr(b, '\\', bn))
-    return an == bn && wxpay__same(a, b, an);
   for (k = 0; k < 2; k++) { /* both are at most WXPAY__JS_NAME_MAX long (or no escape
                               and then shorter than the other, or equal: the step
                               refused the rest) */
@@ -3101,47 +3172,67 @@ WXPAY__OWN_FRAME int wxpay__js_same_name(const char *a, size_t an, const char *b
   return wxpay__streq(d[0], d[1]);
 }
 
+/* 1 when two member names, as received, are the same string once decoded;
+   a_esc and b_esc say which hold an escape. Only those are decoded (on the
+   stack: wxpay__js_decoded_same). */
+static int wxpay__js_same_name(const char *a, size_t an, int a_esc, const char *b, size_t bn,
+                               int b_esc) {
+  if (!a_esc && !b_esc) return an == bn && !memcmp(a, b, an);
+  return wxpay__js_decoded_same(a, an, b, bn);
+}
+
+/* Whether member t is the first of its name in its object (which opened
+   at open_at). The object's names so far are sketched in bits from
+   sketch_from to 63 of *seen (the bits below are the caller's), one bit a
+   name by (first two bytes, last byte, length): only a name whose bit is
+   set already makes the object be walked again from its start, comparing
+   names; names that share a prefix (sub_mchid, sub_appid) or a length
+   still mostly fall apart. A name with an escape is always compared, and
+   sets every bit: its bytes are not its string. Returns 0 for a duplicate,
+   j->i then at its name. */
+static int wxpay__js_new_name(wxpay__js *j, const wxpay__js_tok *t, uint64_t *seen,
+                              unsigned sketch_from, size_t open_at) {
+  const unsigned last = t->key_len ? (unsigned char)t->key[t->key_len - 1] : 0u;
+  const unsigned bit = sketch_from + (((unsigned char)t->key[0] * 31u +
+                                       (unsigned char)t->key[1] * 17u + last * 7u +
+                                       (unsigned)t->key_len) & (63u - sketch_from));
+  if ((*seen >> bit & 1u) || t->key_escaped) {
+    wxpay__js r; /* the object again, from its first member to this one */
+    wxpay__js_tok u;
+    memset(&r, 0, sizeof r);
+    r.b = j->b;
+    r.n = j->n;
+    r.i = open_at;
+    r.kinds = 1;
+    r.depth = 1;
+    r.checked = 1; /* the walk has read it all */
+    while (wxpay__js_next(&r, &u) && u.key != t->key)
+      if (u.key && r.depth - (unsigned)(u.type == '{' || u.type == '[') == 1 &&
+          wxpay__js_same_name(u.key, u.key_len, u.key_escaped, t->key, t->key_len,
+                              t->key_escaped)) {
+        j->i = (size_t)(t->key - 1 - j->b);
+        return 0;
+      }
+  }
+  *seen |= t->key_escaped ? ~(uint64_t)0 << sketch_from : (uint64_t)1 << bit;
+  return 1;
+}
+
 /* Steps over one value of any kind, checking its syntax, its depth and
-   that no object in it names a member twice. Each object's names are
-   sketched in 32 bits by (first byte, last byte, length): only a name whose bit is
-   already set makes the object be walked again from its start, comparing
-   names (a name with an escape is always compared, and sets every bit:
-   its bytes are not its string). Returns 0 when bad, j->i at the bad byte (a duplicate: its name). */
+   that no object in it names a member twice. Returns 0 when bad, j->i at
+   the bad byte (a duplicate: its name). */
 static int wxpay__js_skip(wxpay__js *j) {
   size_t open_at[WXPAY__JS_DEPTH];
-  uint32_t seen[WXPAY__JS_DEPTH];
-  wxpay__js_tok t, u;
+  uint64_t seen[WXPAY__JS_DEPTH];
+  wxpay__js_tok t;
   j->kinds = 0;
   j->depth = 0;
   j->after = 0;
   do {
     if (!wxpay__js_next(j, &t)) return 0;
     if (t.key) {
-      const int entered = t.type == '{' || t.type == '[';
-      const unsigned level = j->depth - 1u - (unsigned)entered; /* the object's */
-      /* first byte, last byte and length: names that share a prefix
-         (sub_mchid, sub_appid) or a length still mostly fall apart */
-      const unsigned last = t.key_len ? (unsigned char)t.key[t.key_len - 1] : 0u;
-      const unsigned bit =
-          ((unsigned char)t.key[0] * 31u + last * 7u + (unsigned)t.key_len) & 31u;
-      const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
-      if ((seen[level] >> bit & 1u) || escaped) {
-        wxpay__js r; /* the object again, from its first member to this one */
-        memset(&r, 0, sizeof r);
-        r.b = j->b;
-        r.n = j->n;
-        r.i = open_at[level];
-        r.kinds = 1;
-        r.depth = 1;
-        r.checked = j->checked;
-        while (wxpay__js_next(&r, &u) && u.key != t.key)
-          if (u.key && r.depth - (unsigned)(u.type == '{' || u.type == '[') == 1 &&
-              wxpay__js_same_name(u.key, u.key_len, t.key, t.key_len)) {
-            j->i = (size_t)(t.key - 1 - j->b);
-            return 0;
-          }
-      }
-      seen[level] |= escaped ? ~(uint32_t)0 : (uint32_t)1 << bit;
+      const unsigned level = j->depth - 1u - (unsigned)(t.type == '{' || t.type == '[');
+      if (!wxpay__js_new_name(j, &t, &seen[level], 0, open_at[level])) return 0;
     }
     if (t.type == '{') {
       open_at[j->depth - 1] = j->i;
@@ -3150,7 +3241,6 @@ static int wxpay__js_skip(wxpay__js *j) {
   } while (j->depth);
   return 1;
 }
-
 static wxpay_err wxpay__js_error(wxpay__js *j, const char **code,
                                  const char **message, const char **detail) {
   size_t detail_end = 0;
@@ -3223,13 +3313,16 @@ WXPAY_DEF wxpay_err wxpay_json_error_read(char *body, size_t len, const char **c
   return WXPAY_OK;
 }
 
-/* >>order: a query's answer, walked a second time (wxpay__js_skip has
-   checked it whole) to keep the members it knows. Every member it knows,
-   once: the object it sits in, its name, what it holds, where it goes,
-   and whether it is required (1: always, 2: in APIv3). Anything else is
-   skipped, whatever it holds; a member that is null counts as absent. */
+/* >>order: a query's answer, walked once to keep the members it knows.
+   Every member it knows, once: the object it sits in, its name, what it
+   holds, where it goes, and whether it is required (1: always, 2: in
+   APIv3). The rows of one object stay together: a name is looked for from
+   its object's first row to its last. Anything else is skipped, whatever
+   it holds; a member that is null counts as absent. */
 enum { WXPAY__JN_SKIP, WXPAY__JN_V3, WXPAY__JN_V2, WXPAY__JN_SCENE, WXPAY__JN_PAYER,
-       WXPAY__JN_SUB, WXPAY__JN_AMOUNT, WXPAY__JN_SUBS /* an array of JN_SUB objects */ };
+       WXPAY__JN_SUB, WXPAY__JN_AMOUNT,
+       WXPAY__JN_SUBS, /* an array of JN_SUB objects */
+       WXPAY__JN_DOC   /* the document: one object, JN_V3 or JN_V2 */ };
 enum { WXPAY__JK_ORDER_STR, WXPAY__JK_SUB_STR, WXPAY__JK_SUB_AMOUNT, WXPAY__JK_COUNT,
        WXPAY__JK_OBJECT, WXPAY__JK_LIST };
 #define WXPAY__OS(f) offsetof(wxpay_order, f)
@@ -3258,18 +3351,34 @@ enum { WXPAY__JK_ORDER_STR, WXPAY__JK_SUB_STR, WXPAY__JK_SUB_AMOUNT, WXPAY__JK_C
   X(AMOUNT, payer_amount,         SUB_AMOUNT, WXPAY__SS(payer_amount), 0) \
   X(AMOUNT, currency,             SUB_STR,    WXPAY__SS(currency), 0)
 #define WXPAY__OM_NAME(node, name, kind, arg, req) #name "\0"
-#define WXPAY__OM_ROW(node, name, kind, arg, req) \
-  {WXPAY__JN_##node, WXPAY__JK_##kind, (unsigned char)(req), \
-   (unsigned char)(sizeof #name - 1), (unsigned short)(arg)},
 static const char wxpay__order_names[] = WXPAY__ORDER_MEMBERS(WXPAY__OM_NAME);
+/* each name's offset in wxpay__order_names, as for WXPAY__NAMES */
+#define WXPAY__OM_SLOT(node, name, kind, arg, req) char node##_##name[sizeof #name];
+struct wxpay__om_layout { WXPAY__ORDER_MEMBERS(WXPAY__OM_SLOT) char end; };
+typedef char wxpay__om_packed[sizeof(struct wxpay__om_layout) == sizeof wxpay__order_names
+                              ? 1 : -1];
+#define WXPAY__OM_ROW(node, name, kind, arg, req)                                      \
+  {WXPAY__JN_##node, WXPAY__JK_##kind, (unsigned char)(req),                           \
+   (unsigned char)(sizeof #name - 1),                                                 \
+   (unsigned short)offsetof(struct wxpay__om_layout, node##_##name), (unsigned short)(arg)},
 static const struct wxpay__order_member {
   unsigned char node, kind, required, name_len;
-  unsigned short arg; /* an offset into wxpay_order or the sub-order, or a node */
+  unsigned short name_at; /* in wxpay__order_names */
+  unsigned short arg;     /* an offset into wxpay_order or the sub-order, or a node */
 } wxpay__order_members[] = {WXPAY__ORDER_MEMBERS(WXPAY__OM_ROW)};
-enum { WXPAY__OM_COUNT = sizeof wxpay__order_members / sizeof wxpay__order_members[0] };
-typedef char wxpay__om_fit[WXPAY__OM_COUNT <= 32 ? 1 : -1]; /* one bit each in got[] */
+#undef WXPAY__OM_NAME
+#undef WXPAY__OM_SLOT
+#undef WXPAY__OM_ROW
 #undef WXPAY__OS
 #undef WXPAY__SS
+enum { WXPAY__OM_COUNT = sizeof wxpay__order_members / sizeof wxpay__order_members[0] };
+/* A level's names (names[] in wxpay__order_read): in an object the reader
+   knows, a bit for each row it has had, bit 31 when a required one was
+   null, and a sketch of the other names from bit 32 on (wxpay__js_new_name);
+   in any other, the sketch takes all 64 bits. */
+#define WXPAY__OM_NULLED ((uint64_t)1 << 31)
+#define WXPAY__OM_SKETCH 32
+typedef char wxpay__om_fit[WXPAY__OM_COUNT <= 31 ? 1 : -1];
 
 /* The trade states' names, packed in the order of their ids. */
 #define WXPAY__TRADE_NAME(id, text) #id "\0"
@@ -3315,126 +3424,189 @@ static void wxpay__sub_clear(wxpay_query_sub_order *s) {
 
 #define WXPAY__AT(base, off, type) (*(type *)(void *)((char *)(base) + (off)))
 
-/* Reads an APIv3 answer (v3 set) or APIv2's sub_order_list into o. Errors:
-   WXPAY_ERR_JSON (bad, truncated, too deep, a duplicate, a value of the
-   wrong kind, a bad amount), WXPAY_ERR_QUERY_FIELDS (a required member
-   missing, order_num other than the list's length), WXPAY_ERR_BUFFER (more
-   sub-orders than o->sub_order_cap; o->sub_order_count says how many);
-   *at gets the offset where reading stopped. */
+/* The first row of an object of node's; WXPAY__OM_COUNT when it has none. */
+static unsigned wxpay__om_first(unsigned node) {
+  unsigned k = 0;
+  while (k < WXPAY__OM_COUNT && wxpay__order_members[k].node != node) k++;
+  return k;
+}
+
+/* The row member t names, in an object whose rows start at first; NULL
+   for a member it does not know. A name spelt with escapes is decoded to
+   be compared: an escaped spelling of a known member is that member. */
+static const struct wxpay__order_member *wxpay__om_find(unsigned first, const wxpay__js_tok *t) {
+  const struct wxpay__order_member *m = &wxpay__order_members[first];
+  const struct wxpay__order_member *const end = wxpay__order_members + WXPAY__OM_COUNT;
+  const unsigned node = m->node;
+  for (; m < end && m->node == node; m++) {
+    const char *name = wxpay__order_names + m->name_at;
+    if (wxpay__js_same_name(name, m->name_len, 0, t->key, t->key_len, t->key_escaped)) return m;
+  }
+  return NULL;
+}
+
+/* 1 when an object whose rows start at first, having had the names in
+   names (WXPAY__OM_SKETCH), lacks a required one (or had it null). */
+static int wxpay__om_lacks(unsigned first, uint64_t names, int v3) {
+  unsigned k;
+  if (names & WXPAY__OM_NULLED) return 1;
+  for (k = first;
+       k < WXPAY__OM_COUNT && wxpay__order_members[k].node == wxpay__order_members[first].node;
+       k++)
+    if (!(names >> k & 1u) && (wxpay__order_members[k].required == 1 ||
+                               (wxpay__order_members[k].required == 2 && v3)))
+      return 1;
+  return 0;
+}
+
+/* A string value kept, just read from at: one with no escape is ended
+   now with a NUL over its closing quote (a walk back over it takes the NUL
+   for the quote); one with an escape is left at its opening quote, to be
+   decoded once no walk can come back (a decoded quote or backslash would
+   mislead it). */
+static const char *wxpay__om_keep(wxpay__js *j, size_t at) {
+  if (j->escaped) return j->b + at;
+  j->b[j->i - 1] = '\0';
+  return j->b + at + 1;
+}
+
+/* A slot left at an opening quote (wxpay__om_keep): the string decoded in
+   place, the slot at its text. Any other slot starts with no quote: a
+   string with no escape holds none, and one the walk did not set is "". */
+static void wxpay__om_decode(wxpay__js *j, const char **slot) {
+  if (**slot != '"') return;
+  j->i = (size_t)(*slot - j->b);
+  *slot = wxpay__js_string(j, 1); /* checked by the walk: cannot fail */
+}
+
+/* Reads an APIv3 answer (v3 set) or APIv2's sub_order_list into o, in one
+   walk that checks the text, refuses a name twice in any object (a known
+   member's by its bit in got, any other's through wxpay__js_new_name) and
+   keeps what it knows. Errors: WXPAY_ERR_JSON (bad, truncated, too deep, a
+   duplicate, a value of the wrong kind, a bad amount), WXPAY_ERR_QUERY_FIELDS
+   (a required member missing, order_num other than the list's length),
+   WXPAY_ERR_BUFFER (more sub-orders than o->sub_order_cap;
+   o->sub_order_count says how many); *at gets the offset where reading
+   stopped. Text that is not JSON is told before what it means: an error
+   of meaning waits in late until the walk has read the whole. */
 static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, size_t *at) {
-  unsigned char node[WXPAY__JS_DEPTH + 1]; /* what each open level is */
-  uint32_t got[WXPAY__JS_DEPTH + 1];       /* the members each level has had */
-  wxpay_query_sub_order *sub = NULL;       /* the sub-order read, if it fits */
+  unsigned char node[WXPAY__JS_DEPTH + 1];  /* what each open level is */
+  unsigned char first[WXPAY__JS_DEPTH + 1]; /* its first row */
+  uint64_t names[WXPAY__JS_DEPTH + 1];      /* the names it has had (WXPAY__OM_SKETCH) */
+  size_t open_at[WXPAY__JS_DEPTH + 1];      /* where it opened */
+  wxpay_query_sub_order *sub = NULL;        /* the sub-order read, if it fits */
   int64_t order_num = -1;
-  size_t count = 0;
+  size_t count = 0, late_at = 0, i;
+  wxpay_err e = WXPAY_OK, late = WXPAY_OK;
   wxpay__js j;
   wxpay__js_tok t;
+  unsigned k;
   memset(&j, 0, sizeof j);
   j.b = b;
   j.n = n;
-  if (!wxpay__js_skip(&j)) goto bad;
-  wxpay__js_ws(&j);
-  if (j.i != n) goto bad;
-  j.i = 0;
-  j.kinds = 0;
-  j.depth = 0;
-  j.after = 0;
-  j.checked = 1;
-  node[0] = WXPAY__JN_SUBS + 1; /* the document: one object */
+  node[0] = WXPAY__JN_DOC;
   do {
-    unsigned level, parent, k;
+    unsigned level, inner = WXPAY__JN_SKIP;
     const struct wxpay__order_member *m = NULL;
-    (void)wxpay__js_next(&j, &t); /* checked above: it cannot fail */
+    int wrong = 0;
+    if (!wxpay__js_next(&j, &t)) goto bad;
     if (t.type == '}' || t.type == ']') {
       level = j.depth + 1; /* the level that ended */
-      if (t.type == '}' && node[level] != WXPAY__JN_SKIP) {
-        for (k = 0; k < WXPAY__OM_COUNT; k++) /* its required members */
-          if (wxpay__order_members[k].node == node[level] && !(got[level] >> k & 1u) &&
-              (wxpay__order_members[k].required == 1 ||
-               (wxpay__order_members[k].required == 2 && v3))) {
-            *at = t.at;
-            return WXPAY_ERR_QUERY_FIELDS;
-          }
-        if (node[level] == WXPAY__JN_SUB) sub = NULL;
+      if (t.type == '}' && node[level] != WXPAY__JN_SKIP && !late &&
+          wxpay__om_lacks(first[level], names[level], v3)) {
+        late = WXPAY_ERR_QUERY_FIELDS;
+        late_at = t.at;
       }
+      if (node[level] == WXPAY__JN_SUB) sub = NULL;
       continue;
     }
     level = j.depth - (unsigned)(t.type == '{' || t.type == '[');
-    parent = node[level];
-    if (parent == WXPAY__JN_SUBS + 1 || parent == WXPAY__JN_SUBS) {
-      if (t.type != '{') goto wrong; /* the document, or a sub-order */
-      if (parent == WXPAY__JN_SUBS) {
+    if (t.key) {
+      const struct wxpay__order_member *row =
+          node[level] == WXPAY__JN_SKIP ? NULL : wxpay__om_find(first[level], &t);
+      if (row) {
+        const uint64_t bit = (uint64_t)1 << (row - wxpay__order_members);
+        if (names[level] & bit) { /* a known member twice */
+          j.i = (size_t)(t.key - 1 - b);
+          goto bad;
+        }
+        names[level] |= bit;
+        if (t.type != 'n') m = row; /* null: as if absent */
+        else if (row->required == 1 || (row->required == 2 && v3)) names[level] |= WXPAY__OM_NULLED;
+      } else if (!wxpay__js_new_name(&j, &t, &names[level],
+                                     node[level] == WXPAY__JN_SKIP ? 0 : WXPAY__OM_SKETCH,
+                                     open_at[level])) {
+        goto bad;
+      }
+    }
+    if (node[level] == WXPAY__JN_DOC || node[level] == WXPAY__JN_SUBS) {
+      wrong = t.type != '{'; /* the document, or a sub-order */
+      inner = node[level] == WXPAY__JN_SUBS ? WXPAY__JN_SUB : v3 ? WXPAY__JN_V3 : WXPAY__JN_V2;
+      if (!wrong && inner == WXPAY__JN_SUB) {
         sub = ++count <= o->sub_order_cap ? &o->sub_orders[count - 1] : NULL;
         if (sub) wxpay__sub_clear(sub);
       }
-      node[j.depth] = parent == WXPAY__JN_SUBS ? WXPAY__JN_SUB
-                      : v3                     ? WXPAY__JN_V3 : WXPAY__JN_V2;
-      got[j.depth] = 0;
-      continue;
-    }
-    if (parent != WXPAY__JN_SKIP && t.type != 'n') { /* null: as if absent */
-      /* a name spelt with escapes is decoded to be compared: an escaped
-         spelling of a known member is that member, not an unknown one */
-      const int escaped = memchr(t.key, '\\', t.key_len) != NULL;
-      const char *name = wxpay__order_names;
-      for (k = 0; k < WXPAY__OM_COUNT; name += wxpay__order_members[k++].name_len + 1) {
-        const size_t len = wxpay__order_members[k].name_len;
-        if (wxpay__order_members[k].node == parent &&
-            (escaped ? wxpay__js_same_name(name, len, t.key, t.key_len)
-                     : len == t.key_len && wxpay__same(name, t.key, t.key_len))) {
-          m = &wxpay__order_members[k];
-          got[level] |= (uint32_t)1 << k;
-          break;
-        }
+    } else if (t.type == '{' || t.type == '[') {
+      if (m) {
+        wrong = t.type != (m->kind == WXPAY__JK_LIST ? '[' : '{') ||
+                (m->kind != WXPAY__JK_LIST && m->kind != WXPAY__JK_OBJECT);
+        inner = m->arg;
       }
+    } else if (m) {
+      if (m->kind == WXPAY__JK_ORDER_STR || m->kind == WXPAY__JK_SUB_STR) {
+        const char **slot = m->kind == WXPAY__JK_ORDER_STR ? &WXPAY__AT(o, m->arg, const char *)
+                            : sub ? &WXPAY__AT(sub, m->arg, const char *) : NULL;
+        wrong = t.type != '"';
+        if (!wrong && slot) *slot = wxpay__om_keep(&j, t.at);
+      } else if (m->kind == WXPAY__JK_SUB_AMOUNT || m->kind == WXPAY__JK_COUNT) {
+        int64_t v; /* the step ended right after the number */
+        wrong = t.type != '0' || (v = wxpay__js_amount(b + t.at, j.i - t.at)) < 0;
+        if (!wrong && m->kind == WXPAY__JK_COUNT) order_num = v;
+        else if (!wrong && sub) WXPAY__AT(sub, m->arg, int64_t) = v;
+      } else {
+        wrong = 1; /* an object or a list where a scalar is */
+      }
+    }
+    if (wrong && !late) { /* a value of the wrong kind: where it starts */
+      late = WXPAY_ERR_JSON;
+      late_at = t.at;
     }
     if (t.type == '{' || t.type == '[') {
-      node[j.depth] = WXPAY__JN_SKIP;
-      got[j.depth] = 0;
-      if (m) {
-        if (t.type != (m->kind == WXPAY__JK_LIST ? '[' : '{') ||
-            (m->kind != WXPAY__JK_LIST && m->kind != WXPAY__JK_OBJECT))
-          goto wrong;
-        node[j.depth] = (unsigned char)m->arg;
-      }
-      continue;
-    }
-    if (!m) continue;
-    if (m->kind == WXPAY__JK_ORDER_STR || m->kind == WXPAY__JK_SUB_STR) {
-      wxpay__js r; /* decoded in place: the walk has passed these bytes */
-      const char *s;
-      if (t.type != '"') goto wrong;
-      memset(&r, 0, sizeof r);
-      r.b = b;
-      r.n = n;
-      r.i = t.at;
-      s = wxpay__js_string(&r, 1);
-      if (m->kind == WXPAY__JK_ORDER_STR) WXPAY__AT(o, m->arg, const char *) = s;
-      else if (sub) WXPAY__AT(sub, m->arg, const char *) = s;
-    } else if (m->kind == WXPAY__JK_SUB_AMOUNT || m->kind == WXPAY__JK_COUNT) {
-      int64_t v; /* the step ended right after the number */
-      if (t.type != '0' || (v = wxpay__js_amount(b + t.at, j.i - t.at)) < 0) goto wrong;
-      if (m->kind == WXPAY__JK_COUNT) order_num = v;
-      else if (sub) WXPAY__AT(sub, m->arg, int64_t) = v;
-    } else {
-      goto wrong; /* an object or a list where a scalar is */
+      node[j.depth] = (unsigned char)(wrong ? WXPAY__JN_SKIP : inner);
+      first[j.depth] = (unsigned char)(node[j.depth] == WXPAY__JN_SKIP ? 0 : wxpay__om_first(inner));
+      names[j.depth] = 0;
+      open_at[j.depth] = j.i;
     }
   } while (j.depth);
+  wxpay__js_ws(&j);
+  if (j.i != n) goto bad;
+  *at = late_at;
   o->sub_order_count = count;
-  *at = 0;
-  if (count > o->sub_order_cap) return WXPAY_ERR_BUFFER; /* never a part as the whole */
-  if (!v3 && (uint64_t)order_num != count) return WXPAY_ERR_QUERY_FIELDS;
-  for (count = 0; count < o->sub_order_count; count++) {
-    sub = &o->sub_orders[count];
+  if ((e = late) != WXPAY_OK) goto drop;
+  e = count > o->sub_order_cap ? WXPAY_ERR_BUFFER /* never a part as the whole */
+      : !v3 && (uint64_t)order_num != count ? WXPAY_ERR_QUERY_FIELDS : WXPAY_OK;
+  if (e) goto drop;
+  /* the kept strings that hold an escape, decoded now that no walk goes
+     back over them */
+  for (k = 0; k < WXPAY__OM_COUNT; k++) {
+    const struct wxpay__order_member *m = &wxpay__order_members[k];
+    if (m->kind == WXPAY__JK_ORDER_STR && v3) /* APIv2's come from the XML */
+      wxpay__om_decode(&j, &WXPAY__AT(o, m->arg, const char *));
+    for (i = 0; m->kind == WXPAY__JK_SUB_STR && i < count; i++)
+      wxpay__om_decode(&j, &WXPAY__AT(&o->sub_orders[i], m->arg, const char *));
+  }
+  for (i = 0; i < count; i++) {
+    sub = &o->sub_orders[i];
     if (!*sub->trade_state) sub->trade_state = o->trade_state; /* APIv2 has one for all */
     sub->state = wxpay__trade_state(sub->trade_state);
   }
   return WXPAY_OK;
-wrong: /* a value of the wrong kind: where it starts */
-  j.i = t.at;
 bad:
   *at = j.i;
-  return WXPAY_ERR_JSON;
+  e = WXPAY_ERR_JSON;
+drop: /* no half-read sub-order is left behind */
+  for (i = 0; i < count && i < o->sub_order_cap; i++) wxpay__sub_clear(&o->sub_orders[i]);
+  return e;
 }
 
 /* >>v3 */
