@@ -1108,25 +1108,29 @@ static uint32_t wxpay__load32_be(const unsigned char *p) {
                     WXPAY__SSIG0((w)[((i) + 1) & 15]))
 
 #ifndef WXPAY_SHA256_FAST
-/* One 64-byte block, a round per turn of the loop: the block's sixteen
-   words are loaded first, each later round computes its own, and the
-   working variables move down one place. The window is kept twice over (w[k] and
-   w[k + 16] alike), so the words a new one is made of are read at fixed
-   distances from it, with no index to wrap. The single round body keeps it
-   small; the moves cost about a third more instructions than
-   WXPAY_SHA256_FAST, which renames instead. */
+/* One 64-byte block, a round per turn of the inner loop: sixteen rounds
+   use the window of sixteen words, which is then made the next sixteen in
+   a loop of its own. The window is kept twice over (w[i] and w[i + 16]
+   alike), so the words a new one is made of are read at fixed distances
+   from it, with no index to wrap (and compilers may do two at a time).
+   The single round body keeps it small; its working variables move down
+   one place a round, where WXPAY_SHA256_FAST renames them instead. */
 static void wxpay__sha256_block(uint32_t s[8], const unsigned char *blk) {
   uint32_t w[32], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5],
                   g = s[6], h = s[7];
+  const uint32_t *k;
   int i;
   for (i = 0; i < 16; i++) w[i] = w[i + 16] = wxpay__load32_be(blk + 4 * i);
-  for (i = 0; i < 64; i++) {
-    uint32_t t1, t2, *x = w + (i & 15); /* word i, and i + 16 to be */
-    if (i >= 16) x[0] = x[16] += WXPAY__SSIG1(x[14]) + x[9] + WXPAY__SSIG0(x[1]);
-    t1 = h + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + wxpay__k[i] + x[0];
-    t2 = WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);
-    h = g; g = f; f = e; e = d + t1;
-    d = c; c = b; b = a; a = t1 + t2;
+  for (k = wxpay__k; k < wxpay__k + 64; k += 16) {
+    if (k > wxpay__k) /* the next sixteen words */
+      for (i = 0; i < 16; i++)
+        w[i] = w[i + 16] += WXPAY__SSIG1(w[i + 14]) + w[i + 9] + WXPAY__SSIG0(w[i + 1]);
+    for (i = 0; i < 16; i++) {
+      const uint32_t t1 = h + WXPAY__BSIG1(e) + WXPAY__CH(e, f, g) + k[i] + w[i];
+      const uint32_t t2 = WXPAY__BSIG0(a) + WXPAY__MAJ(a, b, c);
+      h = g; g = f; f = e; e = d + t1;
+      d = c; c = b; b = a; a = t1 + t2;
+    }
   }
   s[0] += a; s[1] += b; s[2] += c; s[3] += d;
   s[4] += e; s[5] += f; s[6] += g; s[7] += h;
@@ -2819,7 +2823,7 @@ WXPAY_DEF size_t wxpay_base64_encode(const unsigned char *in, size_t n, char *ou
 }
 
 /* A character's value; 64 for the padding '=', -1 for any other. */
-static int wxpay__b64val(int c) {
+static WXPAY__INLINE int wxpay__b64val(int c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
@@ -2830,26 +2834,27 @@ static int wxpay__b64val(int c) {
    bits padding leaves over zero (one encoding per byte string). */
 WXPAY_DEF size_t wxpay_base64_decode(const char *in, size_t n, unsigned char *out,
                                      size_t cap) {
-  size_t i, pad = 0, padding = 0, len, o = 0;
+  size_t i, pad = 0, len, o = 0;
   uint32_t w = 0;
-  int bad = 0; /* negative once any character is not Base64 */
+  int seen = 0; /* the values read, or-ed: negative for a character not
+                   Base64, bit 6 for an '=' before the padding */
   if (!in || n % 4 || (!out && cap)) return (size_t)-1;
-  if (n && in[n - 1] == '=') pad = in[n - 2] == '=' ? 2 : 1; /* the only '=' allowed */
+  if (n && in[n - 1] == '=') pad = in[n - 2] == '=' ? 2 : 1; /* the padding */
   len = n / 4 * 3 - pad;
   if (len > cap) return (size_t)-1;
   for (i = 0; i < n; i += 4) {
-    size_t k;
-    for (k = 0; k < 4; k++) {
-      const int v = wxpay__b64val((unsigned char)in[i + k]);
-      bad |= v;
-      padding += v == 64; /* counted: any but the last pad are refused below */
-      w = w << 6 | (uint32_t)(v & 63);
-    }
+    const unsigned char *q = (const unsigned char *)in + i;
+    const size_t padded = i + 4 == n ? pad : 0; /* of these four */
+    const int v0 = wxpay__b64val(q[0]), v1 = wxpay__b64val(q[1]),
+              v2 = padded == 2 ? 0 : wxpay__b64val(q[2]), v3 = padded ? 0 : wxpay__b64val(q[3]);
+    seen |= v0 | v1 | v2 | v3;
+    w = (uint32_t)(v0 & 63) << 18 | (uint32_t)(v1 & 63) << 12 | (uint32_t)(v2 & 63) << 6 |
+        (uint32_t)(v3 & 63);
     out[o++] = (unsigned char)(w >> 16); /* the last four give one byte at least */
     if (o < len) out[o++] = (unsigned char)(w >> 8);
     if (o < len) out[o++] = (unsigned char)w;
   }
-  if (bad < 0 || padding != pad || (w & ~(~(uint32_t)0 << 8 * pad))) return (size_t)-1;
+  if (seen < 0 || (seen & 64) || (w & ~(~(uint32_t)0 << 8 * pad))) return (size_t)-1;
   return len;
 }
 
