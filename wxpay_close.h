@@ -2988,10 +2988,10 @@ static char *wxpay__js_string(wxpay__js *j, int decode) {
     if (n - i < 2) break;
     c = (unsigned char)b[i + 1];
     if (c != 'u') {
-      static const char from_[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-      for (k = 0; k < 8 && from_[k] != (char)c; k++) {}
+      static const char named[] = "\"\\/bfnrt", meant[] = "\"\\/\b\f\n\r\t";
+      for (k = 0; k < 8 && named[k] != (char)c; k++) {}
       if (k == 8) break;
-      if (decode) b[w] = to[k];
+      if (decode) b[w] = meant[k];
       w++;
       i += 2;
       continue;
@@ -3453,11 +3453,10 @@ static const struct wxpay__order_member *wxpay__om_find(unsigned first, const wx
 /* 1 when an object whose rows start at first, having had the names in
    names (WXPAY__OM_SKETCH), lacks a required one (or had it null). */
 static int wxpay__om_lacks(unsigned first, uint64_t names, int v3) {
+  const unsigned node = wxpay__order_members[first].node;
   unsigned k;
   if (names & WXPAY__OM_NULLED) return 1;
-  for (k = first;
-       k < WXPAY__OM_COUNT && wxpay__order_members[k].node == wxpay__order_members[first].node;
-       k++)
+  for (k = first; k < WXPAY__OM_COUNT && wxpay__order_members[k].node == node; k++)
     if (!(names >> k & 1u) && (wxpay__order_members[k].required == 1 ||
                                (wxpay__order_members[k].required == 2 && v3)))
       return 1;
@@ -3486,7 +3485,7 @@ static void wxpay__om_decode(wxpay__js *j, const char **slot) {
 
 /* Reads an APIv3 answer (v3 set) or APIv2's sub_order_list into o, in one
    walk that checks the text, refuses a name twice in any object (a known
-   member's by its bit in got, any other's through wxpay__js_new_name) and
+   member's by its bit in names[], any other's through wxpay__js_new_name) and
    keeps what it knows. Errors: WXPAY_ERR_JSON (bad, truncated, too deep, a
    duplicate, a value of the wrong kind, a bad amount), WXPAY_ERR_QUERY_FIELDS
    (a required member missing, order_num other than the list's length),

@@ -455,6 +455,93 @@ static void deep_wrong_and_bad_amounts_are_refused_with_offsets(void) {
   CHECK(r.answer.error_offset == n + 1);
 }
 
+/* doc = body with its first `find` replaced by `by` */
+static void edited(char *doc, size_t cap, const char *body, const char *find, const char *by) {
+  const char *at = strstr(body, find);
+  CHECK(at != NULL);
+  if (!at) {
+    snprintf(doc, cap, "%s", body);
+    return;
+  }
+  snprintf(doc, cap, "%.*s%s%s", (int)(at - body), body, by, at + strlen(find));
+}
+
+static void a_walk_back_over_kept_values_finds_what_it_should(void) {
+  static char body[4096], doc[8192];
+  wxpay_query_sub_order subs[3];
+  wxpay_v3_query_resp r;
+  /* a name with an escape always walks its object again: here over values
+     already ended in place (mchid...) and one still to decode (attach) */
+  v3_order(body, sizeof body, "SUCCESS", NULL);
+  edited(doc, sizeof doc, body, "\"promotion_detail\"", "\"z\\u0061\":1,\"promotion_detail\"");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_OK);
+  CHECK(strcmp(subs[0].mchid, "1900009001") == 0 && strcmp(subs[0].trade_type, "JSAPI") == 0);
+  CHECK(strcmp(subs[0].attach, "\xe6\xb7\xb1\xe5\x9c\xb3/x") == 0);
+  CHECK(strcmp(subs[0].out_trade_no, "OD201708030001") == 0 && subs[0].total_amount == 10);
+  /* the same name twice, after those values: unknown, then known and escaped */
+  edited(doc, sizeof doc, body, "\"promotion_detail\"", "\"bank_type\":\"X\",\"promotion_detail\"");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_JSON);
+  CHECK(r.answer.error_offset == (size_t)(strstr(doc, "\"bank_type\":\"X\"") - doc));
+  edited(doc, sizeof doc, body, "\"promotion_detail\"", "\"mch\\u0069d\":\"1\",\"promotion_detail\"");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_JSON);
+  CHECK(r.answer.error_offset == (size_t)(strstr(doc, "\"mch\\u0069d\"") - doc));
+  CHECK(r.found == 0 && r.order.sub_order_count == 0);
+}
+
+static void null_is_absent_but_still_a_name(void) {
+  static char body[4096], doc[8192];
+  wxpay_query_sub_order subs[3];
+  wxpay_v3_query_resp r;
+  v3_order(body, sizeof body, "SUCCESS", NULL);
+  edited(doc, sizeof doc, body, "\"sub_mchid\":\"1900000109\"", "\"sub_mchid\":null");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_OK);
+  CHECK(*subs[0].sub_mchid == '\0' && strcmp(subs[0].mchid, "1900009001") == 0);
+  /* a known member null and given again: twice, whichever comes first */
+  edited(doc, sizeof doc, body, "\"trade_type\"", "\"attach\":null,\"trade_type\"");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_JSON);
+  edited(doc, sizeof doc, body, "\"promotion_detail\"", "\"attach\":null,\"promotion_detail\"");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_JSON);
+  /* a required member null is a missing one */
+  edited(doc, sizeof doc, body, "\"trade_state\":\"SUCCESS\"", "\"trade_state\":null");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_QUERY_FIELDS);
+}
+
+static void text_that_is_not_json_is_told_before_what_it_means(void) {
+  static char body[4096], doc[8192];
+  wxpay_query_sub_order subs[3];
+  wxpay_v3_query_resp r;
+  size_t n;
+  /* a sub-order without its mchid is QUERY_FIELDS, unless the text is bad
+     further on: then the bad text, at its own offset */
+  v3_order(body, sizeof body, "SUCCESS", NULL);
+  edited(doc, sizeof doc, body, "\"mchid\":\"1900009001\",", "");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_QUERY_FIELDS);
+  n = strlen(doc);
+  doc[n - 1] = ']'; /* the document's '}' */
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_JSON);
+  CHECK(r.answer.error_offset == n - 1);
+  /* the same for a value of the wrong kind */
+  edited(doc, sizeof doc, body, "\"total_amount\":10", "\"total_amount\":\"10\"");
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_JSON);
+  CHECK(r.answer.error_offset == (size_t)(strstr(doc, "\"10\"") - doc));
+  n = strlen(doc);
+  doc[n - 1] = ']';
+  CHECK_ERR(v3_parse(doc, &r, subs, 3), WXPAY_ERR_JSON);
+  CHECK(r.answer.error_offset == n - 1);
+}
+
+/* wxpay__om_find looks for a name from its object's first row to its
+   last: the rows of one object must stay together in the list. */
+static void order_rows_of_one_object_stay_together(void) {
+  unsigned k, m, apart = 0;
+  for (k = 1; k < WXPAY__OM_COUNT; k++)
+    for (m = k + 1; m < WXPAY__OM_COUNT; m++)
+      if (wxpay__order_members[m].node == wxpay__order_members[k - 1].node &&
+          wxpay__order_members[k].node != wxpay__order_members[k - 1].node)
+        apart++;
+  CHECK(apart == 0);
+}
+
 /* ---- v3 request and answer checks ---- */
 
 static void v3_query_get_signs_an_empty_body_line(void) {
@@ -886,6 +973,10 @@ int main(void) {
   RUN(v3_query_reads_the_order_and_skips_unknown_members);
   RUN(truncated_answers_are_refused_at_every_length);
   RUN(deep_wrong_and_bad_amounts_are_refused_with_offsets);
+  RUN(a_walk_back_over_kept_values_finds_what_it_should);
+  RUN(null_is_absent_but_still_a_name);
+  RUN(text_that_is_not_json_is_told_before_what_it_means);
+  RUN(order_rows_of_one_object_stay_together);
   RUN(v3_query_get_signs_an_empty_body_line);
   RUN(v3_query_answer_is_trusted_only_when_signed_and_ours);
   RUN(v3_query_sends_a_get_without_body_and_retries_a_probe);
