@@ -3577,7 +3577,7 @@ static wxpay_err wxpay__order_read(char *b, size_t n, int v3, wxpay_order *o, si
       late_at = t.at;
     }
     if (t.type == '{' || t.type == '[') {
-      node[j.depth] = (unsigned char)(wrong ? WXPAY__JN_SKIP : inner);
+      node[j.depth] = (unsigned char)(wrong ? (unsigned)WXPAY__JN_SKIP : inner);
       first[j.depth] = (unsigned char)(node[j.depth] == WXPAY__JN_SKIP ? 0 : wxpay__om_first(inner));
       names[j.depth] = 0;
       open_at[j.depth] = j.i;
